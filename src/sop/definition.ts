@@ -1,0 +1,150 @@
+/**
+ * The SOP definition format: one YAML file per SOP, the whole PermenPAN-RB 35/2012
+ * document kept (identity block, metadata sections, Pelaksana columns, the table of
+ * activities with Mutu Baku and Keterangan), plus the transitions the engine needs.
+ *
+ * This module only describes shape. Cross-field rules (a transition names a real
+ * step, every step can reach an end, waktu parses) live in `validate.ts`, so that a
+ * reader finds every definition rule in those two files.
+ */
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'harus huruf kecil, angka, "-" atau "_" (contoh: "kasi_penilaian")');
+const stepId = z.union([z.string(), z.number()]).transform(String).pipe(
+  z.string().regex(/^[0-9]+[a-z]?$/, 'nomor kegiatan harus angka, boleh diikuti satu huruf (contoh: "5", "5a")'),
+);
+const nonEmpty = z.string().trim().min(1, 'tidak boleh kosong');
+const isoDate = z
+  .union([z.string(), z.date()])
+  .transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v))
+  .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'tanggal harus berformat YYYY-MM-DD'));
+
+export const OUTCOMES = ['selesai', 'ditolak', 'dibatalkan'] as const;
+export const outcomeSchema = z.enum(OUTCOMES);
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+/** Where a step leads: to another step, or to the end of the case with an outcome. */
+const target = z
+  .object({ next: stepId.optional(), end: outcomeSchema.optional() })
+  .strict();
+
+/** A conditional transition: "if step 3 went the Ditolak way, end as ditolak". */
+const routeEntry = target
+  .extend({
+    when: z.object({ step: stepId, branch: nonEmpty }).strict().optional(),
+  })
+  .strict();
+
+const branchSchema = target.extend({ label: nonEmpty }).strict();
+
+export const outputSchema = z.union([
+  nonEmpty.transform((name) => ({ name, document: true })),
+  z.object({ name: nonEmpty, document: z.boolean().default(true) }).strict(),
+]);
+
+export const STEP_KINDS = ['task', 'review', 'decision', 'joint'] as const;
+
+export const stepSchema = z
+  .object({
+    id: stepId,
+    kegiatan: nonEmpty,
+    kind: z.enum(STEP_KINDS),
+    /** The Pelaksana column of the row; `roles` instead for a joint step. */
+    role: id.optional(),
+    roles: z.array(id).min(2, 'langkah bersama (joint) butuh paling sedikit dua peran').optional(),
+    /** Joint steps: done when all roles confirmed, or when any one did. */
+    quorum: z.enum(['all', 'any']).optional(),
+    kelengkapan: z.array(nonEmpty).default([]),
+    /** Mutu Baku Waktu as written in the SOP ("10 menit", "1500", "menyesuaikan lamanya kegiatan"). Absent: no time standard. */
+    waktu: z.union([z.string(), z.number()]).transform(String).optional(),
+    /** For a relative waktu ("maksimal 7 hari setelah ..."): the step whose completion it counts from. */
+    anchor: stepId.optional(),
+    output: z.array(outputSchema).default([]),
+    keterangan: z.string().optional(),
+    next: stepId.optional(),
+    end: outcomeSchema.optional(),
+    route: z.array(routeEntry).min(1).optional(),
+    /** Review steps: where Kembalikan sends the case; with several, the most recently visited one. */
+    returnTo: z.union([stepId, z.array(stepId).min(1)]).optional(),
+    branches: z.array(branchSchema).min(2, 'keputusan butuh paling sedikit dua cabang').optional(),
+  })
+  .strict();
+
+export const roleSchema = z
+  .object({
+    id,
+    /** The Pelaksana column heading as written in the SOP. */
+    name: nonEmpty,
+    /** Who escalations for this role go to (issue 5); optional. */
+    supervisor: id.optional(),
+  })
+  .strict();
+
+export const relatedSopSchema = z.union([
+  nonEmpty.transform((title) => ({ title, sopId: undefined as string | undefined })),
+  z.object({ title: nonEmpty, sopId: id.optional() }).strict(),
+]);
+
+export const sopDefinitionSchema = z
+  .object({
+    /** Stable id of the SOP across versions. */
+    id,
+    /** Prefix of case references, e.g. PUPR → PUPR-2026-0007. */
+    code: z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, 'kode harus 2-10 huruf besar/angka (contoh: "PUPR")'),
+    identity: z
+      .object({
+        nomor: nonEmpty,
+        nama: nonEmpty,
+        instansi: z.array(nonEmpty).min(1),
+        tanggalPembuatan: isoDate.optional(),
+        tanggalRevisi: isoDate.optional(),
+        tanggalEfektif: isoDate.optional(),
+        disahkanOleh: nonEmpty,
+      })
+      .strict(),
+    dasarHukum: z.array(nonEmpty).default([]),
+    kualifikasiPelaksana: z.array(nonEmpty).default([]),
+    keterkaitan: z.array(relatedSopSchema).default([]),
+    peralatan: z.array(nonEmpty).default([]),
+    peringatan: z.array(nonEmpty).default([]),
+    pencatatan: z.array(nonEmpty).default([]),
+    /** Where the unit works; picks the calendar (time zone, holidays). */
+    unit: z
+      .object({ timezone: z.string().default('Asia/Jakarta') })
+      .strict()
+      .default({ timezone: 'Asia/Jakarta' }),
+    /** The SOP's own working-time convention, e.g. PUPR: 1 Jam = 60, 1 Hari = 300, 1 Minggu = 1500 menit. */
+    konversiWaktu: z
+      .object({
+        jam: z.number().int().positive(),
+        hari: z.number().int().positive(),
+        minggu: z.number().int().positive(),
+      })
+      .strict()
+      .optional(),
+    roles: z.array(roleSchema).min(1, 'SOP butuh paling sedikit satu pelaksana'),
+    /** The first entry is where a case starts. */
+    steps: z.array(stepSchema).min(1, 'SOP butuh paling sedikit satu kegiatan'),
+  })
+  .strict();
+
+/** The YAML as written (before defaults). */
+export type SopDefinitionInput = z.input<typeof sopDefinitionSchema>;
+/** A parsed, validated definition. */
+export type SopDefinition = z.output<typeof sopDefinitionSchema>;
+export type StepDefinition = SopDefinition['steps'][number];
+export type RoleDefinition = SopDefinition['roles'][number];
+export type StepKind = StepDefinition['kind'];
+export type OutputDefinition = StepDefinition['output'][number];
+
+/** The roles that act on a step (one for most, several for a joint step). */
+export function stepRoles(step: StepDefinition): string[] {
+  return step.roles ?? (step.role ? [step.role] : []);
+}
+
+export function returnTargets(step: StepDefinition): string[] {
+  if (step.returnTo === undefined) return [];
+  return Array.isArray(step.returnTo) ? step.returnTo : [step.returnTo];
+}
