@@ -1,0 +1,323 @@
+/**
+ * The `sopbot` admin command. `runCli` is the whole program as a function (argv in, exit code
+ * out) so tests drive it in-process exactly as an admin would from the terminal.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { userInfo } from 'node:os';
+import { Command, CommanderError } from 'commander';
+import { openCore, type Core } from '../bootstrap.js';
+import { DateTime } from 'luxon';
+import { makeCalendar } from '../calendar/calendar.js';
+import { ConfigError, loadConfig } from '../config.js';
+import * as store from '../db/store.js';
+import { CLI } from '../messages/id.js';
+import { renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
+import { loadDefinitionFile } from '../sop/loader.js';
+import { findStep, uploadSlots } from '../workflow/engine.js';
+import { isWorkflowError } from '../workflow/errors.js';
+import type { SopDefinition } from '../sop/definition.js';
+import type { Actor, TaskCommand } from '../workflow/model.js';
+import { DEFAULT_ALLOWED_EXTENSIONS, isAllowedFile, mimeTypeOf } from '../storage/mime.js';
+import { FileTooLargeError } from '../storage/files.js';
+
+export interface CliIo {
+  env?: NodeJS.ProcessEnv;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  clock?: () => Date;
+}
+
+/** A failure the admin can fix; printed as is, exit code 1. */
+class CliError extends Error {}
+
+export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
+  const out = io.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const err = io.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const env = io.env ?? process.env;
+  let core: Core | undefined;
+  const withCore = async <T>(fn: (core: Core) => Promise<T>): Promise<T> => {
+    core ??= await openCore(loadConfig(env), { clock: io.clock });
+    for (const f of core.catalogFailures) err(CLI.catalogFailure(f.file, f.errors.map((e) => e.message)));
+    return fn(core);
+  };
+
+  const program = new Command('sopbot')
+    .description(CLI.description)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
+    .showHelpAfterError();
+
+  const sop = program.command('sop').description(CLI.sop);
+  sop
+    .command('list')
+    .description(CLI.sopList)
+    .action(() =>
+      withCore(async ({ service, catalogFailures }) => {
+        for (const s of service.catalog()) {
+          out(`${s.definition.id.padEnd(14)} ${s.definition.code.padEnd(8)} v${s.version}  ${s.definition.steps.length} kegiatan  ${s.definition.identity.nama}`);
+        }
+        if (catalogFailures.length) throw new CliError(CLI.catalogHasFailures(catalogFailures.length));
+      }),
+    );
+  sop
+    .command('validate')
+    .description(CLI.sopValidate)
+    .argument('<files...>')
+    .action(async (files: string[]) => {
+      let bad = 0;
+      for (const file of files) {
+        const result = await loadDefinitionFile(file);
+        if (result.ok) out(CLI.validOk(file, result.definition.id, result.definition.steps.length));
+        else {
+          bad++;
+          for (const e of result.errors) err(e.message);
+        }
+      }
+      if (bad) throw new CliError(CLI.invalidFiles(bad, files.length));
+    });
+  sop
+    .command('show')
+    .description(CLI.sopShow)
+    .argument('<id>')
+    .action((id: string) =>
+      withCore(async ({ service }) => {
+        const s = service.sop(id);
+        out(renderStepTable(s.definition, s.version));
+      }),
+    );
+
+  const kasus = program.command('case').description(CLI.case);
+  kasus
+    .command('start')
+    .description(CLI.caseStart)
+    .argument('<sop>')
+    .requiredOption('--title <judul>', CLI.optTitle)
+    .option('--as <peran>', CLI.optAsStart)
+    .action((sopId: string, opts: { title: string; as?: string }) =>
+      withCore(async ({ service }) => {
+        const def = service.sop(sopId).definition;
+        const actor = cliActor(opts.as ? resolveRole(def, opts.as) : undefined);
+        const result = await service.startCase(sopId, opts.title, actor);
+        out(CLI.caseStarted(result.caseRef));
+        await printOpened(result.caseRef);
+      }),
+    );
+  kasus
+    .command('list')
+    .description(CLI.caseList)
+    .option('--status <status>', 'open | closed')
+    .option('--sop <id>')
+    .action((opts: { status?: string; sop?: string }) =>
+      withCore(async ({ database }) => {
+        if (opts.status && opts.status !== 'open' && opts.status !== 'closed') throw new CliError(CLI.badStatus(opts.status));
+        const rows = await store.listCases(database.db, { status: opts.status as 'open' | 'closed' | undefined, sopId: opts.sop });
+        if (!rows.length) out(CLI.noCases);
+        for (const c of rows) out(`${c.ref.padEnd(20)} ${(c.status === 'open' ? 'berjalan' : (c.outcome ?? '')).padEnd(10)} ${c.title}`);
+      }),
+    );
+  kasus
+    .command('show')
+    .description(CLI.caseShow)
+    .argument('<ref>')
+    .action((ref: string) =>
+      withCore(async ({ service, database }) => {
+        const details = await service.caseDetails(ref);
+        out(renderCase(details, await service.calendarFor(database.db, details.definition)));
+      }),
+    );
+  kasus
+    .command('cancel')
+    .description(CLI.caseCancel)
+    .argument('<ref>')
+    .requiredOption('--reason <alasan>')
+    .action((ref: string, opts: { reason: string }) =>
+      withCore(async ({ service }) => {
+        const result = await service.cancelCase(ref, opts.reason, cliActor(undefined));
+        out(CLI.caseCancelled(result.caseRef));
+      }),
+    );
+
+  const task = program.command('task').description(CLI.task);
+  task
+    .command('list')
+    .description(CLI.taskList)
+    .option('--role <peran>')
+    .action((opts: { role?: string }) =>
+      withCore(async ({ service, database }) => {
+        const open = await service.openTasks(opts.role ? [opts.role] : undefined);
+        if (!open.length) out(CLI.noTasks);
+        for (const t of open) {
+          const def = await service.definitionOf(database.db, t.sopVersionId, t.sopId);
+          out(`${t.caseRef} · ${t.caseTitle}\n${renderTaskLine(def, t, await service.calendarFor(database.db, def))}`);
+        }
+      }),
+    );
+
+  const act = (name: string, description: string, build: (args: string[], opts: Record<string, string>, def: SopDefinition) => TaskCommand, extra: (c: Command) => Command = (c) => c) => {
+    const c = task.command(name).description(description).argument('<tugas>', CLI.argTask);
+    extra(c)
+      .requiredOption('--as <peran>', CLI.optAs)
+      .action((...params: unknown[]) => {
+        const cmd = params[params.length - 1] as Command;
+        const positional = cmd.args;
+        const opts = cmd.opts<Record<string, string>>();
+        return withCore(async ({ service }) => {
+          const target = await resolveTask(positional[0]!, opts.as!);
+          const result = await service.act(target.taskId, build(positional.slice(1), opts, target.def), cliActor(target.role));
+          out(result.caseStatus === 'closed' ? CLI.caseEnded(result.caseRef, result.outcome ?? '') : CLI.acted(result.caseRef));
+          await printOpened(result.caseRef);
+        });
+      });
+  };
+  act('done', CLI.taskDone, () => ({ type: 'complete' }));
+  act('approve', CLI.taskApprove, (_a, o) => ({ type: 'approve', comment: o.comment }), (c) => c.option('--comment <catatan>'));
+  act('return', CLI.taskReturn, (_a, o) => ({ type: 'return', reason: o.reason ?? '' }), (c) => c.requiredOption('--reason <alasan>'));
+  act('choose', CLI.taskChoose, (a) => ({ type: 'choose', branch: a[0] ?? '' }), (c) => c.argument('<cabang>'));
+  act('confirm', CLI.taskConfirm, () => ({ type: 'confirm' }));
+  act('due', CLI.taskDue, (a, _o, def) => ({ type: 'set-due', dueAt: parseLocalDateTime(a[0] ?? '', def.unit.timezone) }), (c) => c.argument('<waktu>', CLI.argDue));
+
+  task
+    .command('attach')
+    .description(CLI.taskAttach)
+    .argument('<tugas>', CLI.argTask)
+    .argument('<file>')
+    .requiredOption('--as <peran>', CLI.optAs)
+    .option('--slot <nama>', CLI.optSlot)
+    .action((ref: string, file: string, opts: { as: string; slot?: string }) =>
+      withCore(async ({ service, files, database, config }) => {
+        const target = await resolveTask(ref, opts.as);
+        const taskRow = (await store.getTask(database.db, target.taskId))!;
+        const step = findStep(target.def, taskRow.stepId);
+        const slots = uploadSlots(step);
+        const slot = opts.slot
+          ? (slots.find((s) => s.name.toLowerCase() === opts.slot!.toLowerCase()) ?? { kind: 'output' as const, name: opts.slot })
+          : slots.length === 1
+            ? slots[0]!
+            : null;
+        if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
+        if (!isAllowedFile(file)) throw new CliError(CLI.fileTypeRefused(basename(file), DEFAULT_ALLOWED_EXTENSIONS));
+        const bytes = await readFile(file).catch(() => {
+          throw new CliError(CLI.fileUnreadable(file));
+        });
+        const stored = await files.put(bytes, { maxBytes: config.maxUploadBytes }).catch((e: unknown) => {
+          if (e instanceof FileTooLargeError) throw new CliError(CLI.fileTooLarge(basename(file), config.maxUploadBytes / 1024 / 1024));
+          throw e;
+        });
+        const result = await service.attachDocument(
+          target.taskId,
+          slot,
+          { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored },
+          cliActor(target.role),
+        );
+        out(CLI.attached(basename(file), result.slotName, stored.sizeBytes, stored.sha256));
+      }),
+    );
+
+  const holiday = program.command('holiday').description(CLI.holiday);
+  holiday
+    .command('list')
+    .action(() =>
+      withCore(async ({ database }) => {
+        const extra = await store.listExtraHolidays(database.db);
+        if (!extra.length) out(CLI.noExtraHolidays);
+        for (const h of extra) out(`${h.date}  ${h.name}`);
+      }),
+    );
+  holiday
+    .command('add')
+    .argument('<tanggal>', 'YYYY-MM-DD')
+    .argument('<nama>')
+    .action((date: string, name: string) =>
+      withCore(async ({ database }) => {
+        makeCalendar({ extraHolidays: [date] }); // validates the date with the calendar's own message
+        await store.addExtraHoliday(database.db, date, name);
+        out(CLI.holidayAdded(date, name));
+      }),
+    );
+  holiday
+    .command('remove')
+    .argument('<tanggal>', 'YYYY-MM-DD')
+    .action((date: string) =>
+      withCore(async ({ database }) => {
+        if (!(await store.removeExtraHoliday(database.db, date))) throw new CliError(CLI.holidayMissing(date));
+        out(CLI.holidayRemoved(date));
+      }),
+    );
+
+  /** Prints the open tasks of a case: who acts next, and by when. */
+  async function printOpened(ref: string) {
+    const details = await core!.service.caseDetails(ref);
+    const calendar = await core!.service.calendarFor(core!.database.db, details.definition);
+    for (const t of details.tasks.filter((t) => t.status === 'open')) out(`${CLI.nextTask} ${renderTaskLine(details.definition, t, calendar)}`);
+  }
+
+  /** A task is named by its number (#12 or 12) or by its case reference when the role has one open task there. */
+  async function resolveTask(ref: string, as: string): Promise<{ taskId: number; role: string; def: SopDefinition }> {
+    const { service, database } = core!;
+    const numeric = /^#?(\d+)$/.exec(ref.trim());
+    if (numeric) {
+      const taskRow = await store.getTask(database.db, Number(numeric[1]));
+      if (!taskRow) throw new CliError(CLI.taskMissing(ref));
+      const caseRow = (await store.getCase(database.db, taskRow.caseId))!;
+      const def = await service.definitionOf(database.db, caseRow.sopVersionId, caseRow.sopId);
+      return { taskId: taskRow.id, role: resolveRole(def, as), def };
+    }
+    const details = await service.caseDetails(ref);
+    const role = resolveRole(details.definition, as);
+    const open = details.tasks.filter((t) => t.status === 'open' && t.roles.includes(role));
+    if (open.length === 1) return { taskId: open[0]!.id, role, def: details.definition };
+    const anyOpen = details.tasks.filter((t) => t.status === 'open');
+    if (!anyOpen.length) throw new CliError(CLI.noOpenTask(details.caseRow.ref));
+    if (!open.length) {
+      // Let the service explain who the open task belongs to.
+      return { taskId: anyOpen[0]!.id, role, def: details.definition };
+    }
+    throw new CliError(CLI.ambiguousTask(open.map((t) => t.id)));
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CliError || isWorkflowError(e) || e instanceof ConfigError) {
+      err(e.message);
+      return 1;
+    }
+    if (e instanceof Error && e.name === 'CalendarConfigError') {
+      err(e.message);
+      return 1;
+    }
+    err(CLI.unexpected(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+    return 2;
+  } finally {
+    await core?.close();
+  }
+}
+
+function cliActor(role: string | undefined): Actor {
+  let name = 'admin';
+  try {
+    name = userInfo().username;
+  } catch {
+    // Containers may run as a uid without a passwd entry.
+  }
+  return { channel: 'cli', userId: name, name: `${name} (CLI)`, ...(role ? { role } : {}) };
+}
+
+/** Accepts a role id ("kasie") or its Pelaksana name ("Kasie"), case-insensitive. */
+function resolveRole(def: { roles: { id: string; name: string }[] }, input: string): string {
+  const wanted = input.trim().toLowerCase();
+  const role = def.roles.find((r) => r.id === wanted || r.name.toLowerCase() === wanted);
+  if (!role) throw new CliError(CLI.unknownRole(input, def.roles.map((r) => `${r.id} (${r.name})`)));
+  return role.id;
+}
+
+/** "2026-12-01 14:00" in the SOP unit's own zone, or a full ISO instant with offset. */
+function parseLocalDateTime(text: string, timezone: string): Date {
+  const local = DateTime.fromFormat(text.trim(), 'yyyy-MM-dd HH:mm', { zone: timezone });
+  const date = local.isValid ? local.toJSDate() : DateTime.fromISO(text.trim(), { setZone: true }).toJSDate();
+  if (Number.isNaN(date.getTime())) throw new CliError(CLI.badDateTime(text));
+  return date;
+}

@@ -1,0 +1,157 @@
+/**
+ * Every sentence a person reads, in Indonesian. Nothing user-facing is written elsewhere;
+ * an English catalog would be a sibling of this file with the same keys.
+ */
+import type { Outcome } from '../sop/definition.js';
+import type { TaskAction } from '../workflow/model.js';
+
+const refusals = {
+  case_not_found: (p: { ref: string }) => `Kasus ${p.ref} tidak ditemukan.`,
+  task_not_found: (p: { taskId: number }) => `Tugas #${p.taskId} tidak ditemukan.`,
+  sop_not_found: (p: { sopId: string; known: string[] }) =>
+    `SOP "${p.sopId}" tidak ada di katalog. SOP yang tersedia: ${p.known.join(', ') || '(kosong)'}.`,
+  case_closed: (p: { ref: string; outcome: string }) => `Kasus ${p.ref} sudah ditutup (${p.outcome}).`,
+  task_not_open: (p: { taskId: number; stepId: string; by: string | null }) =>
+    `Tugas #${p.taskId} (kegiatan ${p.stepId}) sudah tidak terbuka${p.by ? `; sudah ditangani oleh ${p.by}` : ''}.`,
+  stale_version: (p: { taskId: number }) =>
+    `Tugas #${p.taskId} sudah berubah sejak pesan ini dikirim. Muat ulang dengan /tugas lalu coba lagi.`,
+  wrong_role: (p: { stepId: string; needed: string[]; actorRole: string | null }) =>
+    `Kegiatan ${p.stepId} dikerjakan oleh ${p.needed.join(' / ')}` +
+    (p.actorRole ? `, bukan ${p.actorRole}.` : '; Anda belum terdaftar sebagai peran tersebut.'),
+  wrong_action: (p: { stepId: string; kind: string; allowed: string[] }) =>
+    `Kegiatan ${p.stepId} berjenis ${KIND_LABEL[p.kind as keyof typeof KIND_LABEL] ?? p.kind}; tindakan yang bisa dilakukan: ${p.allowed.join(', ')}.`,
+  missing_outputs: (p: { stepId: string; missing: string[] }) =>
+    `Kegiatan ${p.stepId} belum bisa diselesaikan: output berikut belum diunggah: ${p.missing.join('; ')}.`,
+  due_not_set: (p: { stepId: string }) =>
+    `Kegiatan ${p.stepId} waktunya menyesuaikan lamanya kegiatan: tentukan dulu batas waktunya.`,
+  reason_required: () => `Alasan pengembalian wajib diisi.`,
+  unknown_branch: (p: { branch: string; options: string[] }) =>
+    `Pilihan "${p.branch}" tidak ada. Pilihan yang tersedia: ${p.options.join(', ')}.`,
+  already_confirmed: (p: { role: string }) => `Peran ${p.role} sudah mengonfirmasi kegiatan ini.`,
+  due_not_adjustable: (p: { stepId: string }) =>
+    `Batas waktu kegiatan ${p.stepId} mengikuti standar waktu SOP dan tidak bisa diubah.`,
+  due_in_past: () => `Batas waktu harus di masa depan.`,
+  unknown_slot: (p: { stepId: string; slot: string; options: string[] }) =>
+    `Kegiatan ${p.stepId} tidak punya dokumen "${p.slot}". Dokumen yang bisa diunggah: ${p.options.join('; ') || '(tidak ada)'}.`,
+  title_required: () => `Judul kasus wajib diisi.`,
+  cancel_reason_required: () => `Alasan pembatalan wajib diisi.`,
+  definition_changed: (p: { sopId: string }) =>
+    `Definisi SOP "${p.sopId}" yang dipakai kasus ini tidak ditemukan di basis data.`,
+} as const;
+
+export type RefusalCode = keyof typeof refusals;
+export type RefusalParams<C extends RefusalCode> = Parameters<(typeof refusals)[C]>[0] extends undefined
+  ? Record<string, never>
+  : Parameters<(typeof refusals)[C]>[0];
+
+export function refusal<C extends RefusalCode>(code: C, params: RefusalParams<C>): string {
+  return (refusals[code] as (p: RefusalParams<C>) => string)(params);
+}
+
+export const KIND_LABEL = {
+  task: 'tugas',
+  review: 'pemeriksaan',
+  decision: 'keputusan',
+  joint: 'kegiatan bersama',
+} as const;
+
+export const BUTTON = {
+  complete: 'Selesai',
+  approve: 'Setujui',
+  return: 'Kembalikan',
+  confirm: 'Konfirmasi',
+  setDue: 'Tentukan batas waktu',
+} as const;
+
+export const OUTCOME_LABEL: Record<Outcome, string> = {
+  selesai: 'selesai',
+  ditolak: 'ditolak',
+  dibatalkan: 'dibatalkan',
+};
+
+export const ACTION_LABEL: Record<TaskAction, string> = {
+  done: 'diselesaikan',
+  approved: 'disetujui',
+  returned: 'dikembalikan',
+  chosen: 'diputuskan',
+  confirmed: 'dikonfirmasi',
+  cancelled: 'dibatalkan',
+};
+
+export const EVENT_LABEL: Record<string, string> = {
+  'case.started': 'Kasus dimulai',
+  'case.closed': 'Kasus ditutup',
+  'case.cancelled': 'Kasus dibatalkan',
+  'task.opened': 'Kegiatan dibuka',
+  'task.completed': 'Kegiatan diselesaikan',
+  'task.approved': 'Disetujui',
+  'task.returned': 'Dikembalikan',
+  'task.branch_chosen': 'Diputuskan',
+  'task.confirmed': 'Dikonfirmasi',
+  'task.due_set': 'Batas waktu ditentukan',
+  'document.attached': 'Dokumen diunggah',
+};
+
+export const TASK_STATUS_LABEL = {
+  open: 'terbuka',
+  completed: 'selesai',
+  cancelled: 'dibatalkan',
+} as const;
+
+/** The admin command line. */
+export const CLI = {
+  description: 'Alat admin SOP bot: katalog SOP, kasus, tugas, hari libur.',
+  sop: 'Katalog SOP',
+  sopList: 'Daftar SOP yang dimuat beserta versinya',
+  sopValidate: 'Periksa satu atau beberapa file definisi SOP',
+  sopShow: 'Tampilkan tabel kegiatan SOP: pelaksana, waktu, alur',
+  case: 'Kasus (satu jalannya SOP)',
+  caseStart: 'Mulai kasus baru dari sebuah SOP',
+  caseList: 'Daftar kasus terbaru',
+  caseShow: 'Rincian kasus dengan riwayat lengkap',
+  caseCancel: 'Batalkan kasus yang masih berjalan',
+  task: 'Tugas (kegiatan yang sedang terbuka)',
+  taskList: 'Daftar tugas terbuka, batas waktu terdekat dulu',
+  taskDone: 'Tandai tugas selesai',
+  taskApprove: 'Setujui hasil pemeriksaan',
+  taskReturn: 'Kembalikan dengan alasan',
+  taskChoose: 'Pilih cabang keputusan',
+  taskConfirm: 'Konfirmasi kegiatan bersama',
+  taskDue: 'Tentukan batas waktu (untuk waktu "menyesuaikan")',
+  taskAttach: 'Unggah dokumen ke tugas',
+  holiday: 'Hari libur tambahan (di luar SKB 3 Menteri yang sudah dibawa)',
+  optTitle: 'judul kasus, misalnya nama kegiatan penilaian',
+  optAs: 'peran yang bertindak (id atau nama pelaksana)',
+  optAsStart: 'peran yang memulai (harus pelaksana kegiatan pertama)',
+  optSlot: 'nama dokumen (output/kelengkapan) bila kegiatan punya lebih dari satu',
+  argTask: 'nomor tugas (#12) atau nomor kasus (PUPR-2026-0001)',
+  argDue: '"YYYY-MM-DD HH:MM" waktu setempat unit',
+  catalogFailure: (file: string, errors: string[]) => `Definisi tidak dimuat: ${file}\n${errors.map((e) => `  ${e}`).join('\n')}`,
+  catalogHasFailures: (n: number) => `${n} file definisi gagal dimuat (lihat di atas).`,
+  validOk: (file: string, id: string, steps: number) => `OK ${file}: SOP "${id}", ${steps} kegiatan`,
+  invalidFiles: (bad: number, total: number) => `${bad} dari ${total} file tidak valid.`,
+  caseStarted: (ref: string) => `Kasus ${ref} dimulai.`,
+  caseCancelled: (ref: string) => `Kasus ${ref} dibatalkan.`,
+  caseEnded: (ref: string, outcome: string) => `Tercatat. Kasus ${ref} ditutup: ${outcome}.`,
+  acted: (ref: string) => `Tercatat untuk kasus ${ref}.`,
+  nextTask: 'Berikutnya:',
+  noCases: 'Belum ada kasus.',
+  noTasks: 'Tidak ada tugas terbuka.',
+  badStatus: (s: string) => `Status "${s}" tidak dikenal; gunakan open atau closed.`,
+  taskMissing: (ref: string) => `Tugas ${ref} tidak ditemukan.`,
+  noOpenTask: (ref: string) => `Kasus ${ref} tidak punya tugas terbuka.`,
+  ambiguousTask: (ids: number[]) => `Ada beberapa tugas terbuka untuk peran ini: ${ids.map((i) => `#${i}`).join(', ')}. Sebutkan nomornya.`,
+  unknownRole: (input: string, known: string[]) => `Peran "${input}" tidak ada di SOP ini. Peran yang ada: ${known.join(', ')}.`,
+  badDateTime: (t: string) => `Waktu "${t}" tidak dikenali; tulis "YYYY-MM-DD HH:MM".`,
+  chooseSlot: (names: string[]) =>
+    names.length ? `Sebutkan dokumennya dengan --slot: ${names.map((n) => `"${n}"`).join(', ')}.` : 'Kegiatan ini tidak menerima dokumen.',
+  fileUnreadable: (f: string) => `File ${f} tidak bisa dibaca.`,
+  fileTypeRefused: (f: string, allowed: string[]) => `Jenis file ${f} tidak diterima. Jenis yang diterima: ${allowed.join(', ')}.`,
+  fileTooLarge: (f: string, mb: number) => `File ${f} lebih besar dari batas ${mb} MB.`,
+  attached: (file: string, slot: string, size: number, sha: string) => `Dokumen ${file} tersimpan sebagai "${slot}" (${size} byte, sha256 ${sha}).`,
+  noExtraHolidays: 'Belum ada hari libur tambahan.',
+  holidayAdded: (d: string, n: string) => `Hari libur ${d} (${n}) ditambahkan.`,
+  holidayRemoved: (d: string) => `Hari libur ${d} dihapus.`,
+  holidayMissing: (d: string) => `Tanggal ${d} tidak ada di daftar hari libur tambahan.`,
+  unexpected: (detail: string) => `Kesalahan tak terduga:\n${detail}`,
+} as const;

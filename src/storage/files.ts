@@ -1,0 +1,77 @@
+/**
+ * Where uploaded documents live: a local folder by default, under random keys, with their
+ * sha256 and size recorded. Writes go to a temporary name first, so a crash never leaves a
+ * half-written file under a key the database points at.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface StoredFile {
+  storageKey: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
+export class FileTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`file larger than ${limitBytes} bytes`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+export interface FileStore {
+  put(content: Buffer | Readable | AsyncIterable<Uint8Array>, options?: { maxBytes?: number }): Promise<StoredFile>;
+  open(storageKey: string): Readable;
+  exists(storageKey: string): Promise<boolean>;
+}
+
+export class LocalFileStore implements FileStore {
+  constructor(private readonly root: string) {}
+
+  async put(content: Buffer | Readable | AsyncIterable<Uint8Array>, options: { maxBytes?: number } = {}): Promise<StoredFile> {
+    const storageKey = `${new Date().toISOString().slice(0, 7)}/${randomUUID()}`;
+    const finalPath = this.pathOf(storageKey);
+    const tempPath = `${finalPath}.partial`;
+    await mkdir(dirname(finalPath), { recursive: true });
+    const hash = createHash('sha256');
+    let sizeBytes = 0;
+    const limit = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sizeBytes += chunk.length;
+        if (sizeBytes > limit) return done(new FileTooLargeError(limit));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const source = Buffer.isBuffer(content) ? Readable.from([content]) : Readable.from(content);
+    try {
+      await pipeline(source, meter, createWriteStream(tempPath, { flags: 'wx' }));
+      await rename(tempPath, finalPath);
+    } catch (e) {
+      await rm(tempPath, { force: true });
+      throw e;
+    }
+    return { storageKey, sha256: hash.digest('hex'), sizeBytes };
+  }
+
+  open(storageKey: string): Readable {
+    return createReadStream(this.pathOf(storageKey));
+  }
+
+  async exists(storageKey: string): Promise<boolean> {
+    return stat(this.pathOf(storageKey)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private pathOf(storageKey: string): string {
+    if (!/^\d{4}-\d{2}\/[0-9a-f-]{36}$/.test(storageKey)) throw new Error(`bad storage key ${storageKey}`);
+    return join(this.root, storageKey);
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Runs one workflow action in one database transaction: lock the case row, load its state,
+ * let the pure core decide, write state + audit events + outbox rows, commit. Nothing is
+ * sent from here; the outbox dispatcher sends after commit.
+ */
+import { makeCalendar, withHolidays, type MakeCalendarOptions, type WorkCalendar } from '../calendar/calendar.js';
+import type { Db, Tx } from '../db/database.js';
+import * as store from '../db/store.js';
+import type { SopDefinition } from '../sop/definition.js';
+import * as engine from './engine.js';
+import { WorkflowError, refuse } from './errors.js';
+import type { Actor, FileMeta, TaskCommand, Transition } from './model.js';
+
+export interface RegisteredSop {
+  definition: SopDefinition;
+  versionId: number;
+  version: number;
+  contentHash: string;
+  sourceFile: string | null;
+}
+
+export interface ActionResult {
+  caseId: number;
+  caseRef: string;
+  caseStatus: 'open' | 'closed';
+  outcome: string | null;
+  openedTaskIds: number[];
+}
+
+export interface WorkflowServiceOptions {
+  /** Office hours, Friday/Ramadan hours, extra dates; the zone comes from each SOP's unit. */
+  calendar?: Omit<MakeCalendarOptions, 'timezone'>;
+  clock?: () => Date;
+}
+
+export class WorkflowService {
+  private readonly current = new Map<string, RegisteredSop>();
+  private readonly definitionsByVersion = new Map<number, SopDefinition>();
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: WorkflowServiceOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Records each definition's content as a version (once) and makes it the one new cases use. */
+  async registerDefinitions(loaded: { definition: SopDefinition; contentHash: string; file?: string | null }[]): Promise<RegisteredSop[]> {
+    const registered: RegisteredSop[] = [];
+    for (const item of loaded) {
+      const stored = await store.ensureSopVersion(this.db, item.definition, item.contentHash, item.file ?? null);
+      const entry: RegisteredSop = {
+        definition: item.definition,
+        versionId: stored.id,
+        version: stored.version,
+        contentHash: stored.contentHash,
+        sourceFile: item.file ?? null,
+      };
+      this.current.set(item.definition.id, entry);
+      this.definitionsByVersion.set(stored.id, item.definition);
+      registered.push(entry);
+    }
+    return registered;
+  }
+
+  catalog(): RegisteredSop[] {
+    return [...this.current.values()].sort((a, b) => a.definition.id.localeCompare(b.definition.id));
+  }
+
+  sop(sopId: string): RegisteredSop {
+    const entry = this.current.get(sopId);
+    if (!entry) refuse('sop_not_found', { sopId, known: [...this.current.keys()].sort() });
+    return entry;
+  }
+
+  async startCase(sopId: string, title: string, actor: Actor): Promise<ActionResult> {
+    const sop = this.sop(sopId);
+    if (!title.trim()) refuse('title_required', {});
+    const now = this.clock();
+    return this.db.transaction(async (tx) => {
+      const calendar = await this.calendarFor(tx, sop.definition);
+      const transition = engine.startCase(sop.definition, calendar, actor, now);
+      const year = Number(new Intl.DateTimeFormat('en', { year: 'numeric', timeZone: sop.definition.unit.timezone }).format(now));
+      const ref = await store.nextCaseRef(tx, sop.definition.code, year);
+      const created = await store.insertCase(tx, {
+        ref,
+        sopVersionId: sop.versionId,
+        sopId,
+        title: title.trim(),
+        startedBy: actor,
+        startedAt: now,
+      });
+      const { openedIds } = await store.writeTransition(tx, created, transition, actor, now);
+      return { caseId: created.id, caseRef: ref, caseStatus: 'open' as const, outcome: null, openedTaskIds: openedIds };
+    });
+  }
+
+  /** Complete, approve, return, choose, confirm or set the due date of a task. */
+  async act(taskId: number, command: TaskCommand, actor: Actor, expectedVersion?: number): Promise<ActionResult> {
+    return this.onCaseOfTask(taskId, actor, (ctx, now) => engine.applyCommand(ctx, taskId, expectedVersion, command, actor, now));
+  }
+
+  async attachDocument(
+    taskId: number,
+    slot: { kind: 'kelengkapan' | 'output'; name: string },
+    file: FileMeta,
+    actor: Actor,
+  ): Promise<ActionResult & { documentId: number; slotName: string }> {
+    let documentId = 0;
+    let slotName = slot.name;
+    const result = await this.onCaseOfTask(taskId, actor, async (ctx, now, tx) => {
+      const transition = engine.attachDocument(ctx, taskId, slot, file, actor);
+      const data = transition.events[0]!.data as { slotKind: 'kelengkapan' | 'output'; slotName: string };
+      const task = ctx.tasks.find((t) => t.id === taskId)!;
+      slotName = data.slotName;
+      documentId = await store.insertDocument(tx, {
+        caseId: ctx.caseState.id,
+        taskId,
+        stepId: task.stepId,
+        slotKind: data.slotKind,
+        slotName: data.slotName,
+        file,
+        actor,
+        at: now,
+      });
+      return transition;
+    });
+    return { ...result, documentId, slotName };
+  }
+
+  async cancelCase(ref: string, reason: string, actor: Actor): Promise<ActionResult> {
+    const found = await store.findCaseByRef(this.db, ref);
+    if (!found) refuse('case_not_found', { ref });
+    return this.onCase(found.id, actor, (ctx, now) => engine.cancelCase(ctx, reason, actor, now));
+  }
+
+  /** Everything about a case for display: definition version, tasks, documents, timeline. */
+  async caseDetails(ref: string) {
+    const row = await store.findCaseByRef(this.db, ref);
+    if (!row) refuse('case_not_found', { ref });
+    const [definition, tasks, documents, events] = await Promise.all([
+      this.definitionOf(this.db, row.sopVersionId, row.sopId),
+      store.loadTasks(this.db, row.id),
+      store.loadDocuments(this.db, row.id),
+      store.loadEvents(this.db, row.id),
+    ]);
+    const version = await store.getSopVersion(this.db, row.sopVersionId);
+    return { caseRow: row, definition, sopVersion: version!.version, tasks, documents, events };
+  }
+
+  async openTasks(roles?: string[]) {
+    return store.listOpenTasks(this.db, roles);
+  }
+
+  async calendarFor(q: Db | Tx, def: SopDefinition): Promise<WorkCalendar> {
+    const base = makeCalendar({ ...this.options.calendar, timezone: def.unit.timezone });
+    const extra = await store.listExtraHolidays(q);
+    return extra.length ? withHolidays(base, extra.map((h) => h.date)) : base;
+  }
+
+  async definitionOf(q: Db | Tx, sopVersionId: number, sopId: string): Promise<SopDefinition> {
+    const cached = this.definitionsByVersion.get(sopVersionId);
+    if (cached) return cached;
+    const stored = await store.getSopVersion(q, sopVersionId);
+    if (!stored) refuse('definition_changed', { sopId });
+    this.definitionsByVersion.set(sopVersionId, stored.definition);
+    return stored.definition;
+  }
+
+  private async onCaseOfTask(
+    taskId: number,
+    actor: Actor,
+    decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
+  ): Promise<ActionResult> {
+    const caseId = await store.findCaseIdOfTask(this.db, taskId);
+    if (caseId === null) refuse('task_not_found', { taskId });
+    return this.onCase(caseId, actor, decide);
+  }
+
+  private async onCase(
+    caseId: number,
+    actor: Actor,
+    decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
+  ): Promise<ActionResult> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const caseRow = await store.lockCase(tx, caseId);
+        if (!caseRow) throw new Error(`case ${caseId} vanished`);
+        // Read the clock after the lock: an action that waited for another sees time move on.
+        const now = this.clock();
+        const def = await this.definitionOf(tx, caseRow.sopVersionId, caseRow.sopId);
+        const ctx: engine.CaseContext = {
+          def,
+          caseState: caseRow,
+          tasks: await store.loadTasks(tx, caseId),
+          documents: await store.loadDocuments(tx, caseId),
+          calendar: await this.calendarFor(tx, def),
+        };
+        const transition = await decide(ctx, now, tx);
+        const { openedIds } = await store.writeTransition(tx, caseRow, transition, actor, now);
+        return {
+          caseId,
+          caseRef: caseRow.ref,
+          caseStatus: transition.caseChange.status ?? caseRow.status,
+          outcome: transition.caseChange.outcome ?? caseRow.outcome,
+          openedTaskIds: openedIds,
+        };
+      });
+    } catch (e) {
+      if (e instanceof store.ConcurrentChangeError) throw new WorkflowError('stale_version', { taskId: e.taskId });
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * A fresh, migrated database for one test: PGlite in memory by default, or a new database on
+ * the real server named by TEST_DATABASE_URL (dropped afterwards).
+ */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { openDatabase, type Database } from '../../src/db/database.js';
+
+export const onRealPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+export interface TestDatabase extends Database {
+  /** postgres:// URL of this test's database (real server only), for a second connection. */
+  url?: string;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) return openDatabase({ dataDir: 'memory://' });
+
+  const name = `sopbot_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), maxConnections: 10 });
+  return {
+    ...database,
+    url: url.toString(),
+    async close() {
+      await database.close();
+      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
