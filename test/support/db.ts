@@ -3,6 +3,7 @@
  * the real server named by TEST_DATABASE_URL (dropped afterwards).
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../../src/db/database.js';
 
@@ -13,9 +14,24 @@ export interface TestDatabase extends Database {
   url?: string;
 }
 
+// Starting PGlite and migrating takes seconds; each test file (one worker) keeps one instance
+// and empties it between tests instead.
+let sharedPglite: Promise<Database> | undefined;
+
+async function emptyPglite(): Promise<TestDatabase> {
+  sharedPglite ??= openDatabase({ dataDir: 'memory://' });
+  const database = await sharedPglite;
+  const tables = await database.db.execute<{ tablename: string }>(
+    sql`select tablename from pg_tables where schemaname = 'public'`,
+  );
+  const names = tables.rows.map((r) => `"${r.tablename}"`).join(', ');
+  if (names) await database.db.execute(sql.raw(`truncate ${names} restart identity cascade`));
+  return { ...database, close: async () => {} };
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) return openDatabase({ dataDir: 'memory://' });
+  if (!serverUrl) return emptyPglite();
 
   const name = `sopbot_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });

@@ -3,49 +3,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeCalendar } from '../../src/calendar/calendar.js';
-import { sopDefinitionSchema, type SopDefinitionInput } from '../../src/sop/definition.js';
+import { sampleSop } from '../support/sample-sop.js';
 import * as engine from '../../src/workflow/engine.js';
 import { WorkflowError } from '../../src/workflow/errors.js';
 import type { Actor, CaseState, DocumentState, TaskState, Transition } from '../../src/workflow/model.js';
 
-const def = sopDefinitionSchema.parse({
-  id: 'contoh',
-  code: 'CTH',
-  identity: { nomor: '1/2026', nama: 'Contoh', instansi: ['BKD'], disahkanOleh: 'Kepala' },
-  roles: [
-    { id: 'kabid', name: 'Kabid' },
-    { id: 'subkor', name: 'Subkoordinator' },
-    { id: 'asesor', name: 'Asesor' },
-  ],
-  steps: [
-    { id: '1', kegiatan: 'Menerima surat', kind: 'task', role: 'kabid', waktu: '10 menit', next: '2' },
-    {
-      id: '2',
-      kegiatan: 'Memutuskan',
-      kind: 'decision',
-      role: 'subkor',
-      waktu: '1 jam',
-      branches: [
-        { label: 'Diterima', next: '3' },
-        { label: 'Ditolak', next: '5' },
-      ],
-    },
-    { id: '3', kegiatan: 'Menyusun laporan', kind: 'task', role: 'asesor', waktu: 'menyesuaikan lamanya kegiatan', output: ['Laporan'], next: '4' },
-    { id: '4', kegiatan: 'Memeriksa laporan', kind: 'review', role: 'kabid', waktu: '2 hari', returnTo: '3', next: '6' },
-    { id: '5', kegiatan: 'Surat penolakan', kind: 'task', role: 'subkor', next: '6' },
-    {
-      id: '6',
-      kegiatan: 'Rapat penutupan',
-      kind: 'joint',
-      roles: ['kabid', 'asesor'],
-      quorum: 'all',
-      waktu: 'Maksimal 7 hari setelah pelaksanaan kegiatan',
-      anchor: '4',
-      output: [{ name: 'Terlaksananya rapat', document: false }],
-      route: [{ when: { step: '2', branch: 'Ditolak' }, end: 'ditolak' }, { end: 'selesai' }],
-    },
-  ],
-} satisfies SopDefinitionInput);
+const def = sampleSop;
 
 const calendar = makeCalendar({ timezone: 'Asia/Jakarta' });
 const as = (role: string): Actor => ({ channel: 'cli', userId: role, name: `Pak ${role}`, role });

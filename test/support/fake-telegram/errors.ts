@@ -55,3 +55,14 @@ export function defaultDescription(status: number, retryAfter?: number): string 
       return `Error ${status}`;
   }
 }
+
+/**
+ * Ends a waiting getUpdates without a Bot API answer: 'outage' when the fake goes down (the
+ * server then answers like the outage says), 'closed' on close()/reset() (answered with []).
+ */
+export class Interrupt extends Error {
+  constructor(readonly reason: 'outage' | 'closed') {
+    super(`fake-telegram: long poll interrupted (${reason})`);
+    this.name = 'Interrupt';
+  }
+}

@@ -253,8 +253,11 @@ export class World {
 
   // --- lookups for API handlers (throw API errors, worded like Telegram) ----------------------
 
-  /** Resolves a chat_id parameter: numeric id (number or string) or "@username". */
-  apiChat(chatId: unknown): StoredChat {
+  /**
+   * Resolves a chat_id parameter: numeric id (number or string) or "@username". When posting,
+   * a known user without a private chat gets Telegram's 403 rather than "chat not found".
+   */
+  apiChat(chatId: unknown, posting = true): StoredChat {
     if (chatId === undefined || chatId === null || chatId === '') throw badRequest('chat_id is empty');
     if (typeof chatId === 'string' && chatId.startsWith('@')) {
       const name = chatId.slice(1).toLowerCase();
@@ -267,7 +270,7 @@ export class World {
     if (!Number.isSafeInteger(id)) throw badRequest('chat not found');
     const stored = this.chats.get(id);
     if (stored) return stored;
-    if (this.users.has(id) && id !== this.bot.id) throw forbidden("bot can't initiate conversation with a user");
+    if (posting && this.users.has(id) && id !== this.bot.id) throw forbidden("bot can't initiate conversation with a user");
     throw badRequest('chat not found');
   }
 

@@ -1,7 +1,7 @@
 /**
  * Pending updates, with getUpdates' confirmation rules and the long-poll waiters.
  */
-import { ApiError, DESCRIPTIONS } from './errors.js';
+import { ApiError, DESCRIPTIONS, type Interrupt } from './errors.js';
 import type { TgUpdate } from './types.js';
 
 /** Update kinds Telegram withholds unless a bot asks for them explicitly. */
@@ -16,7 +16,7 @@ interface Entry {
 
 export interface Poller {
   wake(): void;
-  fail(error: ApiError | 'outage' | 'closed'): void;
+  fail(error: ApiError | Interrupt): void;
 }
 
 export function updateKind(update: TgUpdate): string {
@@ -128,7 +128,7 @@ export class UpdateQueue {
     for (const poller of [...this.pollers]) poller.fail(new ApiError(409, DESCRIPTIONS.pollConflict));
   }
 
-  failPollers(reason: ApiError | 'outage' | 'closed'): void {
+  failPollers(reason: ApiError | Interrupt): void {
     for (const poller of [...this.pollers]) poller.fail(reason);
   }
 }

@@ -1,0 +1,204 @@
+/**
+ * The workflow service on a real database (PGlite by default, Postgres with TEST_DATABASE_URL):
+ * one transaction per action, row lock + version check, audit events and outbox rows.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contentHash } from '../../src/sop/loader.js';
+import { sopDefinitionSchema } from '../../src/sop/definition.js';
+import * as store from '../../src/db/store.js';
+import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowError } from '../../src/workflow/errors.js';
+import type { Actor } from '../../src/workflow/model.js';
+import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db.js';
+import { sampleSop, sampleSopInput } from '../support/sample-sop.js';
+
+const as = (role: string, name = `Pak ${role}`): Actor => ({ channel: 'telegram', userId: `${role}-1`, name, role });
+
+let database: TestDatabase;
+let service: WorkflowService;
+let now = new Date('2026-11-23T02:00:00Z'); // Monday 09:00 WIB
+
+beforeEach(async () => {
+  database = await createTestDatabase();
+  service = new WorkflowService(database.db, { clock: () => now });
+  await service.registerDefinitions([{ definition: sampleSop, contentHash: contentHash(sampleSop), file: 'contoh.yaml' }]);
+});
+afterEach(async () => {
+  await database.close();
+});
+
+async function openTask(ref: string) {
+  const details = await service.caseDetails(ref);
+  const open = details.tasks.filter((t) => t.status === 'open');
+  expect(open).toHaveLength(1);
+  return open[0]!;
+}
+
+async function refusalOf(p: Promise<unknown>): Promise<WorkflowError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(WorkflowError);
+  return e as WorkflowError;
+}
+
+describe('a case in the database', () => {
+  it('numbers cases per SOP and year, and records the start with a card for the first role', async () => {
+    const a = await service.startCase('contoh', 'Penilaian JPT 2026', as('kabid'));
+    const b = await service.startCase('contoh', 'Penilaian JF', as('kabid'));
+    expect([a.caseRef, b.caseRef]).toEqual(['CTH-2026-0001', 'CTH-2026-0002']);
+
+    const details = await service.caseDetails('cth-2026-0001');
+    expect(details.caseRow).toMatchObject({ title: 'Penilaian JPT 2026', status: 'open', sopId: 'contoh' });
+    expect(details.events.map((e) => e.type)).toEqual(['case.started', 'task.opened']);
+    expect(details.events[0]!.actor).toMatchObject({ name: 'Pak kabid', channel: 'telegram' });
+    const outbox = await store.listOutbox(database.db, a.caseId);
+    expect(outbox.map((o) => ({ kind: o.kind, role: o.role, taskId: o.taskId, status: o.status }))).toEqual([
+      { kind: 'card', role: 'kabid', taskId: a.openedTaskIds[0], status: 'pending' },
+    ]);
+  });
+
+  it('runs the sample SOP to its end with uploads, a return and a joint step, writing events and outbox rows', async () => {
+    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
+
+    const report = await openTask(caseRef);
+    const refused = await refusalOf(service.act(report.id, { type: 'complete' }, as('asesor')));
+    expect(refused.message).toBe('Kegiatan 3 belum bisa diselesaikan: output berikut belum diunggah: Laporan.');
+    const attached = await service.attachDocument(
+      report.id,
+      { kind: 'output', name: 'laporan' },
+      { fileName: 'laporan.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: '2026-11/x' },
+      as('asesor'),
+    );
+    expect(attached.slotName).toBe('Laporan');
+    await service.act(report.id, { type: 'complete' }, as('asesor'));
+    await service.act((await openTask(caseRef)).id, { type: 'return', reason: 'Tanda tangan belum ada' }, as('kabid'));
+
+    const again = await openTask(caseRef);
+    expect(again).toMatchObject({ stepId: '3', visit: 2, returnReason: 'Tanda tangan belum ada' });
+    await service.attachDocument(
+      again.id,
+      { kind: 'output', name: 'Laporan' },
+      { fileName: 'laporan-2.pdf', mimeType: 'application/pdf', sizeBytes: 12, sha256: 'b'.repeat(64), storageKey: '2026-11/y' },
+      as('asesor'),
+    );
+    await service.act(again.id, { type: 'complete' }, as('asesor'));
+    await service.act((await openTask(caseRef)).id, { type: 'approve' }, as('kabid'));
+    const meeting = await openTask(caseRef);
+    await service.act(meeting.id, { type: 'confirm' }, as('kabid'));
+    const end = await service.act(meeting.id, { type: 'confirm' }, as('asesor'));
+    expect(end).toMatchObject({ caseStatus: 'closed', outcome: 'selesai' });
+
+    const details = await service.caseDetails(caseRef);
+    expect(details.tasks.map((t) => `${t.stepId}/${t.visit}:${t.action}`)).toEqual([
+      '1/1:done', '2/1:chosen', '3/1:done', '4/1:returned', '3/2:done', '4/2:approved', '6/1:confirmed',
+    ]);
+    expect(details.documents.map((d) => d.fileName)).toEqual(['laporan.pdf', 'laporan-2.pdf']);
+    expect(details.events.map((e) => e.type)).toEqual([
+      'case.started', 'task.opened',
+      'task.completed', 'task.opened',
+      'task.branch_chosen', 'task.opened',
+      'document.attached',
+      'task.completed', 'task.opened',
+      'task.returned', 'task.opened',
+      'document.attached',
+      'task.completed', 'task.opened',
+      'task.approved', 'task.opened',
+      'task.confirmed',
+      'task.confirmed', 'case.closed',
+    ]);
+    const outbox = await store.listOutbox(database.db, caseId);
+    const cards = outbox.filter((o) => o.kind === 'card');
+    expect(cards.map((o) => o.role)).toEqual(['kabid', 'subkor', 'asesor', 'kabid', 'asesor', 'kabid', 'kabid', 'asesor']);
+    expect(cards.find((o) => o.payload.returnReason)?.payload).toEqual({ returnReason: 'Tanda tangan belum ada' });
+    expect(outbox.filter((o) => o.kind === 'case-closed').map((o) => [o.role, o.payload])).toEqual([['kabid', { outcome: 'selesai' }]]);
+    // Every action edits the card it came from: one card-update per action on a task.
+    expect(outbox.filter((o) => o.kind === 'card-update')).toHaveLength(10);
+  });
+
+  it('changes nothing for a stale press, a repeated press, or the wrong role', async () => {
+    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
+    const first = await openTask(caseRef);
+    const stale = await refusalOf(service.act(first.id, { type: 'complete' }, as('kabid'), first.version + 1));
+    expect(stale.code).toBe('stale_version');
+    const wrong = await refusalOf(service.act(first.id, { type: 'complete' }, as('asesor')));
+    expect(wrong.message).toBe('Kegiatan 1 dikerjakan oleh Kabid, bukan Asesor.');
+
+    await service.act(first.id, { type: 'complete' }, as('kabid'), first.version);
+    const before = await store.listOutbox(database.db, caseId);
+    const repeated = await refusalOf(service.act(first.id, { type: 'complete' }, as('kabid'), first.version));
+    expect(repeated.code).toBe('task_not_open');
+    expect(await store.listOutbox(database.db, caseId)).toHaveLength(before.length);
+    expect((await service.caseDetails(caseRef)).tasks).toHaveLength(2);
+  });
+
+  it('keeps a running case on the definition version it started with', async () => {
+    const { caseRef } = await service.startCase('contoh', 'Lama', as('kabid'));
+    const changed = sopDefinitionSchema.parse({
+      ...sampleSopInput,
+      steps: sampleSopInput.steps.map((s) => (s.id === '1' ? { ...s, kegiatan: 'Menerima dan mencatat surat', next: '5' } : s)),
+    });
+    const [v2] = await service.registerDefinitions([{ definition: changed, contentHash: contentHash(changed) }]);
+    expect(v2!.version).toBe(2);
+    // The same content again keeps version 2.
+    const [same] = await service.registerDefinitions([{ definition: changed, contentHash: contentHash(changed) }]);
+    expect(same!.versionId).toBe(v2!.versionId);
+
+    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
+    expect((await openTask(caseRef)).stepId).toBe('2'); // v1: 1 → 2
+
+    const fresh = new WorkflowService(database.db, { clock: () => now }); // a restarted process
+    await fresh.registerDefinitions([{ definition: changed, contentHash: contentHash(changed) }]);
+    const newer = await fresh.startCase('contoh', 'Baru', as('kabid'));
+    const newTask = (await fresh.caseDetails(newer.caseRef)).tasks[0]!;
+    await fresh.act(newTask.id, { type: 'complete' }, as('kabid'));
+    expect((await fresh.caseDetails(newer.caseRef)).tasks[1]!.stepId).toBe('5'); // v2: 1 → 5
+    expect((await fresh.caseDetails(caseRef)).sopVersion).toBe(1);
+  });
+
+  it('cancels a case with a reason; acting on it afterwards is refused', async () => {
+    const { caseRef } = await service.startCase('contoh', 'Uji', as('kabid'));
+    const task = await openTask(caseRef);
+    expect((await refusalOf(service.cancelCase(caseRef, ' ', as('kabid')))).code).toBe('cancel_reason_required');
+    await service.cancelCase(caseRef, 'Ditarik pemohon', as('kabid'));
+    const refused = await refusalOf(service.act(task.id, { type: 'complete' }, as('kabid')));
+    expect(refused.message).toBe('Kasus CTH-2026-0001 sudah ditutup (dibatalkan).');
+    expect((await refusalOf(service.caseDetails('CTH-2099-0001'))).message).toBe('Kasus CTH-2099-0001 tidak ditemukan.');
+  });
+
+  it('counts deadlines with admin-added holidays', async () => {
+    now = new Date('2026-12-03T08:55:00Z'); // Thursday 15:55 WIB; 10 minutes reach into the next working day
+    await store.addExtraHoliday(database.db, '2026-12-04', 'Hari jadi kabupaten');
+    const { caseRef } = await service.startCase('contoh', 'Uji', as('kabid'));
+    // Friday is a local holiday → Monday 7 Dec 07:35 WIB.
+    expect((await openTask(caseRef)).dueAt?.toISOString()).toBe('2026-12-07T00:35:00.000Z');
+    now = new Date('2026-11-23T02:00:00Z');
+  });
+});
+
+describe('two people press at the same moment', () => {
+  it.skipIf(!onRealPostgres)('only one of two concurrent approvals wins; the other changes nothing', async () => {
+    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
+    const first = await openTask(caseRef);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => service.act(first.id, { type: 'complete' }, as('kabid', `Kabid ${i}`), first.version)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+      expect(['task_not_open', 'stale_version']).toContain((r.reason as WorkflowError).code);
+    }
+    const details = await service.caseDetails(caseRef);
+    expect(details.tasks).toHaveLength(2);
+    expect(details.events.filter((e) => e.type === 'task.completed')).toHaveLength(1);
+    expect((await store.listOutbox(database.db, caseId)).filter((o) => o.kind === 'card')).toHaveLength(2);
+  });
+
+  it.skipIf(!onRealPostgres)('numbers 40 cases started at once without gaps or duplicates', async () => {
+    const refs = await Promise.all(Array.from({ length: 40 }, (_, i) => service.startCase('contoh', `K${i}`, as('kabid'))));
+    const numbers = refs.map((r) => Number(r.caseRef.split('-')[2])).sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+});
