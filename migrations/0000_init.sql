@@ -72,12 +72,15 @@ CREATE TABLE "outbox" (
 	"task_id" bigint,
 	"payload" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"dedupe_key" text NOT NULL,
+	"parent_id" bigint,
 	"platform" text,
 	"chat_id" text,
 	"thread_id" text,
+	"target_ref" jsonb,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"next_attempt_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"claimed_at" timestamp with time zone,
 	"last_error" text,
 	"message_ref" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -150,6 +153,7 @@ ALTER TABLE "events" ADD CONSTRAINT "events_case_id_cases_id_fk" FOREIGN KEY ("c
 ALTER TABLE "events" ADD CONSTRAINT "events_task_id_tasks_id_fk" FOREIGN KEY ("task_id") REFERENCES "public"."tasks"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox" ADD CONSTRAINT "outbox_case_id_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox" ADD CONSTRAINT "outbox_task_id_tasks_id_fk" FOREIGN KEY ("task_id") REFERENCES "public"."tasks"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "outbox" ADD CONSTRAINT "outbox_parent_id_outbox_id_fk" FOREIGN KEY ("parent_id") REFERENCES "public"."outbox"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_case_id_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "bindings_place_role" ON "bindings" USING btree ("platform","chat_id","thread_id","role");--> statement-breakpoint
 CREATE INDEX "bindings_role" ON "bindings" USING btree ("role");--> statement-breakpoint
@@ -157,6 +161,9 @@ CREATE INDEX "cases_status" ON "cases" USING btree ("status","started_at");--> s
 CREATE INDEX "documents_case" ON "documents" USING btree ("case_id");--> statement-breakpoint
 CREATE INDEX "events_case" ON "events" USING btree ("case_id","id");--> statement-breakpoint
 CREATE INDEX "outbox_due" ON "outbox" USING btree ("status","next_attempt_at");--> statement-breakpoint
+CREATE INDEX "outbox_chat_unsent" ON "outbox" USING btree ("platform","chat_id","thread_id","id") WHERE "outbox"."status" in ('pending', 'sending');--> statement-breakpoint
+CREATE INDEX "outbox_platform_claimed" ON "outbox" USING btree ("platform","claimed_at");--> statement-breakpoint
+CREATE INDEX "outbox_task" ON "outbox" USING btree ("task_id","kind");--> statement-breakpoint
 CREATE UNIQUE INDEX "sop_versions_sop_version" ON "sop_versions" USING btree ("sop_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "sop_versions_sop_hash" ON "sop_versions" USING btree ("sop_id","content_hash");--> statement-breakpoint
 CREATE INDEX "tasks_case" ON "tasks" USING btree ("case_id","id");--> statement-breakpoint

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   date,
   index,
@@ -152,6 +153,10 @@ export const events = pgTable(
 /**
  * Messages to send, written in the same transaction as the change that causes them.
  * A row is addressed to a role; the dispatcher routes it to the chats bound to that role.
+ *
+ * Two shapes share the table. A role-addressed row (platform null) is only routed:
+ * pending -> routed (fanned out) | unrouted (no chat bound yet). A routed row (platform set,
+ * parent_id -> the role row) is what gets sent: pending -> sending -> sent | dead.
  */
 export const outbox = pgTable(
   'outbox',
@@ -164,20 +169,36 @@ export const outbox = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     /** Makes enqueueing idempotent: a re-run of the same cause writes nothing new. */
     dedupeKey: text('dedupe_key').notNull().unique(),
+    /** The role-addressed row this delivery was routed from. */
+    parentId: bigint('parent_id', { mode: 'number' }).references((): AnyPgColumn => outbox.id),
     platform: text('platform'),
     chatId: text('chat_id'),
+    /** '' for the whole chat on routed rows, so per-chat ordering can compare with `=`. */
     threadId: text('thread_id'),
-    status: text('status', { enum: ['pending', 'sending', 'sent', 'dead', 'unrouted'] })
+    /** For edits: the message ref of the message being edited. */
+    targetRef: jsonb('target_ref').$type<Record<string, unknown>>(),
+    status: text('status', { enum: ['pending', 'routed', 'unrouted', 'sending', 'sent', 'dead'] })
       .notNull()
       .default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    /** When pending: not before. When sending: the claim's lease expiry (crash recovery). */
     nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    /** When the latest attempt took its rate-limit tokens; the per-chat and global windows count these. */
+    claimedAt: ts('claimed_at'),
     lastError: text('last_error'),
     messageRef: jsonb('message_ref').$type<Record<string, unknown>>(),
     createdAt: ts('created_at').notNull().defaultNow(),
     sentAt: ts('sent_at'),
   },
-  (t) => [index('outbox_due').on(t.status, t.nextAttemptAt)],
+  (t) => [
+    index('outbox_due').on(t.status, t.nextAttemptAt),
+    // Small (unsent rows only): answers "is an earlier row of this chat still unsent?".
+    index('outbox_chat_unsent')
+      .on(t.platform, t.chatId, t.threadId, t.id)
+      .where(sql`${t.status} in ('pending', 'sending')`),
+    index('outbox_platform_claimed').on(t.platform, t.claimedAt),
+    index('outbox_task').on(t.taskId, t.kind),
+  ],
 );
 
 /** A chat (or forum topic / Slack channel) that speaks for a role. */

@@ -37,16 +37,16 @@ export function validateDefinition(def: SopDefinition): DefinitionProblem[] {
   checkTimezone(def, report);
   checkRoles(def, report);
 
+  // The graph checks below assume step ids are unique, every reference resolves and every
+  // step has exactly one way out; when that is not so they would only repeat the same
+  // mistake in other words.
+  const before = problems.length;
   const stepIndex = new Map<string, number>();
   def.steps.forEach((step, i) => {
     const first = stepIndex.get(step.id);
     if (first === undefined) stepIndex.set(step.id, i);
     else report(['steps', i, 'id'], `langkah "${step.id}": nomor langkah ganda, sudah dipakai oleh steps[${first}]`);
   });
-
-  // The graph checks below assume every reference resolves and every step has exactly one way
-  // out; when that is not so they would only repeat the same mistake in other words.
-  const before = problems.length;
   def.steps.forEach((step, i) => {
     const at = (...rest: (string | number)[]) => ['steps', i, ...rest];
     const say = (path: (string | number)[], text: string) => report(path, `langkah "${step.id}": ${text}`);
@@ -197,8 +197,8 @@ function checkExits(
           at('route', j, 'when', 'step'),
           `rute menyebut langkah "${decision.id}", padahal itu bukan ${KIND_NAME.decision}`,
         );
-      } else {
-        const labels = (decision.branches ?? []).map((b) => b.label);
+      } else if (decision.branches !== undefined) {
+        const labels = decision.branches.map((b) => b.label);
         if (!labels.includes(entry.when.branch)) {
           say(
             at('route', j, 'when', 'branch'),

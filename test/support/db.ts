@@ -21,9 +21,9 @@ let sharedPglite: Promise<Database> | undefined;
 async function emptyPglite(): Promise<TestDatabase> {
   sharedPglite ??= openDatabase({ dataDir: 'memory://' });
   const database = await sharedPglite;
-  const tables = await database.db.execute<{ tablename: string }>(
-    sql`select tablename from pg_tables where schemaname = 'public'`,
-  );
+  const tables = (await database.db.execute(sql`select tablename from pg_tables where schemaname = 'public'`)) as unknown as {
+    rows: { tablename: string }[];
+  };
   const names = tables.rows.map((r) => `"${r.tablename}"`).join(', ');
   if (names) await database.db.execute(sql.raw(`truncate ${names} restart identity cascade`));
   return { ...database, close: async () => {} };
