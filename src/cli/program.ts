@@ -14,7 +14,7 @@ import * as store from '../db/store.js';
 import { CLI } from '../messages/id.js';
 import { renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
 import { loadDefinitionFile } from '../sop/loader.js';
-import { findStep, uploadSlots } from '../workflow/engine.js';
+import { findStep, missingOutputs, uploadSlots } from '../workflow/engine.js';
 import { isWorkflowError } from '../workflow/errors.js';
 import type { SopDefinition } from '../sop/definition.js';
 import type { Actor, TaskCommand } from '../workflow/model.js';
@@ -26,6 +26,8 @@ export interface CliIo {
   out?: (text: string) => void;
   err?: (text: string) => void;
   clock?: () => Date;
+  /** An already open core (tests, or an embedding program); it is left open afterwards. */
+  core?: Core;
 }
 
 /** A failure the admin can fix; printed as is, exit code 1. */
@@ -35,7 +37,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   const out = io.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = io.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const env = io.env ?? process.env;
-  let core: Core | undefined;
+  let core: Core | undefined = io.core;
   const withCore = async <T>(fn: (core: Core) => Promise<T>): Promise<T> => {
     core ??= await openCore(loadConfig(env), { clock: io.clock });
     for (const f of core.catalogFailures) err(CLI.catalogFailure(f.file, f.errors.map((e) => e.message)));
@@ -186,17 +188,21 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .option('--slot <nama>', CLI.optSlot)
     .action((ref: string, file: string, opts: { as: string; slot?: string }) =>
       withCore(async ({ service, files, database, config }) => {
+        if (!isAllowedFile(file)) throw new CliError(CLI.fileTypeRefused(basename(file), DEFAULT_ALLOWED_EXTENSIONS));
         const target = await resolveTask(ref, opts.as);
         const taskRow = (await store.getTask(database.db, target.taskId))!;
         const step = findStep(target.def, taskRow.stepId);
         const slots = uploadSlots(step);
+        // Without --slot, the file goes where it obviously belongs: the one output still missing.
+        const missing = missingOutputs(step, taskRow, (await store.loadDocuments(database.db, taskRow.caseId)));
         const slot = opts.slot
           ? (slots.find((s) => s.name.toLowerCase() === opts.slot!.toLowerCase()) ?? { kind: 'output' as const, name: opts.slot })
-          : slots.length === 1
-            ? slots[0]!
-            : null;
+          : missing.length === 1
+            ? { kind: 'output' as const, name: missing[0]! }
+            : slots.length === 1
+              ? slots[0]!
+              : null;
         if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
-        if (!isAllowedFile(file)) throw new CliError(CLI.fileTypeRefused(basename(file), DEFAULT_ALLOWED_EXTENSIONS));
         const bytes = await readFile(file).catch(() => {
           throw new CliError(CLI.fileUnreadable(file));
         });
@@ -292,7 +298,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     err(CLI.unexpected(e instanceof Error ? (e.stack ?? e.message) : String(e)));
     return 2;
   } finally {
-    await core?.close();
+    if (core && core !== io.core) await core.close();
   }
 }
 

@@ -70,7 +70,7 @@ export function parseDefinition(yamlText: string, fileName: string): LoadResult 
   const lineCounter = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    return { ok: false, file: fileName, errors: doc.errors.map((e) => syntaxError(fileName, e, lineCounter)) };
+    return { ok: false, file: fileName, errors: syntaxErrors(fileName, doc.errors, lineCounter) };
   }
 
   const raw: unknown = doc.toJS();
@@ -201,25 +201,48 @@ function errorCode(e: unknown): string {
 // ---------------------------------------------------------------------------------------
 // YAML syntax errors
 
-const YAML_ERROR_TEXT: Record<string, string> = {
+// The yaml package's codes are coarse (MISSING_CHAR covers a lost quote and a lost "-"),
+// so its message decides first and the code is the fallback.
+const YAML_MESSAGE_TEXT: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^Missing closing .?quote/, () => 'tanda kutip penutup hilang'],
+  [/^Sequence item without - indicator/, () => 'butir daftar tanpa tanda "-", atau indentasinya salah'],
+  [/^Flow sequence .*end with a \]/, () => 'daftar "[ ]" tidak ditutup dengan "]", atau indentasinya kurang'],
+  [/^Flow mapping .*end with a \}/, () => 'objek "{ }" tidak ditutup dengan "}", atau indentasinya kurang'],
+  [/^Nested mappings are not allowed in compact mappings/, () => 'objek bersarang tidak boleh di sini (ada ":" kedua di satu baris, atau sebuah nilai diikuti baris yang menjorok)'],
+  [/^All (mapping|sequence) items must start at the same column/, () => 'semua isian harus mulai di kolom yang sama'],
+  [/^Implicit keys need to be on a single line/, () => 'kunci harus ditulis dalam satu baris; mungkin indentasinya salah'],
+  [/^Map keys must be unique/, () => 'kunci ditulis dua kali di objek yang sama'],
+  [/^Plain value cannot start with reserved character (.)/, (m) => `nilai tidak boleh diawali "${m[1]}"; apit dengan tanda kutip`],
+  [/^Source contains multiple documents/, () => 'satu berkas hanya boleh berisi satu definisi SOP (hapus pemisah "---" kedua)'],
+  [/^Tabs are not allowed as indentation/i, () => 'tab tidak boleh dipakai untuk indentasi; pakai spasi'],
+];
+
+const YAML_CODE_TEXT: Record<string, string> = {
   DUPLICATE_KEY: 'kunci ditulis dua kali di objek yang sama',
   BAD_INDENT: 'indentasi tidak sesuai',
   TAB_AS_INDENT: 'tab tidak boleh dipakai untuk indentasi; pakai spasi',
-  MISSING_CHAR: 'tanda penutup (kutip atau kurung) hilang',
-  MULTILINE_IMPLICIT_KEY: 'kunci tidak boleh lebih dari satu baris; mungkin ada ":" yang hilang',
-  BLOCK_AS_IMPLICIT_KEY: 'blok tidak boleh menjadi kunci; mungkin ada ":" yang hilang',
   MULTIPLE_DOCS: 'satu berkas hanya boleh berisi satu definisi SOP (hapus pemisah "---" kedua)',
-  UNEXPECTED_TOKEN: 'ada tanda yang tidak diharapkan',
   BAD_SCALAR_START: 'nilai tidak boleh diawali tanda ini; apit dengan tanda kutip',
-  BLOCK_IN_FLOW: 'blok tidak boleh berada di dalam [ ] atau { }',
   BAD_DQ_ESCAPE: 'escape tidak valid di dalam tanda kutip ganda',
 };
 
-function syntaxError(file: string, e: YAMLError, lineCounter: LineCounter): DefinitionError {
-  const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-  const english = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  const detail = `sintaks YAML tidak valid: ${YAML_ERROR_TEXT[e.code] ?? english}`;
-  return new DefinitionError({ file, detail, line: pos.line, column: pos.col, where: `${pos.line}:${pos.col}` });
+function syntaxErrors(file: string, errors: readonly YAMLError[], lineCounter: LineCounter): DefinitionError[] {
+  // One slip usually yields several errors on the same line; the first says it best.
+  const seenLines = new Set<number>();
+  const out: DefinitionError[] = [];
+  for (const e of errors) {
+    const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+    if (seenLines.has(pos.line)) continue;
+    seenLines.add(pos.line);
+    const english = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const known = YAML_MESSAGE_TEXT.map(([re, text]) => {
+      const m = re.exec(english);
+      return m ? text(m) : undefined;
+    }).find((t) => t !== undefined);
+    const detail = `sintaks YAML tidak valid: ${known ?? YAML_CODE_TEXT[e.code] ?? english}`;
+    out.push(new DefinitionError({ file, detail, line: pos.line, column: pos.col, where: `${pos.line}:${pos.col}` }));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------

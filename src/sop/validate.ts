@@ -47,14 +47,14 @@ export function validateDefinition(def: SopDefinition): DefinitionProblem[] {
     if (first === undefined) stepIndex.set(step.id, i);
     else report(['steps', i, 'id'], `langkah "${step.id}": nomor langkah ganda, sudah dipakai oleh steps[${first}]`);
   });
-  def.steps.forEach((step, i) => {
-    const at = (...rest: (string | number)[]) => ['steps', i, ...rest];
-    const say = (path: (string | number)[], text: string) => report(path, `langkah "${step.id}": ${text}`);
-    checkActors(def, step, at, say);
-    checkExits(def, step, stepIndex, at, say);
-    checkOutputs(step, at, say);
-  });
+  const forEachStep = (check: (step: StepDefinition, at: At, say: Report) => void) =>
+    def.steps.forEach((step, i) =>
+      check(step, (...rest) => ['steps', i, ...rest], (path, text) => report(path, `langkah "${step.id}": ${text}`)),
+    );
+  forEachStep((step, at, say) => checkExits(def, step, stepIndex, at, say));
   const structureOk = problems.length === before;
+  forEachStep((step, at, say) => checkActors(def, step, at, say));
+  forEachStep((step, at, say) => checkOutputs(step, at, say));
 
   const waktu = def.steps.map((step, i) => {
     try {

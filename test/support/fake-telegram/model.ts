@@ -12,9 +12,10 @@ import type {
   TgUser,
 } from './types.js';
 
-export type ChatRef = TgChat | number;
-export type UserRef = TgUser | number;
-export type MessageRef = TgMessage | number;
+/** Anything with an id works, so telegraf's own Chat/User/Message objects can be passed too. */
+export type ChatRef = { id: number } | number;
+export type UserRef = { id: number } | number;
+export type MessageRef = { message_id: number } | number;
 
 export interface MemberRecord {
   status: MemberStatus;

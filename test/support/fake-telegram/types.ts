@@ -67,7 +67,7 @@ export interface TgMessage {
   chat: TgChat;
   from?: TgUser;
   message_thread_id?: number;
-  is_topic_message?: true;
+  is_topic_message?: boolean;
   reply_to_message?: TgMessage;
   edit_date?: number;
   text?: string;

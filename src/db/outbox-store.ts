@@ -1,0 +1,328 @@
+/**
+ * All SQL of delivery: routing role-addressed outbox rows to bound chats, claiming due rows
+ * across replicas, recording outcomes, and the bindings lookups routing needs.
+ */
+import { and, asc, eq, gt, inArray, isNull, lte, min, sql } from 'drizzle-orm';
+import type { Queryable, Tx } from './database.js';
+import { bindings, events, outbox } from './schema.js';
+
+export type OutboxRow = typeof outbox.$inferSelect;
+export type BindingRow = typeof bindings.$inferSelect;
+
+/** What a feature writes to have something sent; routing and delivery fill in the rest. */
+export type NewOutboxRow = Pick<
+  typeof outbox.$inferInsert,
+  'kind' | 'role' | 'caseId' | 'taskId' | 'payload' | 'dedupeKey' | 'platform' | 'chatId' | 'threadId' | 'nextAttemptAt'
+>;
+
+/** Inserts rows, skipping any whose dedupe key exists, so a re-run enqueues nothing twice. Returns how many were new. */
+export async function enqueueOutbox(q: Queryable, rows: NewOutboxRow[]): Promise<number> {
+  if (!rows.length) return 0;
+  const inserted = await q
+    .insert(outbox)
+    .values(rows.map((r) => (r.platform ? { ...r, threadId: r.threadId ?? '' } : r)))
+    .onConflictDoNothing({ target: outbox.dedupeKey })
+    .returning({ id: outbox.id });
+  return inserted.length;
+}
+
+export async function bindingsForRole(q: Queryable, role: string): Promise<BindingRow[]> {
+  return q.select().from(bindings).where(eq(bindings.role, role)).orderBy(asc(bindings.id));
+}
+
+/** Role-addressed rows due for routing, locked so a second replica routes others. */
+export async function lockDueParents(tx: Tx, now: Date, limit: number): Promise<OutboxRow[]> {
+  return tx
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.status, 'pending'), isNull(outbox.platform), lte(outbox.nextAttemptAt, now)))
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/**
+ * Fans a role-addressed row out to every chat bound to its role, marking it routed, or marks
+ * it unrouted when no chat is bound. Returns the number of deliveries created.
+ */
+export async function routeToBindings(q: Queryable, parent: OutboxRow, now: Date): Promise<number> {
+  const places = parent.role === null ? [] : await bindingsForRole(q, parent.role);
+  if (!places.length) {
+    await setParentStatus(q, parent.id, 'unrouted');
+    return 0;
+  }
+  await insertDeliveries(
+    q,
+    places.map((b) => ({
+      ...inherit(parent, now),
+      // Place-based, so routing the same row again (a replayed reroute) adds nothing.
+      dedupeKey: `${parent.dedupeKey}@${b.platform}:${b.chatId}:${b.threadId}`,
+      platform: b.platform,
+      chatId: b.chatId,
+      threadId: b.threadId,
+    })),
+  );
+  await setParentStatus(q, parent.id, 'routed');
+  return places.length;
+}
+
+/**
+ * Routes an edit to every message of `editedKind` sent for the parent's task. Returns 'wait'
+ * (and postpones the parent) while such a message is still on its way, so an edit never
+ * overtakes what it edits; otherwise the number of edits created.
+ */
+export async function routeEdit(
+  q: Queryable,
+  parent: OutboxRow,
+  editedKind: string,
+  now: Date,
+  waitUntil: Date,
+): Promise<number | 'wait'> {
+  const originals =
+    parent.taskId === null
+      ? []
+      : await q
+          .select()
+          .from(outbox)
+          .where(and(eq(outbox.taskId, parent.taskId), eq(outbox.kind, editedKind)))
+          .orderBy(asc(outbox.id));
+  const unsent = originals.some((o) =>
+    o.platform === null ? o.status === 'pending' : o.status === 'pending' || o.status === 'sending',
+  );
+  if (unsent) {
+    await q.update(outbox).set({ nextAttemptAt: waitUntil }).where(eq(outbox.id, parent.id));
+    return 'wait';
+  }
+  // A message sent without a ref cannot be edited; dead and unrouted ones were never seen.
+  const targets = originals.filter((o) => o.platform !== null && o.status === 'sent' && o.messageRef !== null);
+  await insertDeliveries(
+    q,
+    targets.map((t) => ({
+      ...inherit(parent, now),
+      role: t.role,
+      // Per target, not per chat: two roles bound to one chat each got their own card.
+      dedupeKey: `${parent.dedupeKey}@${t.id}`,
+      platform: t.platform,
+      chatId: t.chatId,
+      threadId: t.threadId ?? '',
+      targetRef: t.messageRef,
+    })),
+  );
+  await setParentStatus(q, parent.id, 'routed');
+  return targets.length;
+}
+
+function inherit(parent: OutboxRow, now: Date) {
+  return {
+    kind: parent.kind,
+    role: parent.role,
+    caseId: parent.caseId,
+    taskId: parent.taskId,
+    payload: parent.payload,
+    parentId: parent.id,
+    status: 'pending' as const,
+    nextAttemptAt: now,
+  };
+}
+
+async function insertDeliveries(q: Queryable, rows: (typeof outbox.$inferInsert)[]): Promise<void> {
+  if (rows.length) await q.insert(outbox).values(rows).onConflictDoNothing({ target: outbox.dedupeKey });
+}
+
+async function setParentStatus(q: Queryable, id: number, status: 'routed' | 'unrouted'): Promise<void> {
+  await q.update(outbox).set({ status }).where(eq(outbox.id, id));
+}
+
+/** Unrouted rows of a role, locked for routing again now that a chat may be bound. */
+export async function lockUnrouted(q: Queryable, role: string): Promise<OutboxRow[]> {
+  return q
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.status, 'unrouted'), isNull(outbox.platform), eq(outbox.role, role)))
+    .orderBy(asc(outbox.id))
+    .for('update', { skipLocked: true });
+}
+
+/**
+ * Serialises claiming per platform across replicas for the rest of the transaction: the rate
+ * windows are counted from the table, and two replicas counting at once would both spend the
+ * last token.
+ */
+export async function lockPlatform(tx: Tx, platform: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sopbot.outbox.${platform}`}))`);
+}
+
+/**
+ * Due deliveries of a platform that are the oldest unsent row of their chat (platform, chat,
+ * thread): a row behind an unsent one waits, which keeps a chat's order. A 'sending' row is
+ * due again once its lease expired (its replica died).
+ */
+export async function lockClaimable(tx: Tx, platform: string, now: Date, limit: number): Promise<OutboxRow[]> {
+  return tx
+    .select()
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.platform, platform),
+        inArray(outbox.status, ['pending', 'sending']),
+        lte(outbox.nextAttemptAt, now),
+        sql`not exists (select 1 from outbox earlier
+              where earlier.platform = ${outbox.platform} and earlier.chat_id = ${outbox.chatId}
+                and earlier.thread_id = ${outbox.threadId} and earlier.id < ${outbox.id}
+                and earlier.status in ('pending', 'sending'))`,
+      ),
+    )
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/** Attempts of a platform that took rate-limit tokens after `since`, oldest first. */
+export async function recentClaims(
+  q: Queryable,
+  platform: string,
+  since: Date,
+): Promise<{ chatId: string | null; claimedAt: Date }[]> {
+  const rows = await q
+    .select({ chatId: outbox.chatId, claimedAt: outbox.claimedAt })
+    .from(outbox)
+    .where(and(eq(outbox.platform, platform), gt(outbox.claimedAt, since)))
+    .orderBy(asc(outbox.claimedAt));
+  return rows.filter((r): r is { chatId: string | null; claimedAt: Date } => r.claimedAt !== null);
+}
+
+/** Puts rows back to wait without counting an attempt (rate limits, a paused platform). */
+export async function deferDelivery(q: Queryable, id: number, until: Date): Promise<void> {
+  await q.update(outbox).set({ status: 'pending', nextAttemptAt: until }).where(eq(outbox.id, id));
+}
+
+/**
+ * Marks rows sending under a lease. `attempts` is bumped here and doubles as the claim's
+ * fencing token: a late finish from a claim that lost its lease matches no row.
+ */
+export async function markClaimed(tx: Tx, ids: number[], now: Date, leaseUntil: Date): Promise<OutboxRow[]> {
+  if (!ids.length) return [];
+  const rows = await tx
+    .update(outbox)
+    .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1`, claimedAt: now, nextAttemptAt: leaseUntil })
+    .where(inArray(outbox.id, ids))
+    .returning();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+function claimedBy(id: number, attempt: number) {
+  return and(eq(outbox.id, id), eq(outbox.status, 'sending'), eq(outbox.attempts, attempt));
+}
+
+/** Keeps a slow delivery's claim alive. False when the claim was lost. */
+export async function extendLease(q: Queryable, id: number, attempt: number, leaseUntil: Date): Promise<boolean> {
+  const rows = await q.update(outbox).set({ nextAttemptAt: leaseUntil }).where(claimedBy(id, attempt)).returning({ id: outbox.id });
+  return rows.length > 0;
+}
+
+/** False when the claim was lost (lease expired and another replica took the row). */
+export async function markSent(
+  q: Queryable,
+  id: number,
+  attempt: number,
+  messageRef: Record<string, unknown> | null,
+  sentAt: Date,
+): Promise<boolean> {
+  const rows = await q
+    .update(outbox)
+    .set({ status: 'sent', messageRef, sentAt, lastError: null })
+    .where(claimedBy(id, attempt))
+    .returning({ id: outbox.id });
+  return rows.length > 0;
+}
+
+/** Back to pending for another try; `uncountAttempt` for a server-requested wait (429), which is no failure. */
+export async function markRetry(
+  q: Queryable,
+  id: number,
+  attempt: number,
+  next: { at: Date; lastError: string; uncountAttempt?: boolean },
+): Promise<boolean> {
+  const rows = await q
+    .update(outbox)
+    .set({
+      status: 'pending',
+      nextAttemptAt: next.at,
+      lastError: next.lastError,
+      ...(next.uncountAttempt ? { attempts: sql`${outbox.attempts} - 1` } : {}),
+    })
+    .where(claimedBy(id, attempt))
+    .returning({ id: outbox.id });
+  return rows.length > 0;
+}
+
+/** Gives up on a row and leaves an audit event, in one transaction, so nothing ends silently. */
+export async function markDead(
+  q: Queryable,
+  row: OutboxRow,
+  attempt: number,
+  lastError: string,
+  now: Date,
+): Promise<boolean> {
+  return q.transaction(async (tx) => {
+    const rows = await tx
+      .update(outbox)
+      .set({ status: 'dead', lastError })
+      .where(claimedBy(row.id, attempt))
+      .returning({ id: outbox.id });
+    if (!rows.length) return false;
+    await tx.insert(events).values({
+      caseId: row.caseId,
+      taskId: row.taskId,
+      type: 'delivery.dead',
+      channel: row.platform,
+      data: {
+        outboxId: row.id,
+        kind: row.kind,
+        role: row.role,
+        platform: row.platform,
+        chatId: row.chatId,
+        threadId: row.threadId,
+        attempts: attempt,
+        lastError,
+      },
+      at: now,
+    });
+    return true;
+  });
+}
+
+/** Edits waiting for a message of this task need not wait any longer: let routing look again. */
+export async function wakeEdits(q: Queryable, taskId: number, editKinds: string[], now: Date): Promise<void> {
+  if (!editKinds.length) return;
+  await q
+    .update(outbox)
+    .set({ nextAttemptAt: now })
+    .where(
+      and(
+        eq(outbox.taskId, taskId),
+        inArray(outbox.kind, editKinds),
+        isNull(outbox.platform),
+        eq(outbox.status, 'pending'),
+        gt(outbox.nextAttemptAt, now),
+      ),
+    );
+}
+
+/**
+ * The earliest moment after `now` a waiting row becomes due (a backoff, a rate-limit token, a
+ * 429, a lease), so a polling loop can sleep exactly until then.
+ */
+export async function nextAttemptAfter(q: Queryable, now: Date, platforms?: string[]): Promise<Date | null> {
+  const [row] = await q
+    .select({ at: min(outbox.nextAttemptAt) })
+    .from(outbox)
+    .where(
+      and(
+        inArray(outbox.status, ['pending', 'sending']),
+        gt(outbox.nextAttemptAt, now),
+        platforms ? sql`(${outbox.platform} is null or ${inArray(outbox.platform, platforms)})` : undefined,
+      ),
+    );
+  return row?.at ?? null;
+}

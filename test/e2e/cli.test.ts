@@ -1,0 +1,200 @@
+/**
+ * An admin at the terminal: the `sopbot` command lists and checks the catalog, starts cases,
+ * acts on tasks as a named role, uploads documents, and reads a case's timeline. Every seed
+ * runs start to end through the CLI alone.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/bootstrap.js';
+import { runCli } from '../../src/cli/program.js';
+import { loadConfig } from '../../src/config.js';
+import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
+import { LocalFileStore } from '../../src/storage/files.js';
+import { findStep, missingOutputs } from '../../src/workflow/engine.js';
+import { WorkflowService } from '../../src/workflow/service.js';
+import { createTestDatabase } from '../support/db.js';
+
+let dir: string;
+let core: Core;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sopbot-cli-'));
+});
+afterAll(async () => {
+  await core?.database.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  await core?.database.close();
+  const database = await createTestDatabase();
+  const service = new WorkflowService(database.db, { clock: () => new Date('2026-11-23T02:00:00Z') });
+  await service.registerDefinitions((await loadCatalog(catalogDir())).definitions);
+  core = {
+    config: loadConfig({ SOPBOT_DATA_DIR: dir }),
+    database,
+    service,
+    files: new LocalFileStore(join(dir, 'files')),
+    catalogFailures: [],
+    close: async () => {},
+  };
+});
+
+/** Runs one sopbot command; returns what the admin saw and the exit code. */
+async function sopbot(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { core, out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function ok(...argv: string[]) {
+  const r = await sopbot(...argv);
+  expect(r.err, `sopbot ${argv.join(' ')}`).toBe('');
+  expect(r.code).toBe(0);
+  return r.out;
+}
+
+describe('the catalog from the terminal', () => {
+  it('lists the five seeds and shows a step table with roles, waktu and transitions', async () => {
+    const list = await ok('sop', 'list');
+    expect(list.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['jateng', 'kemenkumham', 'pemalang', 'pupr', 'tangerang']);
+
+    const table = await ok('sop', 'show', 'pupr');
+    expect(table).toContain('Konversi waktu: 1 jam = 60 menit, 1 hari = 300 menit, 1 minggu = 1500 menit');
+    expect(table).toMatch(/3\. \[pemeriksaan\][^\n]*\n[\s\S]*?Alur: → 4; Kembalikan → 2/);
+    const pemalang = await ok('sop', 'show', 'pemalang');
+    expect(pemalang).toContain('Alur: Ditolak → 4; Diterima → 5');
+    expect(pemalang).toContain('Alur: jika 3=Ditolak → akhir (ditolak); selain itu → 9');
+    expect(pemalang).toContain('Waktu: Maksimal 7 hari setelah pelaksanaan kegiatan (7 hari kerja setelah kegiatan 9 selesai)');
+  });
+
+  it('validates files: a good one passes, a broken one names the file, the place and the problem', async () => {
+    const good = await ok('sop', 'validate', join(catalogDir(), 'jateng.yaml'));
+    expect(good).toMatch(/^OK .*jateng\.yaml: SOP "jateng", 7 kegiatan$/);
+
+    const broken = join(dir, 'rusak.yaml');
+    await writeFile(broken, 'id: rusak\ncode: RSK\n');
+    const r = await sopbot('sop', 'validate', broken);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${broken}: identity:`);
+    expect(r.err).toContain('1 dari 1 file tidak valid.');
+  });
+
+  it('refuses an unknown SOP and an unknown role with the choices', async () => {
+    const r = await sopbot('case', 'start', 'tidakada', '--title', 'x');
+    expect(r).toMatchObject({ code: 1, err: 'SOP "tidakada" tidak ada di katalog. SOP yang tersedia: jateng, kemenkumham, pemalang, pupr, tangerang.' });
+    await ok('case', 'start', 'jateng', '--title', 'Perumusan 2026');
+    const role = await sopbot('task', 'done', 'JTG-2026-0001', '--as', 'bupati');
+    expect(role.code).toBe(1);
+    expect(role.err).toMatch(/^Peran "bupati" tidak ada di SOP ini\. Peran yang ada: stakeholder \(/);
+  });
+});
+
+describe('a Pemalang case from the terminal', () => {
+  it('runs Diterima with a return, uploads, a due date and the timeline', async () => {
+    const started = await ok('case', 'start', 'pemalang', '--title', 'Permohonan asesor Kab. Batang', '--as', 'kabid');
+    expect(started).toContain('Kasus PML-2026-0001 dimulai.');
+    expect(started).toContain('Berikutnya: #1 kegiatan 1: Menerima informasi permintaan tenaga Asesor SDM Aparatur dari instansi lain');
+    expect(started).toContain('Kabid. · terbuka · batas Senin, 23 November 2026 09.10 WIB');
+
+    const refused = await sopbot('task', 'done', 'PML-2026-0001', '--as', 'kabid');
+    expect(refused).toMatchObject({ code: 1, err: 'Kegiatan 1 belum bisa diselesaikan: output berikut belum diunggah: Disposisi.' });
+
+    const pdf = join(dir, 'disposisi.pdf');
+    await writeFile(pdf, '%PDF-1.4 disposisi');
+    expect(await ok('task', 'attach', 'PML-2026-0001', pdf, '--as', 'Kabid.')).toMatch(/^Dokumen disposisi\.pdf tersimpan sebagai "Disposisi" \(18 byte, sha256 [0-9a-f]{64}\)\.$/);
+    const exe = join(dir, 'virus.exe');
+    await writeFile(exe, 'MZ');
+    expect((await sopbot('task', 'attach', 'PML-2026-0001', exe, '--as', 'kabid')).err).toBe(
+      'Jenis file virus.exe tidak diterima. Jenis yang diterima: pdf, doc, docx, xls, xlsx, jpg, jpeg, png.',
+    );
+
+    await ok('task', 'done', 'PML-2026-0001', '--as', 'kabid');
+    await ok('task', 'done', 'PML-2026-0001', '--as', 'subkor');
+    const wrongBranch = await sopbot('task', 'choose', 'PML-2026-0001', 'Mungkin', '--as', 'subkor');
+    expect(wrongBranch.err).toBe('Pilihan "Mungkin" tidak ada. Pilihan yang tersedia: Ditolak, Diterima.');
+    await ok('task', 'choose', 'PML-2026-0001', 'Diterima', '--as', 'subkor');
+    await ok('task', 'done', 'PML-2026-0001', '--as', 'subkor');
+    await uploadAll('PML-2026-0001', 'subkor');
+    await ok('task', 'done', 'PML-2026-0001', '--as', 'subkor');
+    await uploadAll('PML-2026-0001', 'kabid');
+    const back = await ok('task', 'return', 'PML-2026-0001', '--as', 'kabid', '--reason', 'Nomor surat salah');
+    expect(back).toContain('Berikutnya: #7 kegiatan 5a (putaran 2)');
+    await uploadAll('PML-2026-0001', 'subkor');
+    await ok('task', 'done', 'PML-2026-0001', '--as', 'subkor');
+    for (const role of ['kabid', 'sekretaris', 'kepala_bkd', 'subkor']) {
+      await uploadAll('PML-2026-0001', role);
+      await ok('task', role === 'kabid' || role === 'sekretaris' ? 'approve' : 'done', 'PML-2026-0001', '--as', role);
+    }
+    const due = await ok('task', 'due', 'PML-2026-0001', '2026-12-10 14:00', '--as', 'asesor_sdma');
+    expect(due).toContain('batas Kamis, 10 Desember 2026 14.00 WIB');
+    await ok('task', 'done', 'PML-2026-0001', '--as', 'asesor_sdma');
+    const end = await ok('task', 'done', 'PML-2026-0001', '--as', 'asesor_sdma');
+    expect(end).toBe('Tercatat. Kasus PML-2026-0001 ditutup: selesai.');
+
+    const show = await ok('case', 'show', 'PML-2026-0001');
+    expect(show).toContain('Status: ditutup (selesai)');
+    expect(show).toContain('kegiatan 5b: Memeriksa surat penolakan');
+    expect(show).toMatch(/dikembalikan oleh Petugas kabid|dikembalikan oleh .* \(Kabid\.\) .* catatan: Nomor surat salah/);
+    expect(show).toContain('Dokumen:');
+    expect(show).toContain('Riwayat:');
+    expect((await ok('case', 'list', '--status', 'closed'))).toContain('PML-2026-0001');
+    expect(await ok('task', 'list')).toBe('Tidak ada tugas terbuka.');
+  });
+});
+
+describe('every seed from start to end through the CLI', () => {
+  for (const sopId of ['jateng', 'kemenkumham', 'pemalang', 'pupr', 'tangerang']) {
+    it(`${sopId}: every open task is worked by its role until the case closes`, async () => {
+      const started = await ok('case', 'start', sopId, '--title', `Uji ${sopId}`);
+      const ref = /Kasus (\S+) dimulai\./.exec(started)![1]!;
+      for (let i = 0; i < 40; i++) {
+        const details = await core.service.caseDetails(ref);
+        if (details.caseRow.status === 'closed') {
+          expect(details.caseRow.outcome).toBe(sopId === 'pemalang' ? 'ditolak' : 'selesai');
+          return;
+        }
+        const task = details.tasks.find((t) => t.status === 'open')!;
+        const step = findStep(details.definition, task.stepId);
+        for (const role of task.roles) {
+          await uploadAll(ref, role);
+          const verb = { task: 'done', review: 'approve', joint: 'confirm', decision: 'choose' }[step.kind];
+          const args = step.kind === 'decision' ? ['task', verb, ref, 'Ditolak', '--as', role] : ['task', verb, ref, '--as', role];
+          await ok(...args);
+          if (step.kind !== 'joint') break;
+        }
+      }
+      throw new Error(`${ref} did not close`);
+    });
+  }
+});
+
+/** Uploads a small PDF into every document output the role's open task still lacks. */
+async function uploadAll(ref: string, role: string) {
+  const details = await core.service.caseDetails(ref);
+  const task = details.tasks.find((t) => t.status === 'open' && t.roles.includes(role));
+  if (!task) return;
+  for (const name of missingOutputs(findStep(details.definition, task.stepId), task, details.documents)) {
+    const file = join(dir, `${name.replace(/[^\w]+/g, '-')}.pdf`);
+    await writeFile(file, `%PDF ${name}`);
+    await ok('task', 'attach', ref, file, '--as', role, '--slot', name);
+  }
+}
+
+describe('the installed command', () => {
+  it('runs as a separate process on its own PGlite data folder', async () => {
+    const run = promisify(execFile);
+    const env = { ...process.env, SOPBOT_DATA_DIR: join(dir, 'proc-data'), DATABASE_URL: '' };
+    const list = await run(process.execPath, ['bin/sopbot.js', 'sop', 'list'], { env });
+    expect(list.stdout).toContain('pupr');
+    const start = await run(process.execPath, ['bin/sopbot.js', 'case', 'start', 'tangerang', '--title', 'Dari proses'], { env });
+    expect(start.stdout).toContain('Kasus TNG-2026-0001 dimulai.');
+    const bad = await run(process.execPath, ['bin/sopbot.js', 'case', 'show', 'TNG-2026-0099'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 1, stderr: 'Kasus TNG-2026-0099 tidak ditemukan.\n' });
+  }, 60_000);
+});
