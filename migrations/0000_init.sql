@@ -99,6 +99,18 @@ CREATE TABLE "pairing_codes" (
 	CONSTRAINT "pairing_codes_code_hash_unique" UNIQUE("code_hash")
 );
 --> statement-breakpoint
+CREATE TABLE "pending_prompts" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pending_prompts_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"platform" text NOT NULL,
+	"chat_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"data" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"prompt_message_id" text,
+	"expires_at" timestamp with time zone NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "processed_updates" (
 	"platform" text NOT NULL,
 	"update_id" text NOT NULL,
@@ -164,6 +176,7 @@ CREATE INDEX "outbox_due" ON "outbox" USING btree ("status","next_attempt_at");-
 CREATE INDEX "outbox_chat_unsent" ON "outbox" USING btree ("platform","chat_id","thread_id","id") WHERE "outbox"."status" in ('pending', 'sending');--> statement-breakpoint
 CREATE INDEX "outbox_platform_claimed" ON "outbox" USING btree ("platform","claimed_at");--> statement-breakpoint
 CREATE INDEX "outbox_task" ON "outbox" USING btree ("task_id","kind");--> statement-breakpoint
+CREATE INDEX "pending_prompts_person" ON "pending_prompts" USING btree ("platform","chat_id","user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "sop_versions_sop_version" ON "sop_versions" USING btree ("sop_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "sop_versions_sop_hash" ON "sop_versions" USING btree ("sop_id","content_hash");--> statement-breakpoint
 CREATE INDEX "tasks_case" ON "tasks" USING btree ("case_id","id");--> statement-breakpoint

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { MakeCalendarOptions, OfficeHours, RamadanPeriod } from './calendar/calendar.js';
+import { DEFAULT_ALLOWED_EXTENSIONS } from './storage/mime.js';
 
 const hoursPattern = /^(\d{2}:\d{2})-(\d{2}:\d{2})$/;
 const hours = z
@@ -40,6 +41,19 @@ const envSchema = z.object({
   SOPBOT_FRIDAY_HOURS: hours.optional(),
   SOPBOT_RAMADAN_HOURS: ramadan.optional(),
   SOPBOT_MAX_UPLOAD_MB: z.coerce.number().positive().default(20),
+  SOPBOT_ALLOWED_EXTENSIONS: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'token bot Telegram berbentuk 123456:ABC... (dari BotFather)').optional(),
+  TELEGRAM_API_ROOT: z.string().url().optional(),
+  TELEGRAM_WEBHOOK_URL: z.string().url().optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, 'rahasia webhook: 16-256 huruf, angka, "_" atau "-"')
+    .optional(),
+  TELEGRAM_MAX_DOWNLOAD_MB: z.coerce.number().positive().default(20),
+  TELEGRAM_RATE_PER_SECOND: z.coerce.number().positive().default(30),
+  TELEGRAM_RATE_PER_CHAT_PER_MINUTE: z.coerce.number().positive().default(20),
+  SOPBOT_DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
 });
 
 export interface Config {
@@ -49,6 +63,19 @@ export interface Config {
   filesDir: string;
   calendar: Omit<MakeCalendarOptions, 'timezone'>;
   maxUploadBytes: number;
+  allowedExtensions: string[];
+  port: number;
+  telegram:
+    | {
+        token: string;
+        apiRoot: string | undefined;
+        webhookUrl: string | undefined;
+        webhookSecret: string | undefined;
+        maxDownloadBytes: number;
+        limits: { globalPerSecond: number; perChatPerMinute: number };
+      }
+    | undefined;
+  dispatchMaxAttempts: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
+    throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: wajib diisi bila TELEGRAM_WEBHOOK_URL diisi (Telegram mengirimnya di setiap permintaan)']);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.SOPBOT_DATA_DIR),
@@ -75,5 +105,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.SOPBOT_RAMADAN_HOURS ? { ramadan: e.SOPBOT_RAMADAN_HOURS } : {}),
     },
     maxUploadBytes: Math.round(e.SOPBOT_MAX_UPLOAD_MB * 1024 * 1024),
+    allowedExtensions: e.SOPBOT_ALLOWED_EXTENSIONS
+      ? e.SOPBOT_ALLOWED_EXTENSIONS.split(',').map((x) => x.trim().toLowerCase().replace(/^\./, '')).filter(Boolean)
+      : DEFAULT_ALLOWED_EXTENSIONS,
+    port: e.PORT,
+    telegram: e.TELEGRAM_BOT_TOKEN
+      ? {
+          token: e.TELEGRAM_BOT_TOKEN,
+          apiRoot: e.TELEGRAM_API_ROOT,
+          webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+          webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+          maxDownloadBytes: Math.round(e.TELEGRAM_MAX_DOWNLOAD_MB * 1024 * 1024),
+          limits: { globalPerSecond: e.TELEGRAM_RATE_PER_SECOND, perChatPerMinute: e.TELEGRAM_RATE_PER_CHAT_PER_MINUTE },
+        }
+      : undefined,
+    dispatchMaxAttempts: e.SOPBOT_DISPATCH_MAX_ATTEMPTS,
   };
 }

@@ -10,6 +10,7 @@ import { openCore, type Core } from '../bootstrap.js';
 import { DateTime } from 'luxon';
 import { makeCalendar } from '../calendar/calendar.js';
 import { ConfigError, loadConfig } from '../config.js';
+import * as channelStore from '../db/channel-store.js';
 import * as store from '../db/store.js';
 import { CLI } from '../messages/id.js';
 import { renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
@@ -220,6 +221,78 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       }),
     );
 
+  const bind = program.command('bind').description(CLI.bind);
+  for (const platform of ['telegram', 'slack'] as const) {
+    bind
+      .command(platform)
+      .description(CLI.bindPlatform(platform))
+      .requiredOption('--role <peran>', CLI.optRole)
+      .option('--ttl <jam>', CLI.optTtl, '24')
+      .action((opts: { role: string; ttl: string }) =>
+        withCore(async ({ service, database }) => {
+          const role = knownRole(service.knownRoles(), opts.role);
+          const hours = Number(opts.ttl);
+          if (!(hours > 0 && hours <= 24 * 7)) throw new CliError(CLI.badTtl(opts.ttl));
+          const { code, expiresAt } = await channelStore.createPairingCode(database.db, {
+            platform,
+            role,
+            ttlMs: hours * 3_600_000,
+            now: io.clock?.() ?? new Date(),
+          });
+          out(CLI.pairingCode(platform, code, service.roleLabel(role), expiresAt.toISOString()));
+        }),
+      );
+  }
+  bind
+    .command('list')
+    .description(CLI.bindList)
+    .action(() =>
+      withCore(async ({ service, database }) => {
+        const rows = await channelStore.listBindings(database.db);
+        if (!rows.length) out(CLI.noBindings);
+        for (const b of rows) {
+          out(`${b.role.padEnd(20)} ${b.platform.padEnd(9)} ${b.chatId}${b.threadId ? `/${b.threadId}` : ''}  ${b.label ?? ''} (${service.roleLabel(b.role)})`);
+        }
+      }),
+    );
+
+  const allow = program.command('allow').description(CLI.allow);
+  allow
+    .command('add')
+    .argument('<platform>', 'telegram | slack')
+    .argument('<user-id>')
+    .requiredOption('--role <peran>', CLI.optRole)
+    .action((platform: string, userId: string, opts: { role: string }) =>
+      withCore(async ({ service, database }) => {
+        const p = chatPlatform(platform);
+        const role = knownRole(service.knownRoles(), opts.role);
+        await channelStore.allowUser(database.db, p, role, userId.trim());
+        out(CLI.allowed(userId, service.roleLabel(role)));
+      }),
+    );
+  allow
+    .command('remove')
+    .argument('<platform>', 'telegram | slack')
+    .argument('<user-id>')
+    .requiredOption('--role <peran>', CLI.optRole)
+    .action((platform: string, userId: string, opts: { role: string }) =>
+      withCore(async ({ service, database }) => {
+        const p = chatPlatform(platform);
+        const role = knownRole(service.knownRoles(), opts.role);
+        if (!(await channelStore.disallowUser(database.db, p, role, userId.trim()))) throw new CliError(CLI.notAllowed(userId));
+        out(CLI.disallowed(userId, service.roleLabel(role)));
+      }),
+    );
+  allow
+    .command('list')
+    .action(() =>
+      withCore(async ({ database }) => {
+        const rows = await channelStore.listAllowlist(database.db);
+        if (!rows.length) out(CLI.noAllowlist);
+        for (const r of rows) out(`${r.platform.padEnd(9)} ${r.role.padEnd(20)} ${r.userId}`);
+      }),
+    );
+
   const holiday = program.command('holiday').description(CLI.holiday);
   holiday
     .command('list')
@@ -300,6 +373,18 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   } finally {
     if (core && core !== io.core) await core.close();
   }
+}
+
+function chatPlatform(input: string): 'telegram' | 'slack' {
+  if (input !== 'telegram' && input !== 'slack') throw new CliError(CLI.badPlatform(input));
+  return input;
+}
+
+/** Bindings are per role id, shared by every SOP that has the role. */
+function knownRole(roles: Map<string, string[]>, input: string): string {
+  const wanted = input.trim().toLowerCase();
+  if (roles.has(wanted)) return wanted;
+  throw new CliError(CLI.unknownRole(input, [...roles.entries()].map(([id, sops]) => `${id} (${sops.join(', ')})`)));
 }
 
 function cliActor(role: string | undefined): Actor {

@@ -253,3 +253,23 @@ export const extraHolidays = pgTable('extra_holidays', {
   name: text('name').notNull(),
   addedAt: ts('added_at').notNull().default(sql`now()`),
 });
+
+/**
+ * A question the bot asked one person and is waiting for the answer to: the reason of a
+ * Kembalikan, the title of a new case, the slot of an upload, a due date. Expires by itself.
+ */
+export const pendingPrompts = pgTable(
+  'pending_prompts',
+  {
+    id: id(),
+    platform: text('platform', { enum: ['telegram', 'slack'] }).notNull(),
+    chatId: text('chat_id').notNull(),
+    userId: text('user_id').notNull(),
+    kind: text('kind', { enum: ['return-reason', 'case-title', 'upload-slot', 'due-date'] }).notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    promptMessageId: text('prompt_message_id'),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('pending_prompts_person').on(t.platform, t.chatId, t.userId)],
+);

@@ -167,12 +167,17 @@ export class OutboxDispatcher {
       const now = this.now();
       const routed = await this.route(now, counts);
       const inFlight: Promise<void>[] = [];
-      for (const transport of this.transports.values()) {
-        if ((this.pausedUntil.get(transport.platform) ?? 0) > now.getTime()) continue;
-        const rows = await this.claim(transport, now, counts);
-        for (const row of rows) inFlight.push(this.deliver(transport, row, counts));
+      try {
+        for (const transport of this.transports.values()) {
+          if ((this.pausedUntil.get(transport.platform) ?? 0) > now.getTime()) continue;
+          const rows = await this.claim(transport, now, counts);
+          for (const row of rows) inFlight.push(this.deliver(transport, row, counts));
+        }
+      } finally {
+        // Even when a later claim fails, what was claimed is delivered and recorded before
+        // the run ends, so stop() never leaves a send behind.
+        await Promise.all(inFlight);
       }
-      await Promise.all(inFlight);
       // Each chat sends at most one row per round (order), so go on while anything moved.
       if (!inFlight.length && !routed) break;
     }

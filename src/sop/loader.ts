@@ -26,7 +26,15 @@ export class DefinitionError extends Error {
   readonly line: number | undefined;
   readonly column: number | undefined;
 
-  constructor(args: { file: string; path?: DefinitionPath; detail: string; line?: number; column?: number; where?: string }) {
+  constructor(args: {
+    file: string;
+    path?: DefinitionPath;
+    detail: string;
+    line?: number;
+    column?: number;
+    /** Overrides the path in the message: `12:3` for a syntax error, `(folder)` for a folder. */
+    where?: string;
+  }) {
     const path = args.path ?? [];
     super(`${args.file}: ${args.where ?? formatPath(path)}: ${args.detail}`);
     this.name = 'DefinitionError';
@@ -97,7 +105,8 @@ export function parseDefinition(yamlText: string, fileName: string): LoadResult 
 
   const parsed = sopDefinitionSchema.safeParse(raw, { error: indonesian });
   if (!parsed.success) {
-    return fail(flattenIssues(parsed.error.issues, []).map((p) => ({ path: p.path, message: withStepId(raw, p.path, p.message) })));
+    const problems = flattenIssues(parsed.error.issues, [], raw);
+    return fail(problems.map((p) => ({ path: p.path, message: withStepId(raw, p.path, p.message) })));
   }
 
   const problems = validateDefinition(parsed.data);
@@ -111,7 +120,8 @@ export async function loadDefinitionFile(path: string): Promise<LoadResult> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    return { ok: false, file: path, errors: [new DefinitionError({ file: path, detail: `berkas tidak dapat dibaca (${errorCode(e)})` })] };
+    const error = new DefinitionError({ file: path, where: '(berkas)', detail: `berkas tidak dapat dibaca (${errorCode(e)})` });
+    return { ok: false, file: path, errors: [error] };
   }
   return parseDefinition(text, path);
 }
@@ -130,7 +140,7 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
       .map((e) => e.name)
       .sort();
   } catch (e) {
-    const error = new DefinitionError({ file: dir, detail: `folder katalog tidak dapat dibaca (${errorCode(e)})` });
+    const error = new DefinitionError({ file: dir, where: '(folder)', detail: `folder katalog tidak dapat dibaca (${errorCode(e)})` });
     return { definitions: [], failures: [{ ok: false, file: dir, errors: [error] }] };
   }
 
@@ -208,12 +218,18 @@ const YAML_MESSAGE_TEXT: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^Sequence item without - indicator/, () => 'butir daftar tanpa tanda "-", atau indentasinya salah'],
   [/^Flow sequence .*end with a \]/, () => 'daftar "[ ]" tidak ditutup dengan "]", atau indentasinya kurang'],
   [/^Flow mapping .*end with a \}/, () => 'objek "{ }" tidak ditutup dengan "}", atau indentasinya kurang'],
-  [/^Nested mappings are not allowed in compact mappings/, () => 'objek bersarang tidak boleh di sini (ada ":" kedua di satu baris, atau sebuah nilai diikuti baris yang menjorok)'],
+  [
+    /^Nested mappings are not allowed in compact mappings/,
+    () => 'objek bersarang tidak boleh di sini (ada ":" kedua di satu baris, atau sebuah nilai diikuti baris yang menjorok)',
+  ],
   [/^All (mapping|sequence) items must start at the same column/, () => 'semua isian harus mulai di kolom yang sama'],
   [/^Implicit keys need to be on a single line/, () => 'kunci harus ditulis dalam satu baris; mungkin indentasinya salah'],
   [/^Map keys must be unique/, () => 'kunci ditulis dua kali di objek yang sama'],
-  [/^Plain value cannot start with reserved character (.)/, (m) => `nilai tidak boleh diawali "${m[1]}"; apit dengan tanda kutip`],
-  [/^Source contains multiple documents/, () => 'satu berkas hanya boleh berisi satu definisi SOP (hapus pemisah "---" kedua)'],
+  [
+    /^Plain value cannot start with reserved character (.)/,
+    (m) => `nilai tidak boleh diawali "${m[1]}"; apit dengan tanda kutip`,
+  ],
+  [/^Source contains multiple documents/, () => 'satu berkas hanya boleh berisi satu definisi SOP (hapus "---" kedua)'],
   [/^Tabs are not allowed as indentation/i, () => 'tab tidak boleh dipakai untuk indentasi; pakai spasi'],
 ];
 
@@ -221,25 +237,28 @@ const YAML_CODE_TEXT: Record<string, string> = {
   DUPLICATE_KEY: 'kunci ditulis dua kali di objek yang sama',
   BAD_INDENT: 'indentasi tidak sesuai',
   TAB_AS_INDENT: 'tab tidak boleh dipakai untuk indentasi; pakai spasi',
-  MULTIPLE_DOCS: 'satu berkas hanya boleh berisi satu definisi SOP (hapus pemisah "---" kedua)',
+  MULTIPLE_DOCS: 'satu berkas hanya boleh berisi satu definisi SOP (hapus "---" kedua)',
   BAD_SCALAR_START: 'nilai tidak boleh diawali tanda ini; apit dengan tanda kutip',
   BAD_DQ_ESCAPE: 'escape tidak valid di dalam tanda kutip ganda',
 };
 
 function syntaxErrors(file: string, errors: readonly YAMLError[], lineCounter: LineCounter): DefinitionError[] {
-  // One slip usually yields several errors on the same line; the first says it best.
+  // One slip usually yields a cascade (the same complaint on each following line, or
+  // several complaints on one line); the first of each says it best.
   const seenLines = new Set<number>();
+  const seenDetails = new Set<string>();
   const out: DefinitionError[] = [];
   for (const e of errors) {
     const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-    if (seenLines.has(pos.line)) continue;
-    seenLines.add(pos.line);
     const english = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     const known = YAML_MESSAGE_TEXT.map(([re, text]) => {
       const m = re.exec(english);
       return m ? text(m) : undefined;
     }).find((t) => t !== undefined);
     const detail = `sintaks YAML tidak valid: ${known ?? YAML_CODE_TEXT[e.code] ?? english}`;
+    if (seenLines.has(pos.line) || seenDetails.has(detail)) continue;
+    seenLines.add(pos.line);
+    seenDetails.add(detail);
     out.push(new DefinitionError({ file, detail, line: pos.line, column: pos.col, where: `${pos.line}:${pos.col}` }));
   }
   return out;
@@ -267,7 +286,6 @@ function typeOf(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'array';
   if (input instanceof Date) return 'date';
-  if (typeof input === 'number' && !Number.isInteger(input)) return 'number';
   return typeof input;
 }
 
@@ -308,19 +326,24 @@ function indonesian(issue: RawIssue | Issue): string | undefined {
 // English defaults, which this recognises so they can be translated like the rest.
 const ZOD_DEFAULT_TEXT = /^(Invalid|Too (small|big)|Unrecognized key)/;
 
-function flattenIssues(issues: readonly Issue[], prefix: DefinitionPath): { path: DefinitionPath; message: string }[] {
+function flattenIssues(
+  issues: readonly Issue[],
+  prefix: DefinitionPath,
+  raw: unknown,
+): { path: DefinitionPath; message: string }[] {
   const out: { path: DefinitionPath; message: string }[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as DefinitionPath)];
     if (issue.code === 'invalid_union') {
-      out.push(...flattenUnion(issue.errors, path));
+      out.push(...flattenUnion(issue.errors, path, raw));
     } else if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const hint = suggestKey(path, key);
         out.push({ path: [...path, key], message: `kolom tidak dikenal${hint ? `; maksudnya "${hint}"?` : ''}` });
       }
     } else {
-      const message = ZOD_DEFAULT_TEXT.test(issue.message) ? (indonesian(issue) ?? issue.message) : issue.message;
+      const translate = () => indonesian({ ...issue, input: valueAt(raw, path) } as Issue) ?? issue.message;
+      const message = ZOD_DEFAULT_TEXT.test(issue.message) ? translate() : issue.message;
       out.push({ path, message });
     }
   }
@@ -332,14 +355,19 @@ function flattenIssues(issues: readonly Issue[], prefix: DefinitionPath): { path
  * name nor {name, document}). Report the alternative the author evidently meant: the one
  * that got past the type check. If none did, say which types are accepted.
  */
-function flattenUnion(alternatives: Issue[][], path: DefinitionPath) {
+function flattenUnion(alternatives: Issue[][], path: DefinitionPath, raw: unknown) {
   const wrongType = (alt: Issue[]) => alt.length === 1 && alt[0]!.code === 'invalid_type' && alt[0]!.path.length === 0;
   const meant = alternatives.filter((alt) => !wrongType(alt)).sort((a, b) => a.length - b.length)[0];
-  if (meant) return flattenIssues(meant, path);
+  if (meant) return flattenIssues(meant, path, raw);
   const expected = alternatives.map((alt) => typeName((alt[0] as z.core.$ZodIssueInvalidType).expected));
-  const input = (alternatives[0]?.[0] as z.core.$ZodIssueInvalidType | undefined)?.input;
+  const input = valueAt(raw, path);
   const received = input === undefined ? '' : `, bukan ${typeName(typeOf(input))}`;
   return [{ path, message: `harus berupa ${expected.join(' atau ')}${received}` }];
+}
+
+/** zod leaves the input out of issues nested in a union; the document still has it. */
+function valueAt(raw: unknown, path: DefinitionPath): unknown {
+  return path.reduce<unknown>((v, seg) => (v as Record<string | number, unknown> | null | undefined)?.[seg], raw);
 }
 
 /** Problems inside a step name it, as validate.ts does, so the author finds the row at once. */
@@ -353,8 +381,19 @@ function withStepId(raw: unknown, path: DefinitionPath, message: string): string
 // ---------------------------------------------------------------------------------------
 // "did you mean": the keys the schema allows at the place of an unknown key
 
+/** The few parts of zod's schema internals this walk reads. */
 interface SchemaLike {
-  _zod: { def: { type: string; shape?: Record<string, SchemaLike>; innerType?: SchemaLike; element?: SchemaLike; options?: SchemaLike[]; in?: SchemaLike; out?: SchemaLike } };
+  _zod: {
+    def: {
+      type: string;
+      shape?: Record<string, SchemaLike>;
+      innerType?: SchemaLike;
+      element?: SchemaLike;
+      options?: SchemaLike[];
+      in?: SchemaLike;
+      out?: SchemaLike;
+    };
+  };
 }
 
 function objectsAt(schema: SchemaLike, path: DefinitionPath): SchemaLike[] {
@@ -382,7 +421,8 @@ function objectsAt(schema: SchemaLike, path: DefinitionPath): SchemaLike[] {
 }
 
 function suggestKey(path: DefinitionPath, key: string): string | undefined {
-  const known = new Set(objectsAt(sopDefinitionSchema as unknown as SchemaLike, path).flatMap((o) => Object.keys(o._zod.def.shape ?? {})));
+  const objects = objectsAt(sopDefinitionSchema as unknown as SchemaLike, path);
+  const known = new Set(objects.flatMap((o) => Object.keys(o._zod.def.shape ?? {})));
   let best: { key: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());

@@ -112,12 +112,7 @@ function checkRoles(def: SopDefinition, report: Report) {
   });
 }
 
-function checkActors(
-  def: SopDefinition,
-  step: StepDefinition,
-  at: At,
-  say: Report,
-) {
+function checkActors(def: SopDefinition, step: StepDefinition, at: At, say: Report) {
   const known = new Set(def.roles.map((r) => r.id));
   const unknown = (role: string, path: (string | number)[]) => {
     if (!known.has(role)) say(path, `peran "${role}" tidak ada di daftar pelaksana`);
@@ -138,13 +133,7 @@ function checkActors(
   else unknown(step.role, at('role'));
 }
 
-function checkExits(
-  def: SopDefinition,
-  step: StepDefinition,
-  stepIndex: Map<string, number>,
-  at: At,
-  say: Report,
-) {
+function checkExits(def: SopDefinition, step: StepDefinition, stepIndex: Map<string, number>, at: At, say: Report) {
   const exists = (target: string, path: (string | number)[], what = 'langkah tujuan') => {
     if (!stepIndex.has(target)) say(path, `${what} "${target}" tidak ada`);
   };

@@ -7,6 +7,7 @@ import { makeCalendar, withHolidays, type MakeCalendarOptions, type WorkCalendar
 import type { Db, Tx } from '../db/database.js';
 import * as store from '../db/store.js';
 import type { SopDefinition } from '../sop/definition.js';
+import { buildCard, type Card } from './card.js';
 import * as engine from './engine.js';
 import { WorkflowError, refuse } from './errors.js';
 import type { Actor, FileMeta, TaskCommand, Transition } from './model.js';
@@ -62,6 +63,24 @@ export class WorkflowService {
       registered.push(entry);
     }
     return registered;
+  }
+
+  /** A role's Pelaksana name as the SOPs write it (role ids are shared across the catalog). */
+  roleLabel(roleId: string): string {
+    for (const s of this.current.values()) {
+      const role = s.definition.roles.find((r) => r.id === roleId);
+      if (role) return role.name;
+    }
+    return roleId;
+  }
+
+  /** Every role id of the catalog, with the SOPs it appears in. */
+  knownRoles(): Map<string, string[]> {
+    const roles = new Map<string, string[]>();
+    for (const s of this.catalog()) {
+      for (const r of s.definition.roles) roles.set(r.id, [...(roles.get(r.id) ?? []), s.definition.id]);
+    }
+    return roles;
   }
 
   catalog(): RegisteredSop[] {
@@ -147,6 +166,27 @@ export class WorkflowService {
     ]);
     const version = await store.getSopVersion(this.db, row.sopVersionId);
     return { caseRow: row, definition, sopVersion: version!.version, tasks, documents, events };
+  }
+
+  async caseById(caseId: number) {
+    const row = await store.getCase(this.db, caseId);
+    if (!row) throw new Error(`case ${caseId} missing`);
+    return row;
+  }
+
+  /** The card of a task as it stands now (for the first post and for every edit). */
+  async cardFor(taskId: number): Promise<Card> {
+    const task = await store.getTask(this.db, taskId);
+    if (!task) refuse('task_not_found', { taskId });
+    const caseRow = (await store.getCase(this.db, task.caseId))!;
+    const def = await this.definitionOf(this.db, caseRow.sopVersionId, caseRow.sopId);
+    return buildCard({
+      def,
+      caseRow,
+      task,
+      documents: await store.loadDocuments(this.db, caseRow.id),
+      calendar: await this.calendarFor(this.db, def),
+    });
   }
 
   async openTasks(roles?: string[]) {

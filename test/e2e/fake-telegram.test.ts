@@ -160,6 +160,8 @@ describe('telegraf against the fake', () => {
     const reply = await tg.waitFor(() => tg.lastBotMessage(group));
 
     expect(reply.text).toBe('pong ping');
+    // The reply is sent while the delivery is still open; the 200 is recorded once it completes.
+    await tg.waitFor(() => tg.webhookDeliveries.length === 2);
     expect(secrets).toEqual(['rahasia_123', 'rahasia_123']);
     expect(tg.webhookDeliveries.map((d) => [d.attempt, d.status])).toEqual([
       [1, 500],
@@ -425,6 +427,20 @@ describe('fake Bot API behaviour', () => {
     tg.blockBot(budi);
     expect((await api('sendMessage', { chat_id: budi.id, text: 'hai' })).body.description).toBe('Forbidden: bot was blocked by the user');
     expect((await api('getChat', { chat_id: 42 })).body.description).toBe('Bad Request: chat not found');
+  });
+
+  it('privacy mode: a non-admin bot only sees commands, mentions and replies to itself', async () => {
+    const strict = await startFakeTelegram({ privacyMode: true });
+    cleanups.push(() => strict.close());
+    const room = strict.addGroup({ title: 'Privat' });
+    const user = strict.addUser({ first_name: 'Ani' });
+    const card = strict.userSends(room, user, 'obrolan biasa');
+    strict.userSends(room, user, '/status');
+    strict.userSends(room, user, `halo @${strict.bot.username!}`);
+    expect(strict.updates.map((u) => u.message?.text)).toEqual(['/status', `halo @${strict.bot.username!}`]);
+    strict.setMember(room, strict.bot, 'administrator');
+    strict.userSends(room, user, 'sekarang terlihat', { replyTo: card });
+    expect(strict.updates).toHaveLength(3);
   });
 
   it('waitFor fails with a clear message; reset empties the world', async () => {

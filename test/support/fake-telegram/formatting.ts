@@ -17,11 +17,25 @@ export function formatText(
   explicitEntities: unknown,
 ): Formatted {
   const mode = typeof parseMode === 'string' ? parseMode.toLowerCase() : '';
-  if (mode === 'html') return parseHtml(text);
-  if (mode === 'markdownv2') return parseMarkdownV2(text);
-  if (mode === 'markdown') return parseMarkdown(text);
+  if (mode === 'html') return trimmed(parseHtml(text));
+  if (mode === 'markdownv2') return trimmed(parseMarkdownV2(text));
+  if (mode === 'markdown') return trimmed(parseMarkdown(text));
   if (mode !== '') throw badRequest(`unsupported parse_mode "${String(parseMode)}"`);
   const entities = Array.isArray(explicitEntities) ? (explicitEntities as TgEntity[]) : [];
+  return trimmed({ text, entities });
+}
+
+/** Telegram strips leading and trailing whitespace from what it stores; entities are clipped to match. */
+function trimmed(f: Formatted): Formatted {
+  const lead = f.text.length - f.text.trimStart().length;
+  const text = f.text.trim();
+  if (text.length === f.text.length) return f;
+  const entities: TgEntity[] = [];
+  for (const e of f.entities) {
+    const start = Math.max(0, e.offset - lead);
+    const end = Math.min(text.length, e.offset + e.length - lead);
+    if (end > start) entities.push({ ...e, offset: start, length: end - start });
+  }
   return { text, entities };
 }
 

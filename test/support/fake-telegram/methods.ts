@@ -273,7 +273,8 @@ export function buildMethods(core: Core, getMe: () => Record<string, unknown>): 
   async function getUpdates(p: Record<string, unknown>, ctx: MethodContext): Promise<TgUpdate[]> {
     if (core.webhook.config) throw new ApiError(409, DESCRIPTIONS.webhookConflict);
     const offset = optInt(p, 'offset') ?? 0;
-    const limit = Math.min(100, Math.max(1, optInt(p, 'limit') ?? 100));
+    const requested = optInt(p, 'limit') ?? 0;
+    const limit = requested <= 0 ? 100 : Math.min(100, requested);
     const timeout = Math.max(0, optInt(p, 'timeout') ?? 0);
     if (p.allowed_updates !== undefined) queue.setAllowed(p.allowed_updates);
     queue.supersedePollers();

@@ -1,0 +1,468 @@
+/**
+ * The Telegram adapter: commands, button presses, replies and uploads in, workflow actions
+ * out. It holds no workflow rules: every press is checked again by the service.
+ */
+import { DateTime } from 'luxon';
+import { Readable } from 'node:stream';
+import { Telegraf, type Context } from 'telegraf';
+import type { Message, Update } from 'telegraf/types';
+import type { Core } from '../../bootstrap.js';
+import * as channelStore from '../../db/channel-store.js';
+import { rerouteUnrouted } from '../../delivery/dispatcher.js';
+import * as store from '../../db/store.js';
+import type { Logger } from '../../logging.js';
+import { TG } from '../../messages/id.js';
+import { renderCase, renderTaskLine } from '../../messages/render.js';
+import { FileTooLargeError } from '../../storage/files.js';
+import { DEFAULT_ALLOWED_EXTENSIONS, extensionOf, mimeTypeOf } from '../../storage/mime.js';
+import { findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
+import { isWorkflowError } from '../../workflow/errors.js';
+import type { Actor, TaskCommand } from '../../workflow/model.js';
+import { decodePress, encodePress } from './callback-data.js';
+import { escapeHtml } from './render.js';
+
+export interface TelegramBotOptions {
+  token: string;
+  /** Another Bot API server (self-hosted, or the tests' fake). */
+  apiRoot?: string;
+  core: Core;
+  logger: Logger;
+  clock?: () => Date;
+  /** getFile limit of the Bot API server: 20 MB on the public one. */
+  maxDownloadBytes?: number;
+  allowedExtensions?: string[];
+  /** How long a question (return reason, case title) waits for its answer. */
+  promptTtlMs?: number;
+}
+
+type Place = channelStore.Place;
+const PLATFORM = 'telegram' as const;
+
+export function createTelegramBot(options: TelegramBotOptions) {
+  const { core, logger } = options;
+  const { service, database } = core;
+  const db = database.db;
+  const clock = options.clock ?? (() => new Date());
+  const maxDownload = options.maxDownloadBytes ?? 20 * 1024 * 1024;
+  const allowed = options.allowedExtensions ?? DEFAULT_ALLOWED_EXTENSIONS;
+  const promptTtl = options.promptTtlMs ?? 10 * 60 * 1000;
+
+  const bot = new Telegraf(options.token, {
+    telegram: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}), webhookReply: false },
+    handlerTimeout: 60_000,
+  });
+
+  const html = { parse_mode: 'HTML' as const, link_preview_options: { is_disabled: true } };
+
+  const placeOf = (ctx: Context): Place => {
+    const msg = (ctx.message ?? ctx.callbackQuery?.message) as (Message & { is_topic_message?: boolean; message_thread_id?: number }) | undefined;
+    const topic = msg?.is_topic_message && msg.message_thread_id ? String(msg.message_thread_id) : '';
+    return { platform: PLATFORM, chatId: String(ctx.chat!.id), threadId: topic };
+  };
+  const threadExtra = (place: Place) => (place.threadId ? { message_thread_id: Number(place.threadId) } : {});
+  const actorOf = (ctx: Context, role?: string): Actor => {
+    const from = ctx.from!;
+    const name = [from.first_name, from.last_name].filter(Boolean).join(' ') || from.username || String(from.id);
+    return { channel: PLATFORM, userId: String(from.id), name, ...(role ? { role } : {}) };
+  };
+  const reply = (ctx: Context, text: string, extra: Record<string, unknown> = {}) =>
+    ctx.reply(text, { ...html, ...threadExtra(placeOf(ctx)), ...extra });
+  const roleLabels = (roles: string[]) => roles.map((r) => service.roleLabel(r));
+
+  // Each update once: a webhook retry or a replayed update is dropped here.
+  bot.use(async (ctx, next) => {
+    const id = String(ctx.update.update_id);
+    if (!(await channelStore.claimUpdate(db, PLATFORM, id))) {
+      logger.info({ updateId: id }, 'update sudah diproses; diabaikan');
+      if (ctx.callbackQuery) await ctx.answerCbQuery().catch(() => {});
+      return;
+    }
+    try {
+      await next();
+    } catch (e) {
+      await channelStore.releaseUpdate(db, PLATFORM, id).catch(() => {});
+      throw e;
+    }
+  });
+
+  // Every callback query gets exactly one answer: Telegram refuses a second one.
+  bot.on('callback_query', async (ctx, next) => {
+    let answered = false;
+    const original = ctx.answerCbQuery.bind(ctx);
+    ctx.answerCbQuery = ((...args: Parameters<typeof original>) => {
+      if (answered) return Promise.resolve(true);
+      answered = true;
+      return original(...args);
+    }) as typeof ctx.answerCbQuery;
+    try {
+      await next();
+    } finally {
+      if (!answered) await original().catch(() => {});
+    }
+  });
+
+  bot.command(['start', 'bantuan'], async (ctx) => {
+    const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+    await reply(ctx, TG.help(roleLabels(roles).map(escapeHtml)));
+  });
+
+  bot.command('daftar', async (ctx) => {
+    const code = ctx.payload.trim();
+    if (!code) return void (await reply(ctx, TG.bindUsage));
+    const place = placeOf(ctx);
+    const redeemed = await db.transaction(async (tx) => {
+      const r = await channelStore.redeemPairingCode(tx, PLATFORM, code, clock());
+      if (!r.ok) return r;
+      const title = 'title' in ctx.chat! ? ctx.chat.title : actorOf(ctx).name;
+      const fresh = await channelStore.bindPlace(tx, place, r.role, title ?? null);
+      return { ...r, fresh };
+    });
+    if (!redeemed.ok) {
+      const text = redeemed.reason === 'unknown' ? TG.codeUnknown : redeemed.reason === 'used' ? TG.codeUsed : TG.codeExpired;
+      return void (await reply(ctx, text));
+    }
+    await rerouteUnrouted(db, redeemed.role);
+    const label = escapeHtml(service.roleLabel(redeemed.role));
+    await reply(ctx, redeemed.fresh ? TG.bound(label) : TG.alreadyBound(label));
+  });
+
+  bot.command('lepas', async (ctx) => {
+    const place = placeOf(ctx);
+    if (ctx.chat.type !== 'private') {
+      const member = await ctx.telegram.getChatMember(ctx.chat.id, ctx.from.id);
+      if (member.status !== 'administrator' && member.status !== 'creator') return void (await reply(ctx, TG.unbindAdminsOnly));
+    }
+    const removed = await channelStore.unbindPlace(db, place);
+    await reply(ctx, removed.length ? TG.unbound(roleLabels(removed).map(escapeHtml)) : TG.notBound);
+  });
+
+  bot.command('peran', async (ctx) => {
+    const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+    await reply(ctx, roles.length ? TG.roles(roleLabels(roles).map(escapeHtml)) : TG.notBound);
+  });
+
+  bot.command('sop', async (ctx) => {
+    const lines = service
+      .catalog()
+      .map((s) => TG.catalogLine(escapeHtml(s.definition.identity.nama), escapeHtml(s.definition.identity.nomor), s.definition.id, s.definition.steps.length));
+    await reply(ctx, [TG.catalogTitle, ...lines].join('\n'));
+  });
+
+  bot.command('baru', async (ctx) => {
+    const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+    if (!roles.length) return void (await reply(ctx, TG.notBound));
+    const catalog = service.catalog();
+    const startable = catalog.filter((s) => roles.includes(s.definition.steps[0]!.role ?? ''));
+    if (!startable.length) return void (await reply(ctx, TG.noStartableSop));
+    if (startable.length === 1) return void (await askTitle(ctx, startable[0]!.definition.id));
+    await reply(ctx, TG.chooseSop, {
+      reply_markup: {
+        inline_keyboard: startable.map((s) => [
+          { text: s.definition.identity.nama.slice(0, 60), callback_data: encodePress({ kind: 'start', sopIndex: catalog.indexOf(s) }) },
+        ]),
+      },
+    });
+  });
+
+  bot.command('tugas', async (ctx) => {
+    const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+    if (!roles.length) return void (await reply(ctx, TG.notBound));
+    const open = await service.openTasks(roles);
+    if (!open.length) return void (await reply(ctx, TG.noTasks));
+    const lines: string[] = [TG.tasksTitle];
+    for (const t of open.slice(0, 30)) {
+      const def = await service.definitionOf(db, t.sopVersionId, t.sopId);
+      lines.push(`<b>${escapeHtml(t.caseRef)}</b> · ${escapeHtml(t.caseTitle)}\n${escapeHtml(renderTaskLine(def, t, await service.calendarFor(db, def)))}`);
+    }
+    await reply(ctx, lines.join('\n\n'));
+  });
+
+  bot.command('kasus', async (ctx) => {
+    const details = await caseForChat(ctx);
+    if (!details) return;
+    const text = renderCase(details, await service.calendarFor(db, details.definition));
+    await reply(ctx, `<pre>${escapeHtml(text.length > 3900 ? `${text.slice(0, 3900)}…` : text)}</pre>`);
+  });
+
+  bot.command('dokumen', async (ctx) => {
+    const details = await caseForChat(ctx);
+    if (!details) return;
+    if (!details.documents.length) return void (await reply(ctx, TG.noDocuments(details.caseRow.ref)));
+    for (const d of details.documents) {
+      await ctx.replyWithDocument(
+        { source: core.files.open(d.storageKey), filename: d.fileName },
+        { caption: `${details.caseRow.ref} · kegiatan ${d.stepId} · ${d.slotName}`, ...threadExtra(placeOf(ctx)) },
+      );
+    }
+  });
+
+  bot.command('batal', async (ctx) => {
+    const n = await channelStore.cancelPrompts(db, PLATFORM, String(ctx.chat.id), String(ctx.from.id));
+    await reply(ctx, n ? TG.promptCancelled : TG.nothingToCancel);
+  });
+
+  /** The case named in the command, if this chat speaks for a role of its SOP; otherwise says why. */
+  async function caseForChat(ctx: Context & { payload: string }) {
+    const ref = ctx.payload.trim();
+    if (!ref) return void (await reply(ctx, TG.caseUsage));
+    const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+    if (!roles.length) return void (await reply(ctx, TG.notBound));
+    try {
+      const details = await service.caseDetails(ref);
+      const caseRoles = new Set(details.tasks.flatMap((t) => t.roles));
+      if (!roles.some((r) => caseRoles.has(r))) return void (await reply(ctx, TG.notInCase));
+      return details;
+    } catch (e) {
+      if (isWorkflowError(e)) return void (await reply(ctx, escapeHtml(e.message)));
+      throw e;
+    }
+  }
+
+  async function askTitle(ctx: Context, sopId: string) {
+    const prompt = await channelStore.openPrompt(db, {
+      platform: PLATFORM,
+      chatId: String(ctx.chat!.id),
+      userId: String(ctx.from!.id),
+      kind: 'case-title',
+      data: { sopId },
+      expiresAt: new Date(clock().getTime() + promptTtl),
+    });
+    const sent = await reply(ctx, TG.askTitle(escapeHtml(service.sop(sopId).definition.identity.nama)), {
+      reply_markup: { force_reply: true, selective: true },
+    });
+    await channelStore.setPromptMessage(db, prompt, String(sent.message_id));
+  }
+
+  /** The role this chat acts as for a task, or a reason it may not. */
+  async function roleForTask(ctx: Context, taskRoles: string[]): Promise<{ role: string } | { refusal: string }> {
+    const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+    const role = roles.find((r) => taskRoles.includes(r));
+    if (!role) return { refusal: TG.wrongChat };
+    if (!(await channelStore.mayAct(db, PLATFORM, role, String(ctx.from!.id)))) return { refusal: TG.notAllowed };
+    return { role };
+  }
+
+  bot.on('callback_query', async (ctx) => {
+    const data = 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : undefined;
+    const press = decodePress(data);
+    if (!press) return void (await ctx.answerCbQuery(TG.unknownButton));
+    try {
+      if (press.kind === 'start') {
+        const sop = service.catalog()[press.sopIndex];
+        const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+        if (!sop || !roles.includes(sop.definition.steps[0]!.role ?? '')) return void (await ctx.answerCbQuery(TG.noStartableSop));
+        await ctx.answerCbQuery();
+        await askTitle(ctx, sop.definition.id);
+        return;
+      }
+      if (press.kind === 'slot') {
+        const prompt = await channelStore.takePromptById(db, press.promptId, String(ctx.from.id), clock());
+        if (!prompt || prompt.kind !== 'upload-slot') return void (await ctx.answerCbQuery(TG.promptGone));
+        const upload = prompt.data as unknown as PendingUpload;
+        const slot = upload.slots[press.slotIndex];
+        if (!slot) return void (await ctx.answerCbQuery(TG.unknownButton));
+        await ctx.answerCbQuery();
+        await ctx.editMessageReplyMarkup(undefined).catch(() => {});
+        await storeUpload(ctx, upload, slot);
+        return;
+      }
+
+      const task = await store.getTask(db, press.taskId);
+      if (!task) return void (await ctx.answerCbQuery(TG.unknownButton));
+      const who = await roleForTask(ctx, task.roles);
+      if ('refusal' in who) return void (await ctx.answerCbQuery(who.refusal, { show_alert: true }));
+      const actor = actorOf(ctx, who.role);
+
+      if (press.action === 'return' || press.action === 'set-due') {
+        // Check now that the press could succeed, so nobody is asked a question for nothing.
+        if (task.status !== 'open' || task.version !== press.version) {
+          return void (await act(ctx, press.taskId, { type: 'complete' }, actor, press.version));
+        }
+        const caseRow = (await store.getCase(db, task.caseId))!;
+        const prompt = await channelStore.openPrompt(db, {
+          platform: PLATFORM,
+          chatId: String(ctx.chat!.id),
+          userId: actor.userId,
+          kind: press.action === 'return' ? 'return-reason' : 'due-date',
+          data: { taskId: task.id, version: press.version, role: who.role },
+          expiresAt: new Date(clock().getTime() + promptTtl),
+        });
+        await ctx.answerCbQuery(press.action === 'return' ? TG.writeReason : TG.writeDue);
+        const mention = escapeHtml(actor.name);
+        const sent = await reply(ctx, press.action === 'return' ? TG.askReason(mention, caseRow.ref) : TG.askDue(mention, caseRow.ref), {
+          reply_markup: { force_reply: true, selective: true },
+          reply_parameters: { message_id: ctx.callbackQuery.message!.message_id, allow_sending_without_reply: true },
+        });
+        await channelStore.setPromptMessage(db, prompt, String(sent.message_id));
+        return;
+      }
+      let command: TaskCommand;
+      if (press.action === 'choose') {
+        const caseRow = (await store.getCase(db, task.caseId))!;
+        const def = await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId);
+        const branch = findStep(def, task.stepId).branches?.[press.branchIndex];
+        if (!branch) return void (await ctx.answerCbQuery(TG.unknownButton));
+        command = { type: 'choose', branch: branch.label };
+      } else {
+        command = { type: press.action };
+      }
+      await act(ctx, press.taskId, command, actor, press.version);
+    } catch (e) {
+      if (!isWorkflowError(e)) throw e;
+      await ctx.answerCbQuery(e.message.slice(0, 190), { show_alert: true });
+    }
+  });
+
+  /** Runs a workflow action from a press; answers the press with the result. */
+  async function act(ctx: Context, taskId: number, command: TaskCommand, actor: Actor, version: number) {
+    try {
+      await service.act(taskId, command, actor, version);
+      if (ctx.callbackQuery) await ctx.answerCbQuery(TG.recorded);
+      return true;
+    } catch (e) {
+      if (!isWorkflowError(e)) throw e;
+      if (ctx.callbackQuery) await ctx.answerCbQuery(e.message.slice(0, 190), { show_alert: e.message.length > 60 });
+      else await reply(ctx, escapeHtml(e.message));
+      return false;
+    }
+  }
+
+  bot.on('text', async (ctx, next) => {
+    if (ctx.message.text.startsWith('/')) return next();
+    const prompt = await channelStore.takePrompt(db, PLATFORM, String(ctx.chat.id), String(ctx.from.id), clock());
+    if (!prompt) return next();
+    const text = ctx.message.text.trim();
+    const data = prompt.data as { taskId?: number; version?: number; role?: string; sopId?: string };
+    switch (prompt.kind) {
+      case 'return-reason': {
+        const ok = await act(ctx, data.taskId!, { type: 'return', reason: text }, actorOf(ctx, data.role), data.version!);
+        if (ok) {
+          const caseRow = (await store.getCase(db, (await store.getTask(db, data.taskId!))!.caseId))!;
+          await reply(ctx, escapeHtml(TG.returnDone(caseRow.ref)));
+        }
+        return;
+      }
+      case 'due-date': {
+        const caseRow = (await store.getCase(db, (await store.getTask(db, data.taskId!))!.caseId))!;
+        const zone = (await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId)).unit.timezone;
+        const due = DateTime.fromFormat(text, 'yyyy-MM-dd HH:mm', { zone });
+        if (!due.isValid) {
+          // Keep asking: put the question back for another try.
+          await channelStore.openPrompt(db, { ...prompt, data: prompt.data, expiresAt: prompt.expiresAt, promptMessageId: prompt.promptMessageId ?? undefined });
+          return void (await reply(ctx, TG.badDue));
+        }
+        if (await act(ctx, data.taskId!, { type: 'set-due', dueAt: due.toJSDate() }, actorOf(ctx, data.role), data.version!)) {
+          await reply(ctx, TG.dueSet);
+        }
+        return;
+      }
+      case 'case-title': {
+        const sop = service.sop(data.sopId!);
+        const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+        const role = roles.find((r) => r === sop.definition.steps[0]!.role);
+        try {
+          const result = await service.startCase(sop.definition.id, text, actorOf(ctx, role));
+          await reply(ctx, TG.caseStarted(escapeHtml(result.caseRef)));
+        } catch (e) {
+          if (!isWorkflowError(e)) throw e;
+          await reply(ctx, escapeHtml(e.message));
+        }
+        return;
+      }
+      default:
+        return next();
+    }
+  });
+
+  interface PendingUpload {
+    taskId: number;
+    role: string;
+    fileId: string;
+    fileName: string;
+    mimeType: string;
+    slots: { kind: 'kelengkapan' | 'output'; name: string }[];
+  }
+
+  bot.on(['document', 'photo'], async (ctx) => {
+    const message = ctx.message as Message.DocumentMessage | Message.PhotoMessage;
+    const replyTo = message.reply_to_message;
+    const taskId = replyTo ? await channelStore.taskOfCardMessage(db, PLATFORM, String(ctx.chat.id), String(replyTo.message_id)) : null;
+    if (!taskId) return void (await reply(ctx, TG.uploadReplyToCard, { reply_parameters: { message_id: message.message_id } }));
+
+    let file: { fileId: string; fileName: string; size: number | undefined };
+    if ('document' in message) {
+      file = { fileId: message.document.file_id, fileName: message.document.file_name ?? `dokumen-${message.message_id}`, size: message.document.file_size };
+    } else {
+      const largest = message.photo[message.photo.length - 1]!;
+      file = { fileId: largest.file_id, fileName: `foto-${message.message_id}.jpg`, size: largest.file_size };
+    }
+    const refuse = (text: string) => reply(ctx, text, { reply_parameters: { message_id: message.message_id } });
+    if (file.size !== undefined && file.size > maxDownload) return void (await refuse(TG.uploadTooBig(Math.floor(maxDownload / 1024 / 1024))));
+    if (!allowed.includes(extensionOf(file.fileName))) return void (await refuse(TG.uploadBadType(allowed)));
+
+    const task = (await store.getTask(db, taskId))!;
+    const who = await roleForTask(ctx, task.roles);
+    if ('refusal' in who) return void (await refuse(who.refusal));
+    const caseRow = (await store.getCase(db, task.caseId))!;
+    const def = await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId);
+    const step = findStep(def, task.stepId);
+    const slots = uploadSlots(step);
+    if (!slots.length) return void (await refuse(TG.noSlots));
+    const missing = missingOutputs(step, task, await store.loadDocuments(db, caseRow.id));
+    const upload: PendingUpload = { taskId, role: who.role, ...file, mimeType: mimeTypeOf(file.fileName), slots };
+    // The obvious slot needs no question: the only one, or the only output still missing.
+    const obvious = slots.length === 1 ? slots[0] : missing.length === 1 ? slots.find((s) => s.kind === 'output' && s.name === missing[0]) : undefined;
+    if (obvious) return void (await storeUpload(ctx, upload, obvious));
+
+    const prompt = await channelStore.openPrompt(db, {
+      platform: PLATFORM,
+      chatId: String(ctx.chat.id),
+      userId: String(ctx.from.id),
+      kind: 'upload-slot',
+      data: upload as unknown as Record<string, unknown>,
+      expiresAt: new Date(clock().getTime() + promptTtl),
+    });
+    await reply(ctx, TG.chooseSlot, {
+      reply_parameters: { message_id: message.message_id },
+      reply_markup: {
+        inline_keyboard: slots.map((s, i) => [{ text: s.name.slice(0, 60), callback_data: encodePress({ kind: 'slot', promptId: prompt, slotIndex: i }) }]),
+      },
+    });
+  });
+
+  async function storeUpload(ctx: Context, upload: PendingUpload, slot: { kind: 'kelengkapan' | 'output'; name: string }) {
+    let stored;
+    try {
+      const link = await ctx.telegram.getFileLink(upload.fileId);
+      const response = await fetch(link);
+      if (!response.ok || !response.body) throw new Error(`download ${response.status}`);
+      stored = await core.files.put(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), { maxBytes: maxDownload });
+    } catch (e) {
+      if (e instanceof FileTooLargeError) return void (await reply(ctx, TG.uploadTooBig(Math.floor(maxDownload / 1024 / 1024))));
+      logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'unduhan file Telegram gagal');
+      return void (await reply(ctx, TG.uploadFailed));
+    }
+    try {
+      const result = await service.attachDocument(
+        upload.taskId,
+        slot,
+        { fileName: upload.fileName, mimeType: upload.mimeType, ...stored },
+        actorOf(ctx, upload.role),
+      );
+      await reply(ctx, escapeHtml(TG.uploaded(upload.fileName, result.slotName, stored.sizeBytes, stored.sha256)));
+    } catch (e) {
+      if (!isWorkflowError(e)) throw e;
+      await reply(ctx, escapeHtml(e.message));
+    }
+  }
+
+  bot.catch(async (err, ctx) => {
+    logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), updateId: ctx.update.update_id }, 'penanganan update Telegram gagal');
+    if (ctx.callbackQuery) await ctx.answerCbQuery(TG.internalError).catch(() => {});
+    else if (ctx.chat) await ctx.reply(TG.internalError).catch(() => {});
+  });
+
+  return bot;
+}
+
+export type TelegramUpdate = Update;

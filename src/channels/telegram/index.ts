@@ -1,0 +1,77 @@
+/**
+ * Turns the Telegram channel on: the bot (long polling, or a webhook behind the service's
+ * HTTP server with a secret token) and its transport for the outbox dispatcher.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Core } from '../../bootstrap.js';
+import type { Transport, TransportLimits } from '../../delivery/transport.js';
+import type { HttpServer } from '../../http/server.js';
+import type { Logger } from '../../logging.js';
+import { TG } from '../../messages/id.js';
+import { createTelegramBot, type TelegramBotOptions } from './bot.js';
+import { telegramTransport } from './transport.js';
+
+export interface TelegramChannelOptions extends Omit<TelegramBotOptions, 'core' | 'logger'> {
+  /** Public https URL Telegram posts updates to; unset = long polling. */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  limits?: TransportLimits;
+}
+
+export interface TelegramChannel {
+  transport: Transport;
+  bot: ReturnType<typeof createTelegramBot>;
+  stop(): Promise<void>;
+}
+
+export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
+export async function startTelegram(options: TelegramChannelOptions, core: Core, logger: Logger, http?: HttpServer): Promise<TelegramChannel> {
+  const bot = createTelegramBot({ ...options, core, logger });
+  const transport = telegramTransport(bot.telegram, core.service, options.limits);
+
+  try {
+    await bot.telegram.setMyCommands([...TG.commands]);
+  } catch (e) {
+    // The command menu is a convenience; the bot works without it.
+    logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'setMyCommands gagal; bot tetap berjalan');
+  }
+
+  if (options.webhookUrl) {
+    if (!http) throw new Error('webhook mode needs the HTTP server');
+    const secret = options.webhookSecret;
+    if (!secret) throw new Error('TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL');
+    const handle = bot.webhookCallback(new URL(options.webhookUrl).pathname);
+    const expected = Buffer.from(secret);
+    http.mount(new URL(options.webhookUrl).pathname, async (req, res) => {
+      const given = Buffer.from(String(req.headers['x-telegram-bot-api-secret-token'] ?? ''));
+      if (req.method !== 'POST' || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        req.resume();
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized');
+        return;
+      }
+      await handle(req, res);
+    });
+    await bot.telegram.setWebhook(options.webhookUrl, { secret_token: secret, allowed_updates: ['message', 'callback_query'] });
+    logger.info({ url: options.webhookUrl }, 'Telegram: mode webhook');
+    return {
+      transport,
+      bot,
+      stop: async () => {},
+    };
+  }
+
+  // launch() resolves only when polling stops; it must not be awaited here.
+  const polling = bot.launch({ allowedUpdates: ['message', 'callback_query'] }).catch((e: unknown) => {
+    logger.error({ err: e instanceof Error ? e.message : String(e) }, 'Telegram polling berhenti karena kesalahan');
+  });
+  logger.info('Telegram: mode long polling');
+  return {
+    transport,
+    bot,
+    stop: async () => {
+      bot.stop('shutdown');
+      await polling;
+    },
+  };
+}

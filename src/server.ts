@@ -1,0 +1,101 @@
+/**
+ * The running service, as one object: database and catalog, HTTP (health, webhooks), the
+ * chat channels that are configured, and the outbox dispatcher. `main.ts` starts it from the
+ * environment; end-to-end tests start it against fake platform servers.
+ */
+import { sql } from 'drizzle-orm';
+import { openCore, type Core } from './bootstrap.js';
+import { startTelegram, type TelegramChannel } from './channels/telegram/index.js';
+import type { Config } from './config.js';
+import { OutboxDispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
+import type { Transport } from './delivery/transport.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
+import type { Logger } from './logging.js';
+
+export interface RunningService {
+  core: Core;
+  http: HttpServer;
+  telegram: TelegramChannel | undefined;
+  dispatcher: OutboxDispatcher;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: () => Date;
+  /** An already open core (tests); otherwise opened from the config. */
+  core?: Core;
+  dispatcher?: Partial<Omit<DispatcherOptions, 'db' | 'transports'>> & { intervalMs?: number };
+  host?: string;
+}
+
+export async function startService(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningService> {
+  const core = options.core ?? (await openCore(config, { clock: options.clock }));
+  for (const f of core.catalogFailures) {
+    logger.error({ file: f.file, errors: f.errors.map((e) => e.message) }, 'definisi SOP tidak dimuat');
+  }
+  const http = await startHttpServer({
+    port: config.port,
+    host: options.host,
+    ready: async () => {
+      await core.database.db.execute(sql`select 1`);
+      return true;
+    },
+  });
+
+  const transports: Transport[] = [];
+  let telegram: TelegramChannel | undefined;
+  if (config.telegram) {
+    telegram = await startTelegram(
+      {
+        token: config.telegram.token,
+        apiRoot: config.telegram.apiRoot,
+        webhookUrl: config.telegram.webhookUrl,
+        webhookSecret: config.telegram.webhookSecret,
+        maxDownloadBytes: config.telegram.maxDownloadBytes,
+        limits: config.telegram.limits,
+        allowedExtensions: config.allowedExtensions,
+        clock: options.clock,
+      },
+      core,
+      logger,
+      http,
+    );
+    transports.push(telegram.transport);
+  }
+
+  const { intervalMs = 1000, ...dispatcherOptions } = options.dispatcher ?? {};
+  const dispatcher = new OutboxDispatcher({
+    db: core.database.db,
+    transports,
+    logger,
+    maxAttempts: config.dispatchMaxAttempts,
+    ...(options.clock ? { now: options.clock } : {}),
+    ...dispatcherOptions,
+  });
+  dispatcher.start({ intervalMs });
+
+  logger.info(
+    {
+      database: core.database.driver,
+      sops: core.service.catalog().map((s) => `${s.definition.id}@v${s.version}`),
+      port: http.port,
+      telegram: telegram ? (config.telegram?.webhookUrl ? 'webhook' : 'polling') : 'mati',
+    },
+    'SOP bot berjalan',
+  );
+
+  let stopped: Promise<void> | undefined;
+  return {
+    core,
+    http,
+    telegram,
+    dispatcher,
+    stop: () =>
+      (stopped ??= (async () => {
+        await telegram?.stop();
+        await dispatcher.stop();
+        await http.close();
+        if (!options.core) await core.close();
+      })()),
+  };
+}
