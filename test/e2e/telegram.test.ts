@@ -53,7 +53,7 @@ describe('a PUPR case on Telegram (long polling)', () => {
     const w = world;
     for (const role of PUPR_ROLES) await w.bindGroup(role, { forumTopic: role === 'staf' });
     // The command menu was registered at start.
-    expect(w.tg.myCommands().map((c) => c.command)).toContain('tugas');
+    expect((w.tg.myCommands() as { command: string }[] | undefined)?.map((c) => c.command)).toContain('tugas');
 
     const ref = await startPuprCase(w, 'Uji kompetensi teknis 2026');
     const first = await w.card('kasie', ref, '1');
