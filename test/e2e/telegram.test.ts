@@ -19,10 +19,10 @@ const PUPR_ROLES = ['kasie', 'asesor_eksternal', 'staf', 'asesor_sdm', 'kabid_pe
 async function startPuprCase(w: TelegramWorld, title: string): Promise<string> {
   const kasie = w.desk('kasie');
   w.tg.userSends(kasie.chat, kasie.person, '/baru', kasie.threadId ? { threadId: kasie.threadId } : {});
-  const question = await w.tg.waitFor(() => w.botSaid(kasie.chat, 'Judul kasus baru', kasie.threadId), 5000, 'title question');
+  const question = await w.tg.waitFor(() => w.botSaid(kasie.chat, 'Judul kasus baru', kasie.threadId), 20_000, 'title question');
   expect(question.reply_markup).toBeUndefined();
   w.tg.userSends(kasie.chat, kasie.person, title, { replyTo: question, ...(kasie.threadId ? { threadId: kasie.threadId } : {}) });
-  const started = await w.tg.waitFor(() => w.botSaid(kasie.chat, 'dimulai', kasie.threadId), 5000, 'case started');
+  const started = await w.tg.waitFor(() => w.botSaid(kasie.chat, 'dimulai', kasie.threadId), 20_000, 'case started');
   return /Kasus (PUPR-\d{4}-\d{4}) dimulai/.exec(started.text!)![1]!;
 }
 
@@ -40,7 +40,7 @@ async function work(w: TelegramWorld, role: string, ref: string, step: string, v
       if (missing.length) throw new Error(`not yet uploaded ${missing.join(', ')} on:\n${m?.text}`);
       return m;
     },
-    8000,
+    20_000,
     `card ${step} updated after uploads`,
   );
   const query = w.press(role, current, button);
@@ -77,7 +77,7 @@ describe('a PUPR case on Telegram (long polling)', () => {
     // The Staf sends step 3 back: Kembalikan asks for the reason, the reply carries it.
     const { card: review3 } = await work(w, 'staf', ref, '3', 1, 'Kembalikan', outputsOf('3'));
     const staf = w.desk('staf');
-    const ask = await w.tg.waitFor(() => w.botSaid(staf.chat, 'tulis alasan pengembalian', staf.threadId), 5000, 'reason question');
+    const ask = await w.tg.waitFor(() => w.botSaid(staf.chat, 'tulis alasan pengembalian', staf.threadId), 20_000, 'reason question');
     w.tg.userSends(staf.chat, staf.person, 'Lampiran portofolio belum lengkap', { replyTo: ask, threadId: staf.threadId! });
     const closed3 = await w.cardClosed('staf', review3, 'Dikembalikan oleh Petugas staf');
     expect(closed3.text).toContain('Alasan: Lampiran portofolio belum lengkap');
@@ -92,7 +92,7 @@ describe('a PUPR case on Telegram (long polling)', () => {
     // The second loop: the Asesor SDM sends step 6 all the way back to step 1.
     await work(w, 'asesor_sdm', ref, '6', 1, 'Kembalikan', outputsOf('6'));
     const sdm = w.desk('asesor_sdm');
-    const ask6 = await w.tg.waitFor(() => w.botSaid(sdm.chat, 'tulis alasan pengembalian'), 5000, 'reason question 6');
+    const ask6 = await w.tg.waitFor(() => w.botSaid(sdm.chat, 'tulis alasan pengembalian'), 20_000, 'reason question 6');
     w.tg.userSends(sdm.chat, sdm.person, 'Jadwal uji bentrok', { replyTo: ask6 });
     for (const [role, step, visit, button] of [
       ['kasie', '1', 2, 'Selesai'], ['asesor_eksternal', '2', 3, 'Selesai'], ['staf', '3', 3, 'Setujui'],
@@ -102,7 +102,7 @@ describe('a PUPR case on Telegram (long polling)', () => {
     ] as const) {
       await work(w, role, ref, step, visit, button, outputsOf(step));
     }
-    await w.tg.waitFor(() => w.botSaid(w.desk('kasie').chat, `Kasus ${ref} (Uji kompetensi teknis 2026) telah ditutup: selesai.`), 8000, 'closed notice');
+    await w.tg.waitFor(() => w.botSaid(w.desk('kasie').chat, `Kasus ${ref} (Uji kompetensi teknis 2026) telah ditutup: selesai.`), 20_000, 'closed notice');
 
     const details = await w.core.service.caseDetails(ref);
     expect(details.caseRow).toMatchObject({ status: 'closed', outcome: 'selesai' });
@@ -144,9 +144,9 @@ describe('a Pemalang case on Telegram (webhook)', () => {
     for (const branch of ['Diterima', 'Ditolak'] as const) {
       const kabid = w.desk('kabid');
       w.tg.userSends(kabid.chat, kabid.person, '/baru');
-      const q = await w.tg.waitFor(() => w.botMessages(kabid.chat).filter((m) => m.text?.includes('Judul kasus baru')).at(branch === 'Diterima' ? 0 : 1), 5000, 'title question');
+      const q = await w.tg.waitFor(() => w.botMessages(kabid.chat).filter((m) => m.text?.includes('Judul kasus baru')).at(branch === 'Diterima' ? 0 : 1), 20_000, 'title question');
       w.tg.userSends(kabid.chat, kabid.person, `Permohonan ${branch}`, { replyTo: q });
-      const started = await w.tg.waitFor(() => w.botMessages(kabid.chat).filter((m) => m.text?.includes('dimulai')).at(branch === 'Diterima' ? 0 : 1), 5000, 'started');
+      const started = await w.tg.waitFor(() => w.botMessages(kabid.chat).filter((m) => m.text?.includes('dimulai')).at(branch === 'Diterima' ? 0 : 1), 20_000, 'started');
       const ref = /Kasus (PML-\d{4}-\d{4})/.exec(started.text!)![1]!;
 
       await work(w, 'kabid', ref, '1', 1, 'Selesai', outputsOf('1'));
@@ -170,14 +170,14 @@ describe('a Pemalang case on Telegram (webhook)', () => {
         expect(card9.text).toContain('belum ditentukan');
         w.press('asesor_sdma', card9, 'Tentukan batas waktu');
         const asesor = w.desk('asesor_sdma');
-        const ask = await w.tg.waitFor(() => w.botSaid(asesor.chat, 'tulis batas waktu'), 5000, 'due question');
+        const ask = await w.tg.waitFor(() => w.botSaid(asesor.chat, 'tulis batas waktu'), 20_000, 'due question');
         w.tg.userSends(asesor.chat, asesor.person, '2027-01-15 10:00', { replyTo: ask });
-        await w.tg.waitFor(() => w.botSaid(asesor.chat, 'Batas waktu tersimpan'), 5000, 'due saved');
+        await w.tg.waitFor(() => w.botSaid(asesor.chat, 'Batas waktu tersimpan'), 20_000, 'due saved');
         await work(w, 'asesor_sdma', ref, '9', 1, 'Selesai');
         await work(w, 'asesor_sdma', ref, '10', 1, 'Selesai', outputsOf('10'));
       }
       const outcome = branch === 'Diterima' ? 'selesai' : 'ditolak';
-      await w.tg.waitFor(() => w.botSaid(kabid.chat, `Kasus ${ref} (Permohonan ${branch}) telah ditutup: ${outcome}.`), 8000, `closed ${outcome}`);
+      await w.tg.waitFor(() => w.botSaid(kabid.chat, `Kasus ${ref} (Permohonan ${branch}) telah ditutup: ${outcome}.`), 20_000, `closed ${outcome}`);
       expect((await w.core.service.caseDetails(ref)).caseRow.outcome).toBe(outcome);
     }
     // Every delivery went through the webhook with the secret header, and was accepted.
