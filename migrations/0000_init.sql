@@ -153,8 +153,7 @@ CREATE TABLE "tasks" (
 	"branch" text,
 	"comment" text,
 	"went_to" text,
-	"last_reminded_at" timestamp with time zone,
-	"escalated_at" timestamp with time zone,
+	"next_check_at" timestamp with time zone,
 	"version" integer DEFAULT 1 NOT NULL
 );
 --> statement-breakpoint
@@ -180,4 +179,5 @@ CREATE INDEX "pending_prompts_person" ON "pending_prompts" USING btree ("platfor
 CREATE UNIQUE INDEX "sop_versions_sop_version" ON "sop_versions" USING btree ("sop_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "sop_versions_sop_hash" ON "sop_versions" USING btree ("sop_id","content_hash");--> statement-breakpoint
 CREATE INDEX "tasks_case" ON "tasks" USING btree ("case_id","id");--> statement-breakpoint
-CREATE INDEX "tasks_open_due" ON "tasks" USING btree ("status","due_at");
+CREATE INDEX "tasks_open_due" ON "tasks" USING btree ("status","due_at");--> statement-breakpoint
+CREATE INDEX "tasks_next_check" ON "tasks" USING btree ("next_check_at") WHERE "tasks"."status" = 'open';

@@ -54,6 +54,16 @@ const envSchema = z.object({
   TELEGRAM_RATE_PER_SECOND: z.coerce.number().positive().default(30),
   TELEGRAM_RATE_PER_CHAT_PER_MINUTE: z.coerce.number().positive().default(20),
   SOPBOT_DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  SOPBOT_TIMEZONE: z.string().default('Asia/Jakarta'),
+  SOPBOT_DIGEST_ROLE: z.string().default('kabid'),
+  SOPBOT_DIGEST_TIME: z.string().regex(/^\d{2}:\d{2}$/, 'tulis jam ringkasan sebagai HH:MM, contoh 07:30').default('07:30'),
+  SOPBOT_REMINDER_FRACTION: z.coerce.number().gt(0).lt(1).default(0.25),
+  SOPBOT_REMINDER_MIN_MINUTES: z.coerce.number().min(0).default(15),
+  SOPBOT_ESCALATION_CHAIN: z
+    .string()
+    .regex(/^[a-z0-9_-]+(>[a-z0-9_-]+)+(,[a-z0-9_-]+(>[a-z0-9_-]+)+)*$/, 'tulis rantai eskalasi sebagai asesor>subkor>kabid (boleh beberapa, dipisah koma)')
+    .optional(),
+  SOPBOT_SCHEDULER_CRON: z.string().default('* * * * *'),
 });
 
 export interface Config {
@@ -76,6 +86,13 @@ export interface Config {
       }
     | undefined;
   dispatchMaxAttempts: number;
+  scheduler: {
+    timezone: string;
+    digest: { role: string; time: string; timezone: string };
+    reminders: { fraction: number; minMinutes: number };
+    escalationChain: Record<string, string>;
+    cron: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -93,6 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
     throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: wajib diisi bila TELEGRAM_WEBHOOK_URL diisi (Telegram mengirimnya di setiap permintaan)']);
+  }
+  if (!e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN)) {
+    throw new ConfigError(['SLACK_BOT_TOKEN: wajib diisi bila SLACK_SIGNING_SECRET atau SLACK_APP_TOKEN diisi']);
+  }
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError([
+      'SLACK_SIGNING_SECRET: wajib diisi bersama SLACK_BOT_TOKEN (mode HTTP), atau isi SLACK_APP_TOKEN untuk Socket Mode',
+    ]);
   }
   return {
     databaseUrl: e.DATABASE_URL,
@@ -119,6 +144,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           limits: { globalPerSecond: e.TELEGRAM_RATE_PER_SECOND, perChatPerMinute: e.TELEGRAM_RATE_PER_CHAT_PER_MINUTE },
         }
       : undefined,
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          // An app token means Socket Mode, which needs no signing secret (nothing arrives over HTTP).
+          signingSecret: e.SLACK_APP_TOKEN ? undefined : e.SLACK_SIGNING_SECRET,
+          appToken: e.SLACK_APP_TOKEN,
+          apiUrl: e.SLACK_API_URL,
+          limits: { perChatPerMinute: e.SLACK_RATE_PER_CHANNEL_PER_MINUTE },
+        }
+      : undefined,
     dispatchMaxAttempts: e.SOPBOT_DISPATCH_MAX_ATTEMPTS,
+    scheduler: {
+      timezone: e.SOPBOT_TIMEZONE,
+      digest: { role: e.SOPBOT_DIGEST_ROLE, time: e.SOPBOT_DIGEST_TIME, timezone: e.SOPBOT_TIMEZONE },
+      reminders: { fraction: e.SOPBOT_REMINDER_FRACTION, minMinutes: e.SOPBOT_REMINDER_MIN_MINUTES },
+      escalationChain: parseChain(e.SOPBOT_ESCALATION_CHAIN),
+      cron: e.SOPBOT_SCHEDULER_CRON,
+    },
   };
+}
+
+/** "asesor>subkor>kabid" → asesor escalates to subkor, subkor to kabid. */
+function parseChain(text: string | undefined): Record<string, string> {
+  const chain: Record<string, string> = {};
+  for (const part of (text ?? '').split(',').filter(Boolean)) {
+    const roles = part.split('>');
+    for (let i = 0; i + 1 < roles.length; i++) chain[roles[i]!] = roles[i + 1]!;
+  }
+  return chain;
 }

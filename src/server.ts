@@ -11,12 +11,14 @@ import { OutboxDispatcher, type DispatcherOptions } from './delivery/dispatcher.
 import type { Transport } from './delivery/transport.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './logging.js';
+import { Scheduler } from './schedule/scheduler.js';
 
 export interface RunningService {
   core: Core;
   http: HttpServer;
   telegram: TelegramChannel | undefined;
   dispatcher: OutboxDispatcher;
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,8 @@ export interface StartOptions {
   /** An already open core (tests); otherwise opened from the config. */
   core?: Core;
   dispatcher?: Partial<Omit<DispatcherOptions, 'db' | 'transports'>> & { intervalMs?: number };
+  /** Tests drive the scheduler by hand (scheduler.tick) instead of by cron. */
+  startScheduler?: boolean;
   host?: string;
 }
 
@@ -42,6 +46,16 @@ export async function startService(config: Config, logger: Logger, options: Star
     },
   });
 
+  const scheduler = new Scheduler({
+    db: core.database.db,
+    service: core.service,
+    logger,
+    clock: options.clock,
+    reminders: config.scheduler.reminders,
+    escalationChain: config.scheduler.escalationChain,
+    digest: config.scheduler.digest,
+    cron: config.scheduler.cron,
+  });
   const transports: Transport[] = [];
   let telegram: TelegramChannel | undefined;
   if (config.telegram) {
@@ -53,6 +67,7 @@ export async function startService(config: Config, logger: Logger, options: Star
         webhookSecret: config.telegram.webhookSecret,
         maxDownloadBytes: config.telegram.maxDownloadBytes,
         limits: config.telegram.limits,
+        digest: { role: config.scheduler.digest.role, build: (now) => scheduler.buildDigest(now) },
         allowedExtensions: config.allowedExtensions,
         clock: options.clock,
       },
@@ -74,6 +89,8 @@ export async function startService(config: Config, logger: Logger, options: Star
   });
   dispatcher.start({ intervalMs });
 
+  if (options.startScheduler ?? true) scheduler.start();
+
   logger.info(
     {
       database: core.database.driver,
@@ -90,8 +107,10 @@ export async function startService(config: Config, logger: Logger, options: Star
     http,
     telegram,
     dispatcher,
+    scheduler,
     stop: () =>
       (stopped ??= (async () => {
+        await scheduler.stop();
         await telegram?.stop();
         await dispatcher.stop();
         await http.close();

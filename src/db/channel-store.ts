@@ -195,3 +195,14 @@ export async function taskOfCardMessage(q: Queryable, platform: ChatPlatform, ch
     .limit(1);
   return rows[0]?.taskId ?? null;
 }
+
+/** The message id of the card of a task in a chat, if one was sent there. */
+export async function cardMessageIn(q: Queryable, platform: ChatPlatform, chatId: string, taskId: number): Promise<string | null> {
+  const rows = await q
+    .select({ ref: outbox.messageRef })
+    .from(outbox)
+    .where(and(eq(outbox.platform, platform), eq(outbox.chatId, chatId), eq(outbox.kind, 'card'), eq(outbox.taskId, taskId), eq(outbox.status, 'sent')))
+    .limit(1);
+  const ref = rows[0]?.ref as { messageId?: string } | null | undefined;
+  return ref?.messageId ?? null;
+}

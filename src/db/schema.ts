@@ -100,13 +100,15 @@ export const tasks = pgTable(
     comment: text('comment'),
     /** Where the case went after this task: a step id, or "end:<outcome>". */
     wentTo: text('went_to'),
-    lastRemindedAt: ts('last_reminded_at'),
-    escalatedAt: ts('escalated_at'),
+    /** When the reminder sweep should look at this open task next (reminder, deadline, escalation). */
+    nextCheckAt: ts('next_check_at'),
     version: integer('version').notNull().default(1),
   },
   (t) => [
     index('tasks_case').on(t.caseId, t.id),
     index('tasks_open_due').on(t.status, t.dueAt),
+    // The sweep reads only what is due: a partial index over open tasks keeps it small.
+    index('tasks_next_check').on(t.nextCheckAt).where(sql`${t.status} = 'open'`),
   ],
 );
 

@@ -306,7 +306,8 @@ export async function writeTransition(
   for (const change of transition.taskChanges) {
     const updated = await q
       .update(tasks)
-      .set({ ...change.set, version: change.expectedVersion + 1 })
+      // A new deadline is looked at by the reminder sweep at once.
+      .set({ ...change.set, ...(change.set.dueAt !== undefined ? { nextCheckAt: now } : {}), version: change.expectedVersion + 1 })
       .where(and(eq(tasks.id, change.id), eq(tasks.version, change.expectedVersion)))
       .returning({ id: tasks.id, version: tasks.version });
     if (!updated[0]) throw new ConcurrentChangeError(change.id);
@@ -317,7 +318,7 @@ export async function writeTransition(
   for (const open of transition.opened) {
     const [row] = await q
       .insert(tasks)
-      .values({ caseId: caseRow.id, ...open, status: 'open', openedAt: now, confirmations: [] })
+      .values({ caseId: caseRow.id, ...open, status: 'open', openedAt: now, confirmations: [], nextCheckAt: open.dueAt ? now : null })
       .returning({ id: tasks.id });
     openedIds.push(row!.id);
   }

@@ -163,7 +163,7 @@ export const CLI = {
   pairingCode: (platform: string, code: string, role: string, expires: string) =>
     platform === 'telegram'
       ? `Kode pendaftaran untuk peran ${role}: ${code}\nKirim di grup (atau topik, atau chat pribadi dengan bot): /daftar ${code}\nBerlaku sekali, sampai ${expires}.`
-      : `Kode pendaftaran untuk peran ${role}: ${code}\nKetik di kanal Slack: /sop-daftar ${code}\nBerlaku sekali, sampai ${expires}.`,
+      : `Kode pendaftaran untuk peran ${role}: ${code}\nKetik di kanal Slack (setelah aplikasinya diundang ke kanal): /sop daftar ${code}\nBerlaku sekali, sampai ${expires}.`,
   noBindings: 'Belum ada chat yang terdaftar.',
   allow: 'Daftar petugas yang boleh bertindak untuk sebuah peran (tanpa daftar: semua anggota chat)',
   allowed: (u: string, role: string) => `Pengguna ${u} boleh bertindak sebagai ${role}.`,
@@ -205,6 +205,7 @@ export const TG = {
     { command: 'kasus', description: 'Riwayat kasus: /kasus NOMOR' },
     { command: 'dokumen', description: 'Dokumen kasus: /dokumen NOMOR' },
     { command: 'sop', description: 'Daftar SOP' },
+    { command: 'ringkasan', description: 'Ringkasan harian (untuk peran penerima ringkasan)' },
     { command: 'peran', description: 'Peran yang terdaftar di chat ini' },
     { command: 'daftar', description: 'Daftarkan chat ini: /daftar KODE' },
     { command: 'lepas', description: 'Lepaskan pendaftaran chat ini' },
@@ -225,6 +226,7 @@ export const TG = {
       '/kasus NOMOR — riwayat kasus',
       '/dokumen NOMOR — dokumen kasus',
       '/sop — daftar SOP',
+      '/ringkasan — ringkasan harian (chat penerima ringkasan)',
       '/peran — peran chat ini',
       '/batal — batalkan pertanyaan yang sedang berjalan',
     ].join('\n'),
@@ -272,4 +274,139 @@ export const TG = {
   noSlots: 'Kegiatan ini tidak menerima dokumen.',
   uploadFailed: 'File tidak bisa diunduh dari Telegram. Coba kirim lagi.',
   internalError: 'Terjadi kesalahan di sistem. Coba lagi sebentar lagi.',
+  digestOnlyFor: (role: string) => `Ringkasan hanya tersedia di chat yang terdaftar sebagai ${role}.`,
+} as const;
+
+/** "2 jam 5 menit kerja", "1 hari 3 jam kerja" (a working day being the unit's office day). */
+export function workingTimeText(minutes: number, dayMinutes: number): string {
+  const m = Math.max(0, Math.round(minutes));
+  const days = Math.floor(m / dayMinutes);
+  const rest = m - days * dayMinutes;
+  const hours = Math.floor(rest / 60);
+  const mins = rest % 60;
+  const parts = [days ? `${days} hari` : '', hours ? `${hours} jam` : '', mins || (!days && !hours) ? `${mins} menit` : ''].filter(Boolean);
+  return `${parts.join(' ')} kerja`;
+}
+
+/** Reminders, overdue notices, escalations and the daily digest. */
+export const NOTICE = {
+  reminder: (ref: string, step: string, kegiatan: string, left: string, due: string) =>
+    `⏰ Pengingat ${ref}, kegiatan ${step}: ${kegiatan}\nSisa waktu ${left}; batas ${due}.`,
+  overdue: (ref: string, step: string, kegiatan: string, late: string, due: string) =>
+    `⚠️ Terlambat ${ref}, kegiatan ${step}: ${kegiatan}\nBatas ${due} sudah lewat ${late}.`,
+  escalation: (ref: string, title: string, step: string, kegiatan: string, role: string, late: string, due: string) =>
+    `🔺 Eskalasi ${ref} (${title})\nKegiatan ${step} oleh ${role} terlambat ${late} (batas ${due}).\n${kegiatan}\nLihat riwayat: /kasus ${ref}`,
+  digestTitle: (date: string) => `📊 Ringkasan harian ${date}`,
+  openCases: 'Kasus berjalan per SOP',
+  noOpenCases: 'Tidak ada kasus berjalan.',
+  dueToday: 'Batas waktu hari ini',
+  noneDueToday: 'Tidak ada tugas yang jatuh tempo hari ini.',
+  overdueTitle: 'Terlambat',
+  noneOverdue: 'Tidak ada tugas terlambat. 👍',
+  overdueLine: (ref: string, step: string, role: string, age: string, late: string) => `• ${ref} keg. ${step} (${role}): dibuka ${age} lalu, terlambat ${late}`,
+  dueLine: (ref: string, step: string, role: string, due: string) => `• ${ref} keg. ${step} (${role}) batas ${due}`,
+  sinceTitle: 'Sejak ringkasan terakhir',
+  finished: (n: number, refs: string) => `Selesai/ditutup: ${n}${refs ? ` (${refs})` : ''}`,
+  returned: (n: number, refs: string) => `Dikembalikan: ${n}${refs ? ` (${refs})` : ''}`,
+  onTimeTitle: 'Ketepatan waktu bulan ini',
+  onTimeLine: (label: string, onTime: number, total: number) => `• ${label}: ${total ? Math.round((onTime / total) * 100) : 0}% (${onTime}/${total})`,
+  noOnTime: 'Belum ada kegiatan berbatas waktu yang selesai bulan ini.',
+  more: (n: number) => `…dan ${n} lainnya`,
+  part: (i: number, n: number) => `(bagian ${i}/${n})`,
+} as const;
+
+/** What the Slack app says: mrkdwn (*tebal*, _miring_); the same words as Telegram where they fit. */
+export const SLACK = {
+  help: (roles: string[]) =>
+    [
+      roles.length
+        ? `Kanal ini terdaftar sebagai: *${roles.join(', ')}*.`
+        : 'Kanal ini belum terdaftar. Minta admin membuat kode pendaftaran (`sopbot bind slack --role PERAN`), undang aplikasinya ke kanal ini, lalu ketik `/sop daftar KODE` di sini.',
+      '',
+      'Setiap kegiatan untuk peran ini datang sebagai kartu dengan tombol: Selesai, Setujui / Kembalikan, pilihan keputusan, atau Konfirmasi.',
+      'Untuk mengunggah dokumen, kirim file di utas (thread) kartunya.',
+      '',
+      '`/sop tugas` — tugas terbuka, batas waktu terdekat dulu',
+      '`/sop baru` — mulai kasus baru',
+      '`/sop kasus NOMOR` — riwayat kasus',
+      '`/sop dokumen NOMOR` — dokumen kasus',
+      '`/sop katalog` — daftar SOP',
+      '`/sop peran` — peran kanal ini',
+      '`/sop daftar KODE` — daftarkan kanal ini',
+      '`/sop lepas` — lepaskan pendaftaran kanal ini',
+    ].join('\n'),
+  unknownSubcommand: (sub: string) => `Perintah \`/sop ${sub}\` tidak dikenal. Ketik \`/sop bantuan\` untuk daftar perintah.`,
+  notBound: 'Kanal ini belum terdaftar sebagai peran apa pun. Ketik `/sop daftar KODE` dengan kode dari admin.',
+  bindUsage: 'Tulis kodenya: `/sop daftar KODE`',
+  bound: (role: string) => `Kanal ini sekarang terdaftar sebagai *${role}*. Kartu kegiatan untuk peran ini akan dikirim ke sini.`,
+  alreadyBound: (role: string) => `Kanal ini sudah terdaftar sebagai *${role}*.`,
+  codeUnknown: TG.codeUnknown,
+  codeUsed: TG.codeUsed,
+  codeExpired: TG.codeExpired,
+  unbound: (roles: string[]) => `Pendaftaran kanal ini sebagai ${roles.join(', ')} telah dilepas.`,
+  unbindAdminsOnly: 'Hanya admin workspace Slack yang boleh melepas pendaftaran kanal.',
+  roles: (roles: string[]) => `Kanal ini terdaftar sebagai: *${roles.join(', ')}*.`,
+  catalogTitle: TG.catalogTitle,
+  catalogLine: (nama: string, nomor: string, id: string, steps: number) => `• *${nama}*\n   Nomor ${nomor} · ${steps} kegiatan · id \`${id}\``,
+  noStartableSop: 'Tidak ada SOP yang kegiatan pertamanya dikerjakan peran kanal ini.',
+  // Modal titles and buttons: Slack allows 24 characters.
+  newCaseModal: 'Kasus baru',
+  newCaseIntro: (roles: string[]) => `Kasus baru dimulai oleh *${roles.join(', ')}*. Kartu kegiatan pertama dikirim ke kanal peran pelaksananya.`,
+  sopLabel: 'SOP',
+  sopPlaceholder: 'Pilih SOP',
+  titleLabel: 'Judul kasus',
+  titlePlaceholder: 'contoh: Penilaian kompetensi gelombang 1',
+  start: 'Mulai',
+  cancel: 'Batal',
+  chooseSop: 'Pilih SOP yang akan dimulai.',
+  caseStarted: (ref: string, title: string, by: string) => `Kasus *${ref}* (${title}) dimulai oleh ${by}. Kartu kegiatan pertama segera dikirim.`,
+  noTasks: 'Tidak ada tugas terbuka untuk peran kanal ini.',
+  tasksTitle: TG.tasksTitle,
+  caseUsage: 'Tulis nomor kasusnya, misalnya `/sop kasus KUMHAM-2026-0001`',
+  documentsUsage: 'Tulis nomor kasusnya, misalnya `/sop dokumen KUMHAM-2026-0001`',
+  notInCase: 'Kasus ini tidak melibatkan peran kanal ini.',
+  noDocuments: TG.noDocuments,
+  documentsSending: (ref: string, n: number) => `Mengirim ${n} dokumen kasus ${ref} ke kanal ini…`,
+  documentCaption: (ref: string, stepId: string, slot: string) => `${ref} · kegiatan ${stepId} · ${slot}`,
+  returnModal: 'Kembalikan',
+  returnIntro: (ref: string, stepId: string) => `Kasus *${ref}*, kegiatan ${stepId}. Tulis alasan pengembalian; pelaksana sebelumnya membacanya di kartunya.`,
+  reasonLabel: 'Alasan pengembalian',
+  reasonRequired: refusal('reason_required', {}),
+  dueModal: 'Batas waktu',
+  dueIntro: (ref: string, stepId: string, zone: string) => `Kasus *${ref}*, kegiatan ${stepId}. Tulis batas waktu dalam waktu setempat (${zone}).`,
+  dueLabel: 'Batas waktu (YYYY-MM-DD HH:MM)',
+  duePlaceholder: '2026-12-10 14:00',
+  badDue: TG.badDue,
+  save: 'Simpan',
+  titleRequired: refusal('title_required', {}),
+  recorded: TG.recorded,
+  returnDone: TG.returnDone,
+  dueSet: TG.dueSet,
+  unknownButton: TG.unknownButton,
+  wrongChannel: 'Kanal ini tidak terdaftar sebagai pelaksana kegiatan ini.',
+  notAllowed: TG.notAllowed,
+  promptGone: TG.promptGone,
+  uploadInThread: 'Untuk mengunggah dokumen, kirim file di utas (thread) kartu kegiatannya.',
+  uploadTooBig: (mb: number) => `File terlalu besar: batasnya ${mb} MB.`,
+  uploadBadType: TG.uploadBadType,
+  chooseSlot: TG.chooseSlot,
+  slotChosen: (file: string, slot: string) => `${file} → ${slot}`,
+  uploaded: TG.uploaded,
+  noSlots: TG.noSlots,
+  uploadFailed: 'File tidak bisa diunduh dari Slack. Coba kirim lagi.',
+  internalError: TG.internalError,
+  uploadHint: 'Kirim file di utas (thread) pesan ini untuk mengunggah output.',
+  sopFooter: (nomor: string) => `Nomor SOP ${nomor}`,
+  cardFallback: (ref: string, step: string, kegiatan: string) => `${ref} · ${step}: ${kegiatan}`,
+  home: {
+    title: 'SOP bot',
+    rolesTitle: 'Peran Anda',
+    rolesHow: 'Peran dihitung dari kanal peran yang Anda ikuti (bila daftar petugasnya mengizinkan) dan dari daftar petugas peran.',
+    noRoles: 'Anda belum tercatat pada peran mana pun: bergabunglah ke kanal peran, atau minta admin menambahkan Anda ke daftar petugas (`sopbot allow add slack ID_ANDA --role PERAN`).',
+    tasksTitle: (n: number) => `Tugas terbuka (${n})`,
+    noTasks: 'Tidak ada tugas terbuka untuk peran Anda.',
+    overdue: 'TERLAMBAT',
+    due: (at: string) => `Batas ${at}`,
+    more: (n: number) => `…dan ${n} tugas lain. Ketik \`/sop tugas\` di kanal peran untuk daftar lengkap.`,
+  },
 } as const;

@@ -194,7 +194,12 @@ export class WorkflowService {
   }
 
   async calendarFor(q: Db | Tx, def: SopDefinition): Promise<WorkCalendar> {
-    const base = makeCalendar({ ...this.options.calendar, timezone: def.unit.timezone });
+    return this.calendarForZone(q, def.unit.timezone);
+  }
+
+  /** The working calendar of a unit in `timezone`: configured hours, shipped and admin-added holidays. */
+  async calendarForZone(q: Db | Tx, timezone: string): Promise<WorkCalendar> {
+    const base = makeCalendar({ ...this.options.calendar, timezone });
     const extra = await store.listExtraHolidays(q);
     return extra.length ? withHolidays(base, extra.map((h) => h.date)) : base;
   }

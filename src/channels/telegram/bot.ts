@@ -15,7 +15,7 @@ import { TG } from '../../messages/id.js';
 import { renderCase, renderTaskLine } from '../../messages/render.js';
 import { FileTooLargeError } from '../../storage/files.js';
 import { DEFAULT_ALLOWED_EXTENSIONS, extensionOf, mimeTypeOf } from '../../storage/mime.js';
-import { findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
+import { allowedCommands, findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
 import type { Actor, TaskCommand } from '../../workflow/model.js';
 import { decodePress, encodePress } from './callback-data.js';
@@ -33,6 +33,8 @@ export interface TelegramBotOptions {
   allowedExtensions?: string[];
   /** How long a question (return reason, case title) waits for its answer. */
   promptTtlMs?: number;
+  /** The daily digest on demand (/ringkasan), for chats bound to its role. */
+  digest?: { role: string; build: (now: Date) => Promise<string[]> };
 }
 
 type Place = channelStore.Place;
@@ -73,8 +75,9 @@ export function createTelegramBot(options: TelegramBotOptions) {
   bot.use(async (ctx, next) => {
     const id = String(ctx.update.update_id);
     if (!(await channelStore.claimUpdate(db, PLATFORM, id))) {
+      // Not even answered: the first handling answers this same callback query, and an empty
+      // answer racing it would swallow its "Tercatat" or its refusal.
       logger.info({ updateId: id }, 'update sudah diproses; diabaikan');
-      if (ctx.callbackQuery) await ctx.answerCbQuery().catch(() => {});
       return;
     }
     try {
@@ -196,6 +199,14 @@ export function createTelegramBot(options: TelegramBotOptions) {
     }
   });
 
+  bot.command('ringkasan', async (ctx) => {
+    const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+    if (!options.digest || !roles.includes(options.digest.role)) {
+      return void (await reply(ctx, TG.digestOnlyFor(escapeHtml(service.roleLabel(options.digest?.role ?? 'kabid')))));
+    }
+    for (const part of await options.digest.build(clock())) await reply(ctx, escapeHtml(part));
+  });
+
   bot.command('batal', async (ctx) => {
     const n = await channelStore.cancelPrompts(db, PLATFORM, String(ctx.chat.id), String(ctx.from.id));
     await reply(ctx, n ? TG.promptCancelled : TG.nothingToCancel);
@@ -279,6 +290,11 @@ export function createTelegramBot(options: TelegramBotOptions) {
           return void (await act(ctx, press.taskId, { type: 'complete' }, actor, press.version));
         }
         const caseRow = (await store.getCase(db, task.caseId))!;
+        const def = await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId);
+        // A Kembalikan / due-date button this step never shows (forged data): refuse, ask nothing.
+        if (!allowedCommands(findStep(def, task.stepId), task).includes(press.action)) {
+          return void (await ctx.answerCbQuery(TG.unknownButton));
+        }
         const prompt = await channelStore.openPrompt(db, {
           platform: PLATFORM,
           chatId: String(ctx.chat!.id),

@@ -28,7 +28,7 @@ export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 
 export async function startTelegram(options: TelegramChannelOptions, core: Core, logger: Logger, http?: HttpServer): Promise<TelegramChannel> {
   const bot = createTelegramBot({ ...options, core, logger });
-  const transport = telegramTransport(bot.telegram, core.service, options.limits);
+  const transport = telegramTransport(bot.telegram, core.service, core.database.db, options.limits);
 
   try {
     await bot.telegram.setMyCommands([...TG.commands]);

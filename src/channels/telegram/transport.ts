@@ -7,18 +7,20 @@ import { CARD, OUTCOME_LABEL } from '../../messages/id.js';
 import type { Outcome } from '../../sop/definition.js';
 import { DeliveryError, type DeliveryMessage, type Transport, type TransportLimits } from '../../delivery/transport.js';
 import type { WorkflowService } from '../../workflow/service.js';
+import { cardMessageIn } from '../../db/channel-store.js';
+import type { Db } from '../../db/database.js';
 import { escapeHtml, renderCardKeyboard, renderCardText } from './render.js';
 
 /** Telegram's documented limits for bots: ~30 messages/s overall, 20/min into one group. */
 export const TELEGRAM_LIMITS = { globalPerSecond: 30, perChatPerMinute: 20 };
 
-export function telegramTransport(telegram: Telegram, service: WorkflowService, limits: TransportLimits = TELEGRAM_LIMITS): Transport {
+export function telegramTransport(telegram: Telegram, service: WorkflowService, db: Db, limits: TransportLimits = TELEGRAM_LIMITS): Transport {
   return {
     platform: 'telegram',
     limits,
     async deliver(message: DeliveryMessage) {
       try {
-        return await deliver(telegram, service, message);
+        return await deliver(telegram, service, db, message);
       } catch (e) {
         throw classify(e);
       }
@@ -26,7 +28,7 @@ export function telegramTransport(telegram: Telegram, service: WorkflowService, 
   };
 }
 
-async function deliver(telegram: Telegram, service: WorkflowService, m: DeliveryMessage) {
+async function deliver(telegram: Telegram, service: WorkflowService, db: Db, m: DeliveryMessage) {
   const thread = m.threadId ? { message_thread_id: Number(m.threadId) } : {};
   switch (m.kind) {
     case 'card': {
@@ -61,10 +63,17 @@ async function deliver(telegram: Telegram, service: WorkflowService, m: Delivery
       return { messageRef: { chatId: String(sent.chat.id), messageId: String(sent.message_id) } };
     }
     default: {
-      // Later kinds (reminders, digests) carry their rendered text in the payload.
+      // Reminders, escalations and digests carry their text in the payload.
       const text = typeof m.payload.html === 'string' ? m.payload.html : escapeHtml(String(m.payload.text ?? ''));
       if (!text) throw new DeliveryError(`nothing to send for kind ${m.kind}`, { permanent: true });
-      const sent = await telegram.sendMessage(m.chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...thread });
+      // A notice about a task answers that task's card in this chat, so one tap leads back to it.
+      const card = m.taskId ? await cardMessageIn(db, 'telegram', m.chatId, m.taskId) : null;
+      const sent = await telegram.sendMessage(m.chatId, text, {
+        parse_mode: 'HTML',
+        link_preview_options: { is_disabled: true },
+        ...thread,
+        ...(card ? { reply_parameters: { message_id: Number(card), allow_sending_without_reply: true } } : {}),
+      });
       return { messageRef: { chatId: String(sent.chat.id), messageId: String(sent.message_id) } };
     }
   }

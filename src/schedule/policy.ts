@@ -1,0 +1,78 @@
+/**
+ * The reminder policy, pure: given an open task's deadline and the time now, which notices are
+ * due, and when to look again. Every rule about reminding, overdue notices and escalation is
+ * here; the scheduler only runs it and writes what it says.
+ */
+import { DateTime } from 'luxon';
+import { dueAt as addWorkingTime, isWorkingTime, nextWorkingStart, workingMinutesBetween, type WorkCalendar } from '../calendar/calendar.js';
+
+export interface ReminderSettings {
+  /** Remind when this share of the step's time is left (default a quarter). */
+  fraction: number;
+  /** ...but never with less than this many working minutes left (default 15). */
+  minMinutes: number;
+}
+
+export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = { fraction: 0.25, minMinutes: 15 };
+
+export type NoticeKind = 'reminder' | 'overdue' | 'escalation';
+
+export interface Notice {
+  kind: NoticeKind;
+  /** Same key for the same notice, whoever computes it and however often: the outbox dedupe key. */
+  key: string;
+  /** Working minutes left (reminder) or late (overdue, escalation). */
+  workingMinutes: number;
+}
+
+export interface Decision {
+  notices: Notice[];
+  /** When the sweep should look at the task again; null when nothing can ever be due. */
+  nextCheckAt: Date | null;
+}
+
+/** When a task whose time runs from `openedAt` to `due` gets its reminder; null when its whole time is shorter than the threshold. */
+export function reminderAt(openedAt: Date, due: Date, cal: WorkCalendar, settings: ReminderSettings): Date | null {
+  const total = workingMinutesBetween(openedAt, due, cal);
+  const threshold = Math.max(settings.minMinutes, total * settings.fraction);
+  // A step shorter than the threshold would be reminded as it opens; its card is reminder enough.
+  if (total <= threshold) return null;
+  return addWorkingTime(openedAt, { unit: 'minutes', amount: Math.round(total - threshold) }, cal);
+}
+
+/** The local working day a moment falls in, for "once per working day" keys. */
+function localDay(at: Date, cal: WorkCalendar): string {
+  return DateTime.fromJSDate(at, { zone: cal.timezone }).toISODate()!;
+}
+
+export function decide(
+  task: { id: number; openedAt: Date; dueAt: Date | null },
+  now: Date,
+  cal: WorkCalendar,
+  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
+): Decision {
+  if (!task.dueAt) return { notices: [], nextCheckAt: null };
+  // Nothing goes out at night, at weekends or on holidays: look again when the office opens.
+  if (!isWorkingTime(now, cal)) return { notices: [], nextCheckAt: nextWorkingStart(now, cal) };
+
+  const due = task.dueAt;
+  const dueKey = due.toISOString();
+  if (now < due) {
+    const remindAt = reminderAt(task.openedAt, due, cal, settings);
+    if (!remindAt || now < remindAt) return { notices: [], nextCheckAt: remindAt && remindAt < due ? remindAt : due };
+    return {
+      notices: [{ kind: 'reminder', key: `reminder:${task.id}:${dueKey}`, workingMinutes: Math.round(workingMinutesBetween(now, due, cal)) }],
+      nextCheckAt: due,
+    };
+  }
+
+  const late = Math.round(workingMinutesBetween(due, now, cal));
+  const tomorrow = DateTime.fromJSDate(now, { zone: cal.timezone }).plus({ days: 1 }).startOf('day').toJSDate();
+  return {
+    notices: [
+      { kind: 'overdue', key: `overdue:${task.id}:${dueKey}`, workingMinutes: late },
+      { kind: 'escalation', key: `escalation:${task.id}:${dueKey}:${localDay(now, cal)}`, workingMinutes: late },
+    ],
+    nextCheckAt: nextWorkingStart(tomorrow, cal),
+  };
+}

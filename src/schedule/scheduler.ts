@@ -1,0 +1,262 @@
+/**
+ * Cron-driven work that only enqueues: each tick sweeps the tasks whose next check has come
+ * (reminders, overdue notices, escalations) and writes the daily digest once its hour has
+ * passed. Outbox dedupe keys make a rerun, a restart or a second replica send nothing twice;
+ * a tick missed while the service was down is made up by the next one.
+ */
+import { DateTime } from 'luxon';
+import cron, { type ScheduledTask } from 'node-cron';
+import { formatLocal, isWorkingDay, workingMinutesBetween, type WorkCalendar } from '../calendar/calendar.js';
+import type { Db } from '../db/database.js';
+import * as scheduleStore from '../db/schedule-store.js';
+import type { Logger } from '../logging.js';
+import { NOTICE, workingTimeText } from '../messages/id.js';
+import type { SopDefinition } from '../sop/definition.js';
+import { findStep, roleName } from '../workflow/engine.js';
+import type { WorkflowService } from '../workflow/service.js';
+import { decide, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from './policy.js';
+
+export interface SchedulerOptions {
+  db: Db;
+  service: WorkflowService;
+  logger: Logger;
+  clock?: () => Date;
+  reminders?: ReminderSettings;
+  /** Role → role that overdue work escalates to, when the SOP names no supervisor. */
+  escalationChain?: Record<string, string>;
+  digest?: { role: string; time: string; timezone: string };
+  /** node-cron expression of the tick (default every minute). */
+  cron?: string;
+  batchSize?: number;
+}
+
+export interface SweepResult {
+  checked: number;
+  enqueued: number;
+}
+
+/** Telegram allows 4096 characters; Slack more. Parts stay well below both. */
+const DIGEST_PART_LIMIT = 3500;
+
+export class Scheduler {
+  private readonly clock: () => Date;
+  private readonly settings: ReminderSettings;
+  private readonly digest: { role: string; time: string; timezone: string };
+  private task: ScheduledTask | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.settings = options.reminders ?? DEFAULT_REMINDER_SETTINGS;
+    this.digest = options.digest ?? { role: 'kabid', time: '07:30', timezone: 'Asia/Jakarta' };
+  }
+
+  start(): void {
+    this.task = cron.schedule(this.options.cron ?? '* * * * *', () => void this.tick(), {
+      timezone: this.digest.timezone,
+      noOverlap: true,
+      name: 'sopbot-scheduler',
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.task?.stop();
+    await this.task?.destroy();
+    this.task = undefined;
+    await this.running;
+  }
+
+  /** One run: the sweep, then the digest. Runs of one instance never overlap. */
+  tick(now: Date = this.clock()): Promise<{ sweep: SweepResult; digest: boolean }> {
+    const run = this.running.then(async () => {
+      try {
+        const sweep = await this.sweep(now);
+        const digest = await this.maybeDigest(now);
+        if (sweep.enqueued || digest) this.options.logger.info({ ...sweep, digest }, 'penjadwal: pesan diantrekan');
+        return { sweep, digest };
+      } catch (e) {
+        this.options.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'penjadwal gagal; dicoba lagi pada detik berikutnya');
+        return { sweep: { checked: 0, enqueued: 0 }, digest: false };
+      }
+    });
+    this.running = run;
+    return run;
+  }
+
+  /** Looks at every open task whose next check has come, in batches, and writes its notices. */
+  async sweep(now: Date): Promise<SweepResult> {
+    const { db, service } = this.options;
+    const batch = this.options.batchSize ?? 500;
+    const result: SweepResult = { checked: 0, enqueued: 0 };
+    const calendars = new Map<string, WorkCalendar>();
+    for (let round = 0; round < 1000; round++) {
+      const n = await db.transaction(async (tx) => {
+        const due = await scheduleStore.lockDueChecks(tx, now, batch);
+        for (const task of due) {
+          const def = await service.definitionOf(tx, task.sopVersionId, task.sopId);
+          let cal = calendars.get(def.unit.timezone);
+          if (!cal) {
+            cal = await service.calendarForZone(tx, def.unit.timezone);
+            calendars.set(def.unit.timezone, cal);
+          }
+          const decision = decide(task, now, cal, this.settings);
+          for (const notice of decision.notices) {
+            for (const row of this.noticeRows(task, notice, def, cal)) {
+              if (await scheduleStore.enqueueNotice(tx, row)) result.enqueued++;
+            }
+          }
+          await scheduleStore.setNextCheck(tx, task.id, decision.nextCheckAt);
+        }
+        return due.length;
+      });
+      result.checked += n;
+      if (n < batch) break;
+    }
+    return result;
+  }
+
+  private noticeRows(
+    task: scheduleStore.DueTask,
+    notice: ReturnType<typeof decide>['notices'][number],
+    def: SopDefinition,
+    cal: WorkCalendar,
+  ) {
+    const step = findStep(def, task.stepId);
+    const dayMinutes = officeDayMinutes(cal);
+    const amount = workingTimeText(notice.workingMinutes, dayMinutes);
+    const due = formatLocal(task.dueAt!, cal);
+    const base = { caseId: task.caseId, taskId: task.id };
+    if (notice.kind === 'escalation') {
+      const to = this.supervisorOf(def, task.roles[0]!);
+      if (!to) return [];
+      const who = task.roles.map((r) => roleName(def, r)).join(' + ');
+      const text = NOTICE.escalation(task.caseRef, task.caseTitle, step.id, step.kegiatan, who, amount, due);
+      return [{ ...base, kind: 'escalation', role: to, text, dedupeKey: `${notice.key}:${to}` }];
+    }
+    const text =
+      notice.kind === 'reminder'
+        ? NOTICE.reminder(task.caseRef, step.id, step.kegiatan, amount, due)
+        : NOTICE.overdue(task.caseRef, step.id, step.kegiatan, amount, due);
+    return task.roles.map((role) => ({ ...base, kind: notice.kind, role, text, dedupeKey: `${notice.key}:${role}` }));
+  }
+
+  /** The SOP's own supervisor of a role, else the unit-wide chain, else the digest role. */
+  supervisorOf(def: SopDefinition, role: string): string | null {
+    const candidate = def.roles.find((r) => r.id === role)?.supervisor ?? this.options.escalationChain?.[role] ?? this.digest.role;
+    return candidate && candidate !== role ? candidate : null;
+  }
+
+  /** Writes today's digest once its local hour has passed on a working day. */
+  async maybeDigest(now: Date): Promise<boolean> {
+    const cal = await this.options.service.calendarForZone(this.options.db, this.digest.timezone);
+    const local = DateTime.fromJSDate(now, { zone: cal.timezone });
+    const today = local.toISODate()!;
+    if (!isWorkingDay(today, cal)) return false;
+    const [h, m] = this.digest.time.split(':').map(Number);
+    if (local < local.set({ hour: h!, minute: m!, second: 0, millisecond: 0 })) return false;
+    const parts = await this.buildDigest(now);
+    let wrote = false;
+    for (const [i, text] of parts.entries()) {
+      const fresh = await scheduleStore.enqueueNotice(this.options.db, {
+        kind: 'digest',
+        role: this.digest.role,
+        caseId: null,
+        taskId: null,
+        text,
+        dedupeKey: `digest:${this.digest.role}:${today}:${i + 1}`,
+      });
+      wrote ||= fresh;
+    }
+    return wrote;
+  }
+
+  /** The digest as text parts that each fit one message. */
+  async buildDigest(now: Date): Promise<string[]> {
+    const { db, service } = this.options;
+    const cal = await service.calendarForZone(db, this.digest.timezone);
+    const local = DateTime.fromJSDate(now, { zone: cal.timezone });
+    const since = (await scheduleStore.lastDigestAt(db, this.digest.role)) ?? local.minus({ days: 1 }).toJSDate();
+    const dayMinutes = officeDayMinutes(cal);
+    const sopName = (id: string) => {
+      try {
+        return service.sop(id).definition.identity.nama;
+      } catch {
+        return id;
+      }
+    };
+    const roleOf = (roles: string[]) => roles.map((r) => service.roleLabel(r)).join(' + ');
+
+    const lines: string[] = [NOTICE.digestTitle(formatLocal(now, cal)), ''];
+    const open = await scheduleStore.openCasesPerSop(db);
+    lines.push(`${NOTICE.openCases}:`);
+    if (!open.length) lines.push(NOTICE.noOpenCases);
+    for (const o of open) lines.push(`• ${sopName(o.sopId)}: ${o.open}`);
+
+    const dueToday = await scheduleStore.openTasksDueBetween(db, local.startOf('day').toJSDate(), local.endOf('day').toJSDate());
+    lines.push('', `${NOTICE.dueToday}:`);
+    if (!dueToday.length) lines.push(NOTICE.noneDueToday);
+    for (const t of dueToday) lines.push(NOTICE.dueLine(t.caseRef, t.stepId, roleOf(t.roles), formatLocal(t.dueAt!, cal)));
+
+    const overdue = await scheduleStore.overdueTasks(db, now);
+    lines.push('', `${NOTICE.overdueTitle}:`);
+    if (!overdue.length) lines.push(NOTICE.noneOverdue);
+    for (const t of overdue) {
+      lines.push(
+        NOTICE.overdueLine(
+          t.caseRef,
+          t.stepId,
+          roleOf(t.roles),
+          workingTimeText(workingMinutesBetween(t.openedAt, now, cal), dayMinutes),
+          workingTimeText(workingMinutesBetween(t.dueAt!, now, cal), dayMinutes),
+        ),
+      );
+    }
+
+    const closed = await scheduleStore.casesClosedSince(db, since);
+    const returned = await scheduleStore.returnsSince(db, since);
+    const list = (refs: string[]) => (refs.length > 10 ? `${refs.slice(0, 10).join(', ')}, ${NOTICE.more(refs.length - 10)}` : refs.join(', '));
+    lines.push('', `${NOTICE.sinceTitle}:`);
+    lines.push(NOTICE.finished(closed.length, list(closed.map((c) => `${c.ref} ${c.outcome ?? ''}`.trim()))));
+    lines.push(NOTICE.returned(returned.length, list(returned.map((r) => `${r.ref}/${r.stepId}`))));
+
+    const onTime = await scheduleStore.onTimeSince(db, local.startOf('month').toJSDate());
+    lines.push('', `${NOTICE.onTimeTitle}:`);
+    if (!onTime.length) lines.push(NOTICE.noOnTime);
+    const perSop = new Map<string, { total: number; onTime: number }>();
+    for (const r of onTime) {
+      const s = perSop.get(r.sopId) ?? { total: 0, onTime: 0 };
+      s.total += r.total;
+      s.onTime += r.onTime;
+      perSop.set(r.sopId, s);
+    }
+    for (const [sopId, s] of perSop) {
+      lines.push(NOTICE.onTimeLine(sopName(sopId), s.onTime, s.total));
+      for (const r of onTime.filter((x) => x.sopId === sopId)) lines.push(`  ${NOTICE.onTimeLine(`kegiatan ${r.stepId}`, r.onTime, r.total)}`);
+    }
+    return splitLines(lines, DIGEST_PART_LIMIT);
+  }
+}
+
+/** Minutes of a regular office day, to say "1 hari 2 jam" instead of "510 menit". */
+function officeDayMinutes(cal: WorkCalendar): number {
+  const [sh, sm] = cal.officeHours.start.split(':').map(Number);
+  const [eh, em] = cal.officeHours.end.split(':').map(Number);
+  return eh! * 60 + em! - (sh! * 60 + sm!);
+}
+
+/** Splits at line boundaries into parts of at most `limit` characters, numbering them when more than one. */
+export function splitLines(lines: string[], limit: number): string[] {
+  const parts: string[][] = [[]];
+  let size = 0;
+  for (const raw of lines) {
+    const line = raw.length > limit - 40 ? `${raw.slice(0, limit - 41)}…` : raw;
+    if (size + line.length + 1 > limit - 40 && parts.at(-1)!.length) {
+      parts.push([]);
+      size = 0;
+    }
+    parts.at(-1)!.push(line);
+    size += line.length + 1;
+  }
+  if (parts.length === 1) return [parts[0]!.join('\n')];
+  return parts.map((p, i) => `${NOTICE.part(i + 1, parts.length)}\n${p.join('\n')}`);
+}
