@@ -64,6 +64,11 @@ const envSchema = z.object({
     .regex(/^[a-z0-9_-]+(>[a-z0-9_-]+)+(,[a-z0-9_-]+(>[a-z0-9_-]+)+)*$/, 'tulis rantai eskalasi sebagai asesor>subkor>kabid (boleh beberapa, dipisah koma)')
     .optional(),
   SOPBOT_SCHEDULER_CRON: z.string().default('* * * * *'),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'token bot Slack diawali xoxb-').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, 'signing secret Slack terlalu pendek').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'token aplikasi Slack (Socket Mode) diawali xapp-').optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  SLACK_RATE_PER_CHANNEL_PER_MINUTE: z.coerce.number().positive().default(60),
 });
 
 export interface Config {
@@ -83,6 +88,15 @@ export interface Config {
         webhookSecret: string | undefined;
         maxDownloadBytes: number;
         limits: { globalPerSecond: number; perChatPerMinute: number };
+      }
+    | undefined;
+  slack:
+    | {
+        botToken: string;
+        signingSecret: string | undefined;
+        appToken: string | undefined;
+        apiUrl: string | undefined;
+        limits: { perChatPerMinute: number };
       }
     | undefined;
   dispatchMaxAttempts: number;
