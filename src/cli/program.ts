@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { openCore, type Core } from '../bootstrap.js';
 import { DateTime } from 'luxon';
 import { makeCalendar } from '../calendar/calendar.js';
+import { parseDueInput } from '../calendar/due-input.js';
 import { ConfigError, loadConfig } from '../config.js';
 import * as channelStore from '../db/channel-store.js';
 import * as store from '../db/store.js';
@@ -178,7 +179,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   act('return', CLI.taskReturn, (_a, o) => ({ type: 'return', reason: o.reason ?? '' }), (c) => c.requiredOption('--reason <alasan>'));
   act('choose', CLI.taskChoose, (a) => ({ type: 'choose', branch: a[0] ?? '' }), (c) => c.argument('<cabang>'));
   act('confirm', CLI.taskConfirm, () => ({ type: 'confirm' }));
-  act('due', CLI.taskDue, (a, _o, def) => ({ type: 'set-due', dueAt: parseLocalDateTime(a[0] ?? '', def.unit.timezone) }), (c) => c.argument('<waktu>', CLI.argDue));
+  act('due', CLI.taskDue, (a, _o, def) => ({ type: 'set-due', dueAt: parseLocalDateTime(a[0] ?? '', def.unit.timezone, io.clock?.() ?? new Date()) }), (c) => c.argument('<waktu>', CLI.argDue));
 
   task
     .command('attach')
@@ -405,10 +406,9 @@ function resolveRole(def: { roles: { id: string; name: string }[] }, input: stri
   return role.id;
 }
 
-/** "2026-12-01 14:00" in the SOP unit's own zone, or a full ISO instant with offset. */
-function parseLocalDateTime(text: string, timezone: string): Date {
-  const local = DateTime.fromFormat(text.trim(), 'yyyy-MM-dd HH:mm', { zone: timezone });
-  const date = local.isValid ? local.toJSDate() : DateTime.fromISO(text.trim(), { setZone: true }).toJSDate();
+/** A due date as typed ("30/11 14:00", "2026-12-01 14:00") in the SOP unit's own zone, or a full ISO instant. */
+function parseLocalDateTime(text: string, timezone: string, now: Date): Date {
+  const date = parseDueInput(text, now, makeCalendar({ timezone })) ?? DateTime.fromISO(text.trim(), { setZone: true }).toJSDate();
   if (Number.isNaN(date.getTime())) throw new CliError(CLI.badDateTime(text));
   return date;
 }

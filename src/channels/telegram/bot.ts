@@ -2,11 +2,11 @@
  * The Telegram adapter: commands, button presses, replies and uploads in, workflow actions
  * out. It holds no workflow rules: every press is checked again by the service.
  */
-import { DateTime } from 'luxon';
 import { Readable } from 'node:stream';
 import { Telegraf, type Context } from 'telegraf';
 import type { Message, Update } from 'telegraf/types';
 import type { Core } from '../../bootstrap.js';
+import { parseDueInput } from '../../calendar/due-input.js';
 import * as channelStore from '../../db/channel-store.js';
 import { rerouteUnrouted } from '../../delivery/dispatcher.js';
 import * as store from '../../db/store.js';
@@ -360,14 +360,14 @@ export function createTelegramBot(options: TelegramBotOptions) {
       }
       case 'due-date': {
         const caseRow = (await store.getCase(db, (await store.getTask(db, data.taskId!))!.caseId))!;
-        const zone = (await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId)).unit.timezone;
-        const due = DateTime.fromFormat(text, 'yyyy-MM-dd HH:mm', { zone });
-        if (!due.isValid) {
+        const def = await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId);
+        const due = parseDueInput(text, clock(), await service.calendarFor(db, def));
+        if (!due) {
           // Keep asking: put the question back for another try.
           await channelStore.openPrompt(db, { ...prompt, data: prompt.data, expiresAt: prompt.expiresAt, promptMessageId: prompt.promptMessageId ?? undefined });
           return void (await reply(ctx, TG.badDue));
         }
-        if (await act(ctx, data.taskId!, { type: 'set-due', dueAt: due.toJSDate() }, actorOf(ctx, data.role), data.version!)) {
+        if (await act(ctx, data.taskId!, { type: 'set-due', dueAt: due }, actorOf(ctx, data.role), data.version!)) {
           await reply(ctx, TG.dueSet);
         }
         return;
