@@ -2,11 +2,11 @@
  * Two drivers, one schema: PGlite in a data folder by default (nothing to install),
  * postgres.js when DATABASE_URL names a real server. Migrations apply at open.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -34,6 +34,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Pool size for postgres.js. */
   maxConnections?: number;
+  /** false: open as found, so `sopbot doctor` can report pending migrations instead of applying them. */
+  migrate?: boolean;
 }
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
@@ -42,16 +44,17 @@ export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '
 const MIGRATION_LOCK_KEY = 7_350_235_012;
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10);
-  return openPglite(options.dataDir ?? './data');
+  const migrate = options.migrate ?? true;
+  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10, migrate);
+  return openPglite(options.dataDir ?? './data', migrate);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, migrate: boolean): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(dataDir.startsWith('memory://') ? undefined : join(dataDir, 'pglite'));
   const db = drizzlePglite(client, { schema });
   // One process owns a PGlite folder, so no lock is needed around migrations.
-  await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
+  if (migrate) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
   return {
     db: db as unknown as Db,
     driver: 'pglite',
@@ -59,8 +62,8 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
-  await migrateWithLock(url);
+async function openPostgres(url: string, max: number, migrate: boolean): Promise<Database> {
+  if (migrate) await migrateWithLock(url);
   const client = postgres(url, { max, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema });
   return {
@@ -85,5 +88,19 @@ async function migrateWithLock(url: string): Promise<void> {
     }
   } finally {
     await client.end({ timeout: 5 });
+  }
+}
+
+/** Reachable, and every migration shipped in `migrations/` recorded as applied. */
+export async function databaseHealth(db: Db): Promise<{ reachable: boolean; migrated: boolean }> {
+  try {
+    const result = (await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown as
+      | { n: number }[]
+      | { rows: { n: number }[] };
+    const applied = Number((Array.isArray(result) ? result : result.rows)[0]?.n ?? 0);
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
+    return { reachable: true, migrated: applied >= journal.entries.length };
+  } catch {
+    return { reachable: false, migrated: false };
   }
 }

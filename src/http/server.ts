@@ -13,10 +13,14 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** Each part of the service that must work before traffic is sent here, and whether it does. */
+export type Readiness = Record<string, boolean>;
+
 export async function startHttpServer(options: {
   port: number;
   host?: string;
-  ready: () => Promise<boolean>;
+  ready: () => Promise<Readiness>;
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }): Promise<HttpServer> {
   const routes = new Map<string, Route>();
   const server = createServer((req, res) => {
@@ -24,8 +28,18 @@ export async function startHttpServer(options: {
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       options.ready().then(
-        (ok) => json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' }),
-        () => json(res, 503, { status: 'not ready' }),
+        (parts) => {
+          const notReady = Object.entries(parts).filter(([, ok]) => !ok).map(([name]) => name);
+          json(res, notReady.length ? 503 : 200, { status: notReady.length ? 'not ready' : 'ready', parts, notReady });
+        },
+        () => json(res, 503, { status: 'not ready', notReady: ['service'] }),
+      );
+      return;
+    }
+    if (path === '/metrics' && options.metrics) {
+      options.metrics().then(
+        (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
+        () => json(res, 500, { error: 'metrics unavailable' }),
       );
       return;
     }

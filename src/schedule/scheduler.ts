@@ -28,6 +28,8 @@ export interface SchedulerOptions {
   /** node-cron expression of the tick (default every minute). */
   cron?: string;
   batchSize?: number;
+  /** Told how long each run took (metrics). */
+  observe?: (job: string, seconds: number) => void;
 }
 
 export interface SweepResult {
@@ -69,6 +71,7 @@ export class Scheduler {
   /** One run: the sweep, then the digest. Runs of one instance never overlap. */
   tick(now: Date = this.clock()): Promise<{ sweep: SweepResult; digest: boolean }> {
     const run = this.running.then(async () => {
+      const started = performance.now();
       try {
         const sweep = await this.sweep(now);
         const digest = await this.maybeDigest(now);
@@ -77,6 +80,8 @@ export class Scheduler {
       } catch (e) {
         this.options.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'penjadwal gagal; dicoba lagi pada detik berikutnya');
         return { sweep: { checked: 0, enqueued: 0 }, digest: false };
+      } finally {
+        this.options.observe?.('tick', (performance.now() - started) / 1000);
       }
     });
     this.running = run;

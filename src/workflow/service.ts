@@ -38,6 +38,8 @@ export class WorkflowService {
   private readonly current = new Map<string, RegisteredSop>();
   private readonly definitionsByVersion = new Map<number, SopDefinition>();
   private readonly clock: () => Date;
+  /** Told how long each action took and how it ended (metrics); set by whoever runs the service. */
+  observe: ((action: string, seconds: number, outcome: 'ok' | 'refused' | 'error') => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -93,7 +95,24 @@ export class WorkflowService {
     return entry;
   }
 
+  private async timed<T>(action: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let outcome: 'ok' | 'refused' | 'error' = 'ok';
+    try {
+      return await run();
+    } catch (e) {
+      outcome = e instanceof WorkflowError ? 'refused' : 'error';
+      throw e;
+    } finally {
+      this.observe?.(action, (performance.now() - started) / 1000, outcome);
+    }
+  }
+
   async startCase(sopId: string, title: string, actor: Actor): Promise<ActionResult> {
+    return this.timed('start', () => this.startCaseNow(sopId, title, actor));
+  }
+
+  private async startCaseNow(sopId: string, title: string, actor: Actor): Promise<ActionResult> {
     const sop = this.sop(sopId);
     if (!title.trim()) refuse('title_required', {});
     const now = this.clock();
@@ -117,7 +136,7 @@ export class WorkflowService {
 
   /** Complete, approve, return, choose, confirm or set the due date of a task. */
   async act(taskId: number, command: TaskCommand, actor: Actor, expectedVersion?: number): Promise<ActionResult> {
-    return this.onCaseOfTask(taskId, actor, (ctx, now) => engine.applyCommand(ctx, taskId, expectedVersion, command, actor, now));
+    return this.timed(command.type, () => this.onCaseOfTask(taskId, actor, (ctx, now) => engine.applyCommand(ctx, taskId, expectedVersion, command, actor, now)));
   }
 
   async attachDocument(
@@ -128,7 +147,7 @@ export class WorkflowService {
   ): Promise<ActionResult & { documentId: number; slotName: string }> {
     let documentId = 0;
     let slotName = slot.name;
-    const result = await this.onCaseOfTask(taskId, actor, async (ctx, now, tx) => {
+    const result = await this.timed('attach', () => this.onCaseOfTask(taskId, actor, async (ctx, now, tx) => {
       const transition = engine.attachDocument(ctx, taskId, slot, file, actor);
       const data = transition.events[0]!.data as { slotKind: 'kelengkapan' | 'output'; slotName: string };
       const task = ctx.tasks.find((t) => t.id === taskId)!;
@@ -144,14 +163,14 @@ export class WorkflowService {
         at: now,
       });
       return transition;
-    });
+    }));
     return { ...result, documentId, slotName };
   }
 
   async cancelCase(ref: string, reason: string, actor: Actor): Promise<ActionResult> {
     const found = await store.findCaseByRef(this.db, ref);
     if (!found) refuse('case_not_found', { ref });
-    return this.onCase(found.id, actor, (ctx, now) => engine.cancelCase(ctx, reason, actor, now));
+    return this.timed('cancel', () => this.onCase(found.id, actor, (ctx, now) => engine.cancelCase(ctx, reason, actor, now)));
   }
 
   /** Everything about a case for display: definition version, tasks, documents, timeline. */

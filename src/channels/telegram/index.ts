@@ -21,6 +21,8 @@ export interface TelegramChannelOptions extends Omit<TelegramBotOptions, 'core' 
 export interface TelegramChannel {
   transport: Transport;
   bot: ReturnType<typeof createTelegramBot>;
+  /** The Bot API answered getMe (token valid, server reachable). */
+  ready(): boolean;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,13 @@ export async function startTelegram(options: TelegramChannelOptions, core: Core,
   } catch (e) {
     // The command menu is a convenience; the bot works without it.
     logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'setMyCommands gagal; bot tetap berjalan');
+  }
+
+  try {
+    bot.botInfo = await bot.telegram.getMe();
+  } catch (e) {
+    // Not fatal: polling retries by itself and /readyz says Telegram is not ready meanwhile.
+    logger.error({ err: e instanceof Error ? e.message : String(e) }, 'Telegram getMe gagal');
   }
 
   if (options.webhookUrl) {
@@ -57,20 +66,43 @@ export async function startTelegram(options: TelegramChannelOptions, core: Core,
     return {
       transport,
       bot,
+      ready: () => bot.botInfo !== undefined,
       stop: async () => {},
     };
   }
 
-  // launch() resolves only when polling stops; it must not be awaited here.
-  const polling = bot.launch({ allowedUpdates: ['message', 'callback_query'] }).catch((e: unknown) => {
-    logger.error({ err: e instanceof Error ? e.message : String(e) }, 'Telegram polling berhenti karena kesalahan');
-  });
+  // launch() resolves only when polling stops; it must not be awaited here. A Bot API that is
+  // unreachable at start (launch fails on getMe/deleteWebhook) is retried until it answers.
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const polling = (async () => {
+    while (!stopping) {
+      try {
+        await bot.launch({ allowedUpdates: ['message', 'callback_query'] });
+        return;
+      } catch (e) {
+        if (stopping) return;
+        logger.error({ err: e instanceof Error ? e.message : String(e) }, 'Telegram polling gagal dimulai; dicoba lagi dalam 5 detik');
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 5000).unref();
+        });
+      }
+    }
+  })();
   logger.info('Telegram: mode long polling');
   return {
     transport,
     bot,
+    ready: () => bot.botInfo !== undefined,
     stop: async () => {
-      bot.stop('shutdown');
+      stopping = true;
+      wake?.();
+      try {
+        bot.stop('shutdown');
+      } catch {
+        // Not polling (start never succeeded): nothing to stop.
+      }
       await polling;
     },
   };
