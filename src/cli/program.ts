@@ -2,8 +2,9 @@
  * The `sopbot` admin command. `runCli` is the whole program as a function (argv in, exit code
  * out) so tests drive it in-process exactly as an admin would from the terminal.
  */
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { openCore, type Core } from '../bootstrap.js';
@@ -12,16 +13,19 @@ import { makeCalendar } from '../calendar/calendar.js';
 import { parseDueInput } from '../calendar/due-input.js';
 import { ConfigError, loadConfig } from '../config.js';
 import * as channelStore from '../db/channel-store.js';
+import { openDatabase, type Database } from '../db/database.js';
 import * as store from '../db/store.js';
 import { CLI } from '../messages/id.js';
 import { renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
-import { loadDefinitionFile } from '../sop/loader.js';
+import { catalogDir, loadCatalog, loadDefinitionFile } from '../sop/loader.js';
 import { findStep, missingOutputs, uploadSlots } from '../workflow/engine.js';
 import { isWorkflowError } from '../workflow/errors.js';
 import type { SopDefinition } from '../sop/definition.js';
 import type { Actor, TaskCommand } from '../workflow/model.js';
 import { DEFAULT_ALLOWED_EXTENSIONS, isAllowedFile, mimeTypeOf } from '../storage/mime.js';
-import { FileTooLargeError } from '../storage/files.js';
+import { FileTooLargeError, LocalFileStore, type FileStore } from '../storage/files.js';
+import { buildCaseArchive, DamagedDocumentsError } from './archive.js';
+import { checkCatalog, checkDatabase, checkDocuments, databaseDown, describeError, type DoctorResult } from './doctor.js';
 
 export interface CliIo {
   env?: NodeJS.ProcessEnv;
@@ -30,6 +34,8 @@ export interface CliIo {
   clock?: () => Date;
   /** An already open core (tests, or an embedding program); it is left open afterwards. */
   core?: Core;
+  /** Where relative output paths (case export) go; the process's folder by default. */
+  cwd?: string;
 }
 
 /** A failure the admin can fix; printed as is, exit code 1. */
@@ -139,6 +145,29 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       withCore(async ({ service }) => {
         const result = await service.cancelCase(ref, opts.reason, cliActor(undefined));
         out(CLI.caseCancelled(result.caseRef));
+      }),
+    );
+  kasus
+    .command('export')
+    .description(CLI.caseExport)
+    .argument('<ref>')
+    .option('--out <file>', CLI.optOut)
+    .option('--force', CLI.optForce)
+    .action((ref: string, opts: { out?: string; force?: boolean }) =>
+      withCore(async ({ service, database, files }) => {
+        const details = await service.caseDetails(ref);
+        const target = resolve(io.cwd ?? process.cwd(), opts.out ?? `${details.caseRow.ref}.zip`);
+        // Checked before reading every file, and again by the exclusive write below.
+        if (!opts.force && existsSync(target)) throw new CliError(CLI.exportExists(target));
+        const calendar = await service.calendarFor(database.db, details.definition);
+        const archive = await buildCaseArchive(details, calendar, files, io.clock?.() ?? new Date()).catch((e: unknown) => {
+          if (e instanceof DamagedDocumentsError) throw new CliError(CLI.exportDamaged(details.caseRow.ref, e.problems));
+          throw e;
+        });
+        await writeFile(target, archive.zip, { flag: opts.force ? 'w' : 'wx' }).catch((e: NodeJS.ErrnoException) => {
+          throw new CliError(e.code === 'EEXIST' ? CLI.exportExists(target) : CLI.exportUnwritable(target, e.code ?? e.message));
+        });
+        out(CLI.exported(details.caseRow.ref, target, archive.documents, archive.zip.length));
       }),
     );
 
@@ -256,6 +285,29 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         }
       }),
     );
+  bind
+    .command('remove')
+    .description(CLI.bindRemove)
+    .argument('<platform>', 'telegram | slack')
+    .argument('<chat-id>')
+    .option('--thread <id>', CLI.optThread)
+    // Telegram group ids are negative: "-100123/45" (a topic, as `bind list` prints it) would
+    // otherwise be taken for an unknown option. A mistyped option still fails as an extra argument.
+    .allowUnknownOption()
+    .action((platform: string, chatId: string, opts: { thread?: string }) =>
+      withCore(async ({ service, database }) => {
+        const p = chatPlatform(platform);
+        let chat = chatId.trim();
+        let thread = opts.thread?.trim() ?? '';
+        // `bind list` prints a topic as chat/thread; accept it copied back as is.
+        const slash = chat.indexOf('/');
+        if (opts.thread === undefined && slash > 0) [chat, thread] = [chat.slice(0, slash), chat.slice(slash + 1)];
+        const place = CLI.place(p, chat, thread);
+        const roles = await channelStore.unbindPlace(database.db, { platform: p, chatId: chat, threadId: thread });
+        if (!roles.length) throw new CliError(CLI.bindingMissing(place));
+        out(CLI.unbound(place, roles.map((r) => service.roleLabel(r))));
+      }),
+    );
 
   const allow = program.command('allow').description(CLI.allow);
   allow
@@ -324,6 +376,54 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         out(CLI.holidayRemoved(date));
       }),
     );
+
+  program
+    .command('doctor')
+    .description(CLI.doctor)
+    .action(async () => {
+      const report = (r: DoctorResult) => {
+        for (const line of r.lines) out(line);
+        return r.problems;
+      };
+      let problems = 0;
+      let opened: Database | undefined;
+      try {
+        let db: Database['db'] | undefined;
+        let files: FileStore;
+        if (core) {
+          db = core.database.db;
+          files = core.files;
+          problems += report(checkCatalog(core.service.catalog().length, core.catalogFailures));
+        } else {
+          // Not openCore: that would apply pending migrations and stop at the first failure,
+          // where the doctor should report each part as it finds it.
+          const config = loadConfig(env);
+          files = new LocalFileStore(config.filesDir);
+          try {
+            opened = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+            db = opened.db;
+          } catch (e) {
+            problems += report(databaseDown(e));
+          }
+          try {
+            const catalog = await loadCatalog(config.catalogDir ?? catalogDir());
+            problems += report(checkCatalog(catalog.definitions.length, catalog.failures));
+          } catch (e) {
+            problems += report({ lines: [CLI.doctorCatalogDown(describeError(e))], problems: 1 });
+          }
+        }
+        if (db) {
+          const health = await checkDatabase(db);
+          problems += report(health);
+          // Unreachable or not migrated: the document query would only repeat the problem above.
+          if (!health.problems) problems += report(await checkDocuments(db, files));
+        }
+      } finally {
+        await opened?.close();
+      }
+      if (problems) throw new CliError(CLI.doctorFailed(problems));
+      out(CLI.doctorOk);
+    });
 
   /** Prints the open tasks of a case: who acts next, and by when. */
   async function printOpened(ref: string) {

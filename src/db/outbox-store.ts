@@ -230,7 +230,9 @@ export async function markSent(
 ): Promise<boolean> {
   const rows = await q
     .update(outbox)
-    .set({ status: 'sent', messageRef, sentAt, lastError: null })
+    // The send reached the server at the latest now: the rate windows count it from here, so
+    // the next token is never freed before the server's own window let this one go.
+    .set({ status: 'sent', messageRef, sentAt, claimedAt: sentAt, lastError: null })
     .where(claimedBy(id, attempt))
     .returning({ id: outbox.id });
   return rows.length > 0;

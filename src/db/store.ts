@@ -232,6 +232,24 @@ export async function loadDocuments(q: Queryable, caseId: number): Promise<Store
   }));
 }
 
+/** Every stored document with its case reference, oldest first (for `sopbot doctor`). */
+export async function listAllDocuments(q: Queryable) {
+  return q
+    .select({
+      id: documents.id,
+      caseRef: cases.ref,
+      stepId: documents.stepId,
+      slotName: documents.slotName,
+      fileName: documents.fileName,
+      sizeBytes: documents.sizeBytes,
+      sha256: documents.sha256,
+      storageKey: documents.storageKey,
+    })
+    .from(documents)
+    .innerJoin(cases, eq(cases.id, documents.caseId))
+    .orderBy(asc(documents.id));
+}
+
 export async function insertDocument(
   q: Queryable,
   values: { caseId: number; taskId: number; stepId: string; slotKind: 'kelengkapan' | 'output'; slotName: string; file: FileMeta; actor: Actor; at: Date },

@@ -27,6 +27,8 @@ export interface FileStore {
   put(content: Buffer | Readable | AsyncIterable<Uint8Array>, options?: { maxBytes?: number }): Promise<StoredFile>;
   open(storageKey: string): Readable;
   exists(storageKey: string): Promise<boolean>;
+  /** What is really stored under the key (hashed from the bytes, not taken from the database); null when the file is gone. */
+  inspect(storageKey: string): Promise<{ sizeBytes: number; sha256: string } | null>;
 }
 
 export class LocalFileStore implements FileStore {
@@ -68,6 +70,22 @@ export class LocalFileStore implements FileStore {
       () => true,
       () => false,
     );
+  }
+
+  async inspect(storageKey: string): Promise<{ sizeBytes: number; sha256: string } | null> {
+    const path = this.pathOf(storageKey);
+    const hash = createHash('sha256');
+    let sizeBytes = 0;
+    try {
+      for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+        sizeBytes += chunk.length;
+        hash.update(chunk);
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    return { sizeBytes, sha256: hash.digest('hex') };
   }
 
   private pathOf(storageKey: string): string {

@@ -10,8 +10,8 @@ import { expect } from 'vitest';
 import type { Core } from '../../src/bootstrap.js';
 import { runCli } from '../../src/cli/program.js';
 import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/logging.js';
-import { startService, type RunningService } from '../../src/server.js';
+import { silentLogger, type Logger } from '../../src/logging.js';
+import { startService, type RunningService, type StartOptions } from '../../src/server.js';
 import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
 import { LocalFileStore } from '../../src/storage/files.js';
 import { WorkflowService } from '../../src/workflow/service.js';
@@ -30,6 +30,14 @@ export interface RoleDesk {
 export interface TelegramWorldOptions {
   env?: Record<string, string>;
   webhook?: boolean;
+  /** Where the service logs (tests that read the logs); silent by default. */
+  logger?: Logger;
+  /** A database opened by the test (e.g. through a proxy it can cut). */
+  database?: TestDatabase;
+  /** Dispatcher options for the service (e.g. a short backoff); the 20 ms poll stays unless given. */
+  dispatcher?: StartOptions['dispatcher'];
+  /** false: no cron ticks (reminders, digest) during the test; the service's default otherwise. */
+  startScheduler?: boolean;
 }
 
 export class TelegramWorld {
@@ -45,7 +53,7 @@ export class TelegramWorld {
   static async start(options: TelegramWorldOptions = {}): Promise<TelegramWorld> {
     const tg = await startFakeTelegram();
     const dir = await mkdtemp(join(tmpdir(), 'sopbot-tg-'));
-    const database = await createTestDatabase();
+    const database = options.database ?? (await createTestDatabase());
     const workflow = new WorkflowService(database.db);
     await workflow.registerDefinitions((await loadCatalog(catalogDir())).definitions);
     const env: Record<string, string> = {
@@ -78,7 +86,9 @@ export class TelegramWorld {
         TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
       });
     }
-    const service = await startService(serviceConfig, silentLogger, { core, host: '127.0.0.1', dispatcher: { intervalMs: 20 } });
+    const service = await startService(serviceConfig, options.logger ?? silentLogger, { core, host: '127.0.0.1', dispatcher: { intervalMs: 20, ...options.dispatcher },
+      ...(options.startScheduler !== undefined ? { startScheduler: options.startScheduler } : {}),
+    });
     return new TelegramWorld(tg, database, core, service, dir);
   }
 
@@ -101,7 +111,7 @@ export class TelegramWorld {
     }
     const code = await this.pairingCode(role);
     this.tg.userSends(chat, person, `/daftar ${code}`, threadId ? { threadId } : {});
-    await this.tg.waitFor(() => this.botSaid(chat, 'terdaftar sebagai', threadId), 5000, `binding of ${role}`);
+    await this.tg.waitFor(() => this.botSaid(chat, 'terdaftar sebagai', threadId), 20_000, `binding of ${role}`);
     const desk = { role, chat, person, ...(threadId ? { threadId } : {}) };
     this.desks.set(role, desk);
     return desk;
@@ -112,6 +122,14 @@ export class TelegramWorld {
     const code = await runCli(['bind', 'telegram', '--role', role], { core: this.core, out: (t) => out.push(t), err: (t) => out.push(t) });
     expect(code, out.join('\n')).toBe(0);
     return /: ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(out[0]!)![1]!;
+  }
+
+  /**
+   * Waits until the bot has taken and finished every update so far (long polling confirms a
+   * batch only after handling it), so "nothing happened" can be asserted without sleeping.
+   */
+  async settled(timeoutMs = 20_000): Promise<void> {
+    await this.tg.waitFor(() => this.tg.pendingUpdates().length === 0, timeoutMs, 'bot handled every update');
   }
 
   desk(role: string): RoleDesk {
@@ -141,7 +159,7 @@ export class TelegramWorld {
             (visit > 1 ? m.text.includes(`putaran ${visit}`) : !m.text.includes('putaran')) &&
             (m.reply_markup?.inline_keyboard.length ?? 0) > 0,
         ),
-      8000,
+      20_000,
       `card ${caseRef} step ${stepId} visit ${visit} in ${role}`,
     );
   }
@@ -155,7 +173,7 @@ export class TelegramWorld {
   }
 
   async answerOf(queryId: string): Promise<string | undefined> {
-    const answer = await this.tg.waitFor(() => this.tg.callbackAnswers.get(queryId), 5000, `answer to ${queryId}`);
+    const answer = await this.tg.waitFor(() => this.tg.callbackAnswers.get(queryId), 20_000, `answer to ${queryId}`);
     return answer.text;
   }
 
@@ -171,7 +189,7 @@ export class TelegramWorld {
         this.botMessages(d.chat, d.threadId).find(
           (m) => m.message_id > sent.message_id && (m.reply_to_message?.message_id === sent.message_id || (m.text?.includes(fileName) && m.text.includes('tersimpan'))),
         ),
-      8000,
+      20_000,
       `answer to the upload of ${fileName}`,
     );
     if (!answer.text?.includes('untuk yang mana')) return answer;
@@ -180,7 +198,7 @@ export class TelegramWorld {
     this.tg.userPresses(d.chat, d.person, answer, button.callback_data!);
     return this.tg.waitFor(
       () => this.botMessages(d.chat, d.threadId).find((m) => m.message_id > answer.message_id && m.text?.includes(`${fileName} tersimpan`)),
-      8000,
+      20_000,
       `acknowledgement of ${fileName}`,
     );
   }
@@ -193,7 +211,7 @@ export class TelegramWorld {
         const now = this.tg.messagesIn(d.chat, d.threadId).find((m) => m.message_id === card.message_id);
         return now && !(now.reply_markup?.inline_keyboard.length ?? 0) && now.text?.includes(fragment) ? now : undefined;
       },
-      8000,
+      20_000,
       `card ${card.message_id} closed with "${fragment}"`,
     );
   }

@@ -152,8 +152,10 @@ export function createTelegramBot(options: TelegramBotOptions) {
   });
 
   bot.command('baru', async (ctx) => {
-    const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
-    if (!roles.length) return void (await reply(ctx, TG.notBound));
+    const bound = await channelStore.rolesOfPlace(db, placeOf(ctx));
+    if (!bound.length) return void (await reply(ctx, TG.notBound));
+    const roles = await actingRoles(ctx, bound);
+    if (!roles.length) return void (await reply(ctx, TG.notAllowed));
     const catalog = service.catalog();
     const startable = catalog.filter((s) => roles.includes(s.definition.steps[0]!.role ?? ''));
     if (!startable.length) return void (await reply(ctx, TG.noStartableSop));
@@ -244,6 +246,12 @@ export function createTelegramBot(options: TelegramBotOptions) {
     await channelStore.setPromptMessage(db, prompt, String(sent.message_id));
   }
 
+  /** The chat's roles this person may act for (allow lists). */
+  async function actingRoles(ctx: Context, roles: string[]): Promise<string[]> {
+    const ok = await Promise.all(roles.map((r) => channelStore.mayAct(db, PLATFORM, r, String(ctx.from!.id))));
+    return roles.filter((_, i) => ok[i]);
+  }
+
   /** The role this chat acts as for a task, or a reason it may not. */
   async function roleForTask(ctx: Context, taskRoles: string[]): Promise<{ role: string } | { refusal: string }> {
     const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
@@ -260,7 +268,7 @@ export function createTelegramBot(options: TelegramBotOptions) {
     try {
       if (press.kind === 'start') {
         const sop = service.catalog()[press.sopIndex];
-        const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+        const roles = await actingRoles(ctx, await channelStore.rolesOfPlace(db, placeOf(ctx)));
         if (!sop || !roles.includes(sop.definition.steps[0]!.role ?? '')) return void (await ctx.answerCbQuery(TG.noStartableSop));
         await ctx.answerCbQuery();
         await askTitle(ctx, sop.definition.id);
@@ -374,8 +382,10 @@ export function createTelegramBot(options: TelegramBotOptions) {
       }
       case 'case-title': {
         const sop = service.sop(data.sopId!);
-        const roles = await channelStore.rolesOfPlace(db, placeOf(ctx));
+        const roles = await actingRoles(ctx, await channelStore.rolesOfPlace(db, placeOf(ctx)));
         const role = roles.find((r) => r === sop.definition.steps[0]!.role);
+        // Unbound or struck off the allow list since the question: nobody to start it as.
+        if (!role) return void (await reply(ctx, TG.notAllowed));
         try {
           const result = await service.startCase(sop.definition.id, text, actorOf(ctx, role));
           await reply(ctx, TG.caseStarted(escapeHtml(result.caseRef)));
