@@ -1,26 +1,37 @@
 /**
- * Entry point: reads the environment, starts the service, stops cleanly on SIGINT/SIGTERM.
+ * Entry point: reads the environment, starts the service, stops cleanly on SIGINT/SIGTERM,
+ * including a signal that arrives while it is still starting.
  */
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logging.js';
-import { startService } from './server.js';
+import { startService, type RunningService } from './server.js';
 
 const log = createLogger();
+let service: RunningService | undefined;
+let stopRequested: string | undefined;
+
+async function stop(signal: string) {
+  log.info({ signal }, 'berhenti');
+  try {
+    await service?.stop();
+    process.exit(0);
+  } catch (e) {
+    log.error({ err: e }, 'gagal berhenti dengan rapi');
+    process.exit(1);
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopRequested = signal;
+    // Still starting: stop as soon as the start has finished, so nothing is left half-open.
+    if (service) void stop(signal);
+  });
+}
 
 try {
-  const service = await startService(loadConfig(), log);
-  const stop = (signal: string) => {
-    log.info({ signal }, 'berhenti');
-    service.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error({ err: e }, 'gagal berhenti dengan rapi');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  service = await startService(loadConfig(), log);
+  if (stopRequested) await stop(stopRequested);
 } catch (e) {
   if (e instanceof ConfigError) log.fatal(e.message);
   else log.fatal({ err: e }, 'gagal memulai');

@@ -5,6 +5,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Queryable } from './database.js';
+import { lockRoleRouting } from './outbox-store.js';
 import { bindings, outbox, pairingCodes, pendingPrompts, processedUpdates, roleAllowlist } from './schema.js';
 
 export type ChatPlatform = 'telegram' | 'slack';
@@ -51,7 +52,9 @@ export async function redeemPairingCode(q: Queryable, platform: ChatPlatform, co
   return { ok: false, reason: row.usedAt ? 'used' : 'expired' };
 }
 
+/** Call inside the transaction that also reroutes the role's waiting rows (see lockRoleRouting). */
 export async function bindPlace(q: Queryable, place: Place, role: string, label: string | null): Promise<boolean> {
+  await lockRoleRouting(q, role);
   const inserted = await q
     .insert(bindings)
     .values({ platform: place.platform, chatId: place.chatId, threadId: place.threadId, role, label })

@@ -30,6 +30,15 @@ export async function bindingsForRole(q: Queryable, role: string): Promise<Bindi
   return q.select().from(bindings).where(eq(bindings.role, role)).orderBy(asc(bindings.id));
 }
 
+/**
+ * Serialises "route a role's row" with "bind a chat to that role" until the transaction ends.
+ * Without it a row routed while a chat is being bound can be marked unrouted after the binding's
+ * reroute already looked, and wait for a binding that already exists.
+ */
+export async function lockRoleRouting(q: Queryable, role: string): Promise<void> {
+  await q.execute(sql`select pg_advisory_xact_lock(hashtext(${`sopbot:route:${role}`}))`);
+}
+
 /** Role-addressed rows due for routing, locked so a second replica routes others. */
 export async function lockDueParents(tx: Tx, now: Date, limit: number): Promise<OutboxRow[]> {
   return tx
@@ -46,6 +55,7 @@ export async function lockDueParents(tx: Tx, now: Date, limit: number): Promise<
  * it unrouted when no chat is bound. Returns the number of deliveries created.
  */
 export async function routeToBindings(q: Queryable, parent: OutboxRow, now: Date): Promise<number> {
+  if (parent.role !== null) await lockRoleRouting(q, parent.role);
   const places = parent.role === null ? [] : await bindingsForRole(q, parent.role);
   if (!places.length) {
     await setParentStatus(q, parent.id, 'unrouted');
