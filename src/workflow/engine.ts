@@ -403,8 +403,10 @@ export function deadlineFor(
   return null;
 }
 
+/** The Pelaksana heading as the SOP writes it, minus a closing full stop ("Kabid.") that would double up in sentences. */
 export function roleName(def: SopDefinition, roleId: string): string {
-  return def.roles.find((r) => r.id === roleId)?.name ?? roleId;
+  const name = def.roles.find((r) => r.id === roleId)?.name;
+  return name ? name.replace(/\.$/, '') : roleId;
 }
 
 function roleNames(def: SopDefinition, roleIds: string[]): string[] {

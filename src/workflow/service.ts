@@ -70,8 +70,7 @@ export class WorkflowService {
   /** A role's Pelaksana name as the SOPs write it (role ids are shared across the catalog). */
   roleLabel(roleId: string): string {
     for (const s of this.current.values()) {
-      const role = s.definition.roles.find((r) => r.id === roleId);
-      if (role) return role.name;
+      if (s.definition.roles.some((r) => r.id === roleId)) return engine.roleName(s.definition, roleId);
     }
     return roleId;
   }

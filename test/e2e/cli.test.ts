@@ -100,7 +100,7 @@ describe('a Pemalang case from the terminal', () => {
     const started = await ok('case', 'start', 'pemalang', '--title', 'Permohonan asesor Kab. Batang', '--as', 'kabid');
     expect(started).toContain('Kasus PML-2026-0001 dimulai.');
     expect(started).toContain('Berikutnya: #1 kegiatan 1: Menerima informasi permintaan tenaga Asesor SDM Aparatur dari instansi lain');
-    expect(started).toContain('Kabid. · terbuka · batas Senin, 23 November 2026 09.10 WIB');
+    expect(started).toContain('Kabid · terbuka · batas Senin, 23 November 2026 09.10 WIB');
 
     const refused = await sopbot('task', 'done', 'PML-2026-0001', '--as', 'kabid');
     expect(refused).toMatchObject({ code: 1, err: 'Kegiatan 1 belum bisa diselesaikan: output berikut belum diunggah: Disposisi.' });
@@ -140,7 +140,7 @@ describe('a Pemalang case from the terminal', () => {
     const show = await ok('case', 'show', 'PML-2026-0001');
     expect(show).toContain('Status: ditutup (selesai)');
     expect(show).toContain('kegiatan 5b: Memeriksa surat penolakan');
-    expect(show).toMatch(/dikembalikan oleh Petugas kabid|dikembalikan oleh .* \(Kabid\.\) .* catatan: Nomor surat salah/);
+    expect(show).toMatch(/dikembalikan oleh .* \(CLI\) \(Kabid\) pada .* · catatan: Nomor surat salah/);
     expect(show).toContain('Dokumen:');
     expect(show).toContain('Riwayat:');
     expect((await ok('case', 'list', '--status', 'closed'))).toContain('PML-2026-0001');
