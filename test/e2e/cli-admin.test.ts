@@ -12,13 +12,9 @@ import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/bootstrap.js';
 import { runCli } from '../../src/cli/program.js';
-import { loadConfig } from '../../src/config.js';
 import { bindPlace, listBindings } from '../../src/db/channel-store.js';
-import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
-import { LocalFileStore } from '../../src/storage/files.js';
 import { findStep, missingOutputs } from '../../src/workflow/engine.js';
-import { WorkflowService } from '../../src/workflow/service.js';
-import { createTestDatabase } from '../support/db.js';
+import { createTestCore } from '../support/test-core.js';
 
 let dir: string;
 let core: Core;
@@ -34,19 +30,9 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await core?.database.close();
-  const database = await createTestDatabase();
-  const service = new WorkflowService(database.db, { clock: () => new Date('2026-11-23T02:00:00Z') });
-  await service.registerDefinitions((await loadCatalog(catalogDir())).definitions);
   // A fresh files folder per test: doctor reads every file the database names.
   filesDir = await mkdtemp(join(dir, 'files-'));
-  core = {
-    config: loadConfig({ SOPBOT_DATA_DIR: dir }),
-    database,
-    service,
-    files: new LocalFileStore(filesDir),
-    catalogFailures: [],
-    close: async () => {},
-  };
+  core = await createTestCore({ dir, filesDir, clock: () => new Date('2026-11-23T02:00:00Z') });
 });
 
 async function sopbot(argv: string[], io: { core?: Core | null; env?: NodeJS.ProcessEnv } = {}) {

@@ -11,12 +11,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/bootstrap.js';
 import { runCli } from '../../src/cli/program.js';
-import { loadConfig } from '../../src/config.js';
-import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
-import { LocalFileStore } from '../../src/storage/files.js';
+import { catalogDir } from '../../src/sop/loader.js';
 import { findStep, missingOutputs } from '../../src/workflow/engine.js';
-import { WorkflowService } from '../../src/workflow/service.js';
-import { createTestDatabase } from '../support/db.js';
+import { createTestCore } from '../support/test-core.js';
 
 let dir: string;
 let core: Core;
@@ -31,17 +28,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await core?.database.close();
-  const database = await createTestDatabase();
-  const service = new WorkflowService(database.db, { clock: () => new Date('2026-11-23T02:00:00Z') });
-  await service.registerDefinitions((await loadCatalog(catalogDir())).definitions);
-  core = {
-    config: loadConfig({ SOPBOT_DATA_DIR: dir }),
-    database,
-    service,
-    files: new LocalFileStore(join(dir, 'files')),
-    catalogFailures: [],
-    close: async () => {},
-  };
+  core = await createTestCore({ dir, clock: () => new Date('2026-11-23T02:00:00Z') });
 });
 
 /** Runs one sopbot command; returns what the admin saw and the exit code. */

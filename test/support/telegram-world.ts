@@ -12,10 +12,8 @@ import { runCli } from '../../src/cli/program.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger, type Logger } from '../../src/logging.js';
 import { startService, type RunningService, type StartOptions } from '../../src/server.js';
-import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
-import { LocalFileStore } from '../../src/storage/files.js';
-import { WorkflowService } from '../../src/workflow/service.js';
-import { createTestDatabase, type TestDatabase } from './db.js';
+import type { TestDatabase } from './db.js';
+import { createTestCore } from './test-core.js';
 import { startFakeTelegram, type FakeTelegram, type TgChat, type TgMessage, type TgUser } from './fake-telegram.js';
 
 export const WEBHOOK_SECRET = 'rahasia-webhook-uji-1234';
@@ -53,9 +51,6 @@ export class TelegramWorld {
   static async start(options: TelegramWorldOptions = {}): Promise<TelegramWorld> {
     const tg = await startFakeTelegram();
     const dir = await mkdtemp(join(tmpdir(), 'sopbot-tg-'));
-    const database = options.database ?? (await createTestDatabase());
-    const workflow = new WorkflowService(database.db);
-    await workflow.registerDefinitions((await loadCatalog(catalogDir())).definitions);
     const env: Record<string, string> = {
       SOPBOT_DATA_DIR: dir,
       PORT: '0',
@@ -66,15 +61,8 @@ export class TelegramWorld {
       TELEGRAM_RATE_PER_SECOND: '1000',
       ...options.env,
     };
-    const config = loadConfig(env);
-    const core: Core = {
-      config,
-      database,
-      service: workflow,
-      files: new LocalFileStore(join(dir, 'files')),
-      catalogFailures: [],
-      close: async () => {},
-    };
+    const core = await createTestCore({ dir, env, ...(options.database ? { database: options.database } : {}) });
+    const { config, database } = core;
     let serviceConfig = config;
     if (options.webhook) {
       // Telegram must be told the URL before updates flow, so the port is chosen up front.
