@@ -33,7 +33,11 @@ const ramadan = z
   });
 
 const envSchema = z.object({
-  DATABASE_URL: z.string().url('DATABASE_URL harus berupa URL postgres://...').optional(),
+  DATABASE_URL: z
+    .string()
+    // A URL of another scheme ("localhost:5432/db" parses as one) would only fail later, in the driver.
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/i, 'harus berupa URL postgres://pengguna:sandi@host:5432/nama_db')
+    .optional(),
   SOPBOT_DATA_DIR: z.string().default('./data'),
   SOPBOT_CATALOG_DIR: z.string().optional(),
   SOPBOT_FILES_DIR: z.string().optional(),
@@ -116,8 +120,28 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * zod's own messages are English; this says the same in Indonesian for the checks above that
+ * carry no message of their own. It never quotes the value: it may be a token.
+ */
+const indonesian: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'int') return 'harus berupa bilangan bulat';
+      return issue.expected === 'number' ? 'harus berupa angka' : `harus berupa ${issue.expected}`;
+    case 'too_small':
+      return issue.origin === 'string' ? `minimal ${issue.minimum} karakter` : `harus ${issue.inclusive ? 'paling sedikit' : 'lebih dari'} ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'string' ? `maksimal ${issue.maximum} karakter` : `harus ${issue.inclusive ? 'paling banyak' : 'kurang dari'} ${issue.maximum}`;
+    case 'invalid_format':
+      return issue.format === 'url' ? 'harus berupa URL lengkap, contoh https://contoh.go.id' : `format tidak sah (${issue.format})`;
+    default:
+      return 'nilai tidak sah';
+  }
+};
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')), { error: indonesian });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }

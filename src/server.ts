@@ -3,13 +3,15 @@
  * chat channels that are configured, and the outbox dispatcher. `main.ts` starts it from the
  * environment; end-to-end tests start it against fake platform servers.
  */
-import { sql } from 'drizzle-orm';
 import { openCore, type Core } from './bootstrap.js';
+import { startSlack, type SlackChannel } from './channels/slack/index.js';
 import { startTelegram, type TelegramChannel } from './channels/telegram/index.js';
 import type { Config } from './config.js';
 import { OutboxDispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
 import type { Transport } from './delivery/transport.js';
-import { startHttpServer, type HttpServer } from './http/server.js';
+import { databaseHealth } from './db/database.js';
+import { startHttpServer, type HttpServer, type Readiness } from './http/server.js';
+import { Metrics } from './metrics.js';
 import type { Logger } from './logging.js';
 import { Scheduler } from './schedule/scheduler.js';
 
@@ -17,6 +19,8 @@ export interface RunningService {
   core: Core;
   http: HttpServer;
   telegram: TelegramChannel | undefined;
+  slack: SlackChannel | undefined;
+  metrics: Metrics;
   dispatcher: OutboxDispatcher;
   scheduler: Scheduler;
   stop(): Promise<void>;
@@ -37,13 +41,20 @@ export async function startService(config: Config, logger: Logger, options: Star
   for (const f of core.catalogFailures) {
     logger.error({ file: f.file, errors: f.errors.map((e) => e.message) }, 'definisi SOP tidak dimuat');
   }
+  const metrics = new Metrics(core.database.db);
+  core.service.observe = (action, seconds, outcome) => metrics.actionSeconds.observe({ action, outcome }, seconds);
+  // Filled in as channels start; /readyz reports each by name.
+  const channelReadiness: Record<string, () => boolean> = {};
   const http = await startHttpServer({
     port: config.port,
     host: options.host,
     ready: async () => {
-      await core.database.db.execute(sql`select 1`);
-      return true;
+      const health = await databaseHealth(core.database.db);
+      const parts: Readiness = { database: health.reachable, migrations: health.migrated };
+      for (const [name, ready] of Object.entries(channelReadiness)) parts[name] = ready();
+      return parts;
     },
+    metrics: () => metrics.render(),
   });
 
   const scheduler = new Scheduler({
@@ -55,6 +66,7 @@ export async function startService(config: Config, logger: Logger, options: Star
     escalationChain: config.scheduler.escalationChain,
     digest: config.scheduler.digest,
     cron: config.scheduler.cron,
+    observe: (job, seconds) => metrics.cronSeconds.observe({ job }, seconds),
   });
   const transports: Transport[] = [];
   let telegram: TelegramChannel | undefined;
@@ -75,7 +87,27 @@ export async function startService(config: Config, logger: Logger, options: Star
       logger,
       http,
     );
-    transports.push(telegram.transport);
+    transports.push(metrics.countDeliveries(telegram.transport));
+    channelReadiness.telegram = telegram.ready;
+  }
+  let slack: SlackChannel | undefined;
+  if (config.slack) {
+    slack = await startSlack(
+      {
+        botToken: config.slack.botToken,
+        signingSecret: config.slack.signingSecret,
+        appToken: config.slack.appToken,
+        apiUrl: config.slack.apiUrl,
+        limits: config.slack.limits,
+        allowedExtensions: config.allowedExtensions,
+        clock: options.clock,
+      },
+      core,
+      logger,
+      http,
+    );
+    transports.push(metrics.countDeliveries(slack.transport));
+    channelReadiness.slack = slack.ready;
   }
 
   const { intervalMs = 1000, ...dispatcherOptions } = options.dispatcher ?? {};
@@ -97,6 +129,7 @@ export async function startService(config: Config, logger: Logger, options: Star
       sops: core.service.catalog().map((s) => `${s.definition.id}@v${s.version}`),
       port: http.port,
       telegram: telegram ? (config.telegram?.webhookUrl ? 'webhook' : 'polling') : 'mati',
+      slack: slack ? slack.mode : 'mati',
     },
     'SOP bot berjalan',
   );
@@ -106,12 +139,15 @@ export async function startService(config: Config, logger: Logger, options: Star
     core,
     http,
     telegram,
+    slack,
+    metrics,
     dispatcher,
     scheduler,
     stop: () =>
       (stopped ??= (async () => {
         await scheduler.stop();
         await telegram?.stop();
+        await slack?.stop();
         await dispatcher.stop();
         await http.close();
         if (!options.core) await core.close();

@@ -199,6 +199,19 @@ export async function taskOfCardMessage(q: Queryable, platform: ChatPlatform, ch
   return rows[0]?.taskId ?? null;
 }
 
+/**
+ * The task of a card someone replied to. The dispatcher records a card's message id just after
+ * the platform accepted it, so a reply that comes within that moment waits a little (up to about
+ * 3 s) for the record instead of being told it replied to nothing.
+ */
+export async function taskOfRepliedCard(q: Queryable, platform: ChatPlatform, chatId: string, messageId: string): Promise<number | null> {
+  for (let attempt = 0; ; attempt++) {
+    const taskId = await taskOfCardMessage(q, platform, chatId, messageId);
+    if (taskId || attempt >= 12) return taskId;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** The message id of the card of a task in a chat, if one was sent there. */
 export async function cardMessageIn(q: Queryable, platform: ChatPlatform, chatId: string, taskId: number): Promise<string | null> {
   const rows = await q

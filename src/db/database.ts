@@ -65,12 +65,41 @@ async function openPglite(dataDir: string, migrate: boolean): Promise<Database> 
 async function openPostgres(url: string, max: number, migrate: boolean): Promise<Database> {
   if (migrate) await migrateWithLock(url);
   const client = postgres(url, { max, onnotice: () => {} });
-  const db = drizzlePostgres(client, { schema });
+  const db = drizzlePostgres(preparing(client), { schema });
   return {
     db: db as unknown as Db,
     driver: 'postgres',
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * drizzle sends each query with `prepare: false`, and postgres.js runs an unprepared query that
+ * has parameters in two round trips (Parse + Describe, wait for the parameter types, then Bind +
+ * Execute) and holds back the queries pipelined behind it. A prepared statement, kept per
+ * connection after its first use, takes one round trip: every workflow action paid about twice
+ * the latency it needed (docs/performance.md). postgres.js re-prepares by itself when a
+ * migration invalidates a cached plan. (A pooler in transaction mode, such as PgBouncer before
+ * 1.21, cannot keep prepared statements: point DATABASE_URL at Postgres or a session pooler.)
+ */
+function preparing<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe') {
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, params, { ...options, prepare: true });
+      }
+      if (prop === 'begin' || prop === 'savepoint') {
+        // Transactions and savepoints hand drizzle a new client: wrap that one too.
+        const open = Reflect.get(target, prop, receiver) as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => {
+          const body = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          return open.call(target, ...args, (tx: postgres.TransactionSql) => body(preparing(tx)));
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 /**

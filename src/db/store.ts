@@ -110,6 +110,16 @@ export async function lockCase(q: Queryable, caseId: number): Promise<CaseRow | 
   return rows[0] ? toCase(rows[0]) : null;
 }
 
+/** The case of a task, locked: a press names only its task, and one statement finds and locks the case. */
+export async function lockCaseOfTask(q: Queryable, taskId: number): Promise<CaseRow | null> {
+  const rows = await q
+    .select()
+    .from(cases)
+    .where(inArray(cases.id, q.select({ caseId: tasks.caseId }).from(tasks).where(eq(tasks.id, taskId))))
+    .for('update');
+  return rows[0] ? toCase(rows[0]) : null;
+}
+
 export async function getCase(q: Queryable, caseId: number): Promise<CaseRow | null> {
   const rows = await q.select().from(cases).where(eq(cases.id, caseId)).limit(1);
   return rows[0] ? toCase(rows[0]) : null;

@@ -37,6 +37,7 @@ export interface WorkflowServiceOptions {
 export class WorkflowService {
   private readonly current = new Map<string, RegisteredSop>();
   private readonly definitionsByVersion = new Map<number, SopDefinition>();
+  private readonly baseCalendars = new Map<string, WorkCalendar>();
   private readonly clock: () => Date;
   /** Told how long each action took and how it ended (metrics); set by whoever runs the service. */
   observe: ((action: string, seconds: number, outcome: 'ok' | 'refused' | 'error') => void) | undefined;
@@ -217,7 +218,13 @@ export class WorkflowService {
 
   /** The working calendar of a unit in `timezone`: configured hours, shipped and admin-added holidays. */
   async calendarForZone(q: Db | Tx, timezone: string): Promise<WorkCalendar> {
-    const base = makeCalendar({ ...this.options.calendar, timezone });
+    // Building a calendar checks the zone and the hours with luxon, about as costly as a query;
+    // only the admin-added dates can change while the service runs, and those are read each time.
+    let base = this.baseCalendars.get(timezone);
+    if (!base) {
+      base = makeCalendar({ ...this.options.calendar, timezone });
+      this.baseCalendars.set(timezone, base);
+    }
     const extra = await store.listExtraHolidays(q);
     return extra.length ? withHolidays(base, extra.map((h) => h.date)) : base;
   }
@@ -236,9 +243,15 @@ export class WorkflowService {
     actor: Actor,
     decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
   ): Promise<ActionResult> {
-    const caseId = await store.findCaseIdOfTask(this.db, taskId);
-    if (caseId === null) refuse('task_not_found', { taskId });
-    return this.onCase(caseId, actor, decide);
+    return this.onLockedCase(
+      async (tx) => {
+        const caseRow = await store.lockCaseOfTask(tx, taskId);
+        if (!caseRow) refuse('task_not_found', { taskId });
+        return caseRow;
+      },
+      actor,
+      decide,
+    );
   }
 
   private async onCase(
@@ -246,20 +259,36 @@ export class WorkflowService {
     actor: Actor,
     decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
   ): Promise<ActionResult> {
-    try {
-      return await this.db.transaction(async (tx) => {
+    return this.onLockedCase(
+      async (tx) => {
         const caseRow = await store.lockCase(tx, caseId);
         if (!caseRow) throw new Error(`case ${caseId} vanished`);
+        return caseRow;
+      },
+      actor,
+      decide,
+    );
+  }
+
+  private async onLockedCase(
+    lock: (tx: Tx) => Promise<store.CaseRow>,
+    actor: Actor,
+    decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
+  ): Promise<ActionResult> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const caseRow = await lock(tx);
+        const caseId = caseRow.id;
         // Read the clock after the lock: an action that waited for another sees time move on.
         const now = this.clock();
         const def = await this.definitionOf(tx, caseRow.sopVersionId, caseRow.sopId);
-        const ctx: engine.CaseContext = {
-          def,
-          caseState: caseRow,
-          tasks: await store.loadTasks(tx, caseId),
-          documents: await store.loadDocuments(tx, caseId),
-          calendar: await this.calendarFor(tx, def),
-        };
+        // Independent reads: postgres.js pipelines them on the transaction's connection.
+        const [tasks, documents, calendar] = await Promise.all([
+          store.loadTasks(tx, caseId),
+          store.loadDocuments(tx, caseId),
+          this.calendarFor(tx, def),
+        ]);
+        const ctx: engine.CaseContext = { def, caseState: caseRow, tasks, documents, calendar };
         const transition = await decide(ctx, now, tx);
         const { openedIds } = await store.writeTransition(tx, caseRow, transition, actor, now);
         return {

@@ -173,6 +173,8 @@ describe('a Pemalang case on Telegram (webhook)', () => {
         const ask = await w.tg.waitFor(() => w.botSaid(asesor.chat, 'tulis batas waktu'), 20_000, 'due question');
         w.tg.userSends(asesor.chat, asesor.person, '2027-01-15 10:00', { replyTo: ask });
         await w.tg.waitFor(() => w.botSaid(asesor.chat, 'Batas waktu tersimpan'), 20_000, 'due saved');
+        // Setting the due date redraws the card with a new version on its buttons; wait for it.
+        await w.tg.waitFor(() => w.tg.messagesIn(asesor.chat).find((m) => m.message_id === card9.message_id && m.text?.includes('15 Januari 2027')), 20_000, 'card 9 with its due date');
         await work(w, 'asesor_sdma', ref, '9', 1, 'Selesai');
         await work(w, 'asesor_sdma', ref, '10', 1, 'Selesai', outputsOf('10'));
       }

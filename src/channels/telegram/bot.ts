@@ -412,7 +412,9 @@ export function createTelegramBot(options: TelegramBotOptions) {
   bot.on(['document', 'photo'], async (ctx) => {
     const message = ctx.message as Message.DocumentMessage | Message.PhotoMessage;
     const replyTo = message.reply_to_message;
-    const taskId = replyTo ? await channelStore.taskOfCardMessage(db, PLATFORM, String(ctx.chat.id), String(replyTo.message_id)) : null;
+    // Only a reply to the bot's own message can be a reply to a card (in a forum topic every message "replies" to the topic's first one).
+    const toBot = replyTo?.from?.id === ctx.botInfo.id;
+    const taskId = replyTo && toBot ? await channelStore.taskOfRepliedCard(db, PLATFORM, String(ctx.chat.id), String(replyTo.message_id)) : null;
     if (!taskId) return void (await reply(ctx, TG.uploadReplyToCard, { reply_parameters: { message_id: message.message_id } }));
 
     let file: { fileId: string; fileName: string; size: number | undefined };

@@ -1,0 +1,142 @@
+/**
+ * Sends outbox rows to Slack: posts cards (chat.postMessage), edits them after an action
+ * (chat.update), posts notices. Classifies Slack's errors for the dispatcher.
+ */
+import { webApi } from '@slack/bolt';
+import { cardMessageIn } from '../../db/channel-store.js';
+import type { Db } from '../../db/database.js';
+import { CARD, OUTCOME_LABEL } from '../../messages/id.js';
+import type { Outcome } from '../../sop/definition.js';
+import { DeliveryError, type DeliveryMessage, type Transport, type TransportLimits } from '../../delivery/transport.js';
+import type { WorkflowService } from '../../workflow/service.js';
+import type { WebClient } from './api.js';
+import { escapeMrkdwn, renderCardBlocks, renderCardText } from './render.js';
+
+/** chat.postMessage allows about one message per second into a channel (short bursts tolerated). */
+export const SLACK_LIMITS: TransportLimits = { perChatPerMinute: 60 };
+
+/**
+ * Refusals that no retry can change: the channel is gone, archived, or the app is not in it;
+ * the token is revoked; the message to edit no longer exists; the blocks are malformed.
+ */
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'restricted_action',
+  'restricted_action_read_only_channel',
+  'restricted_action_thread_only_channel',
+  'restricted_action_non_threadable_channel',
+  'ekm_access_denied',
+  'team_access_not_granted',
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+  'msg_too_long',
+  'no_text',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'too_many_attachments',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'no_permission',
+  'missing_scope',
+  'not_allowed_token_type',
+  'invalid_arguments',
+]);
+
+/** Where a Slack message lives; the same keys as Telegram's so card lookups work for both. */
+export interface SlackMessageRef {
+  chatId: string;
+  /** The message's ts. */
+  messageId: string;
+}
+
+export function slackTransport(client: WebClient, service: WorkflowService, db: Db, limits: TransportLimits = SLACK_LIMITS): Transport {
+  return {
+    platform: 'slack',
+    limits,
+    async deliver(message: DeliveryMessage) {
+      try {
+        return await deliver(client, service, db, message);
+      } catch (e) {
+        throw classify(e);
+      }
+    },
+  };
+}
+
+async function deliver(client: WebClient, service: WorkflowService, db: Db, m: DeliveryMessage): Promise<{ messageRef: Record<string, unknown> | null }> {
+  const thread = m.threadId ? { thread_ts: m.threadId } : {};
+  switch (m.kind) {
+    case 'card': {
+      const card = await service.cardFor(m.taskId!);
+      const sent = await client.chat.postMessage({ channel: m.chatId, text: renderCardText(card), blocks: renderCardBlocks(card), unfurl_links: false, ...thread });
+      return { messageRef: ref(sent.channel ?? m.chatId, sent.ts) };
+    }
+    case 'card-update': {
+      const target = m.targetRef as SlackMessageRef | null;
+      if (!target) return { messageRef: null };
+      const card = await service.cardFor(m.taskId!);
+      await client.chat.update({ channel: target.chatId, ts: target.messageId, text: renderCardText(card), blocks: renderCardBlocks(card) });
+      return { messageRef: target as unknown as Record<string, unknown> };
+    }
+    case 'case-closed': {
+      const caseRow = await service.caseById(m.caseId!);
+      const outcome = OUTCOME_LABEL[(m.payload.outcome as Outcome) ?? 'selesai'];
+      const text = `🏁 ${escapeMrkdwn(CARD.caseClosedNotice(caseRow.ref, caseRow.title, outcome))}`;
+      const sent = await client.chat.postMessage({ channel: m.chatId, text, ...thread });
+      return { messageRef: ref(sent.channel ?? m.chatId, sent.ts) };
+    }
+    default: {
+      // Reminders, escalations and digests carry their text in the payload; HTML is for Telegram.
+      const text = typeof m.payload.text === 'string' ? escapeMrkdwn(m.payload.text) : typeof m.payload.html === 'string' ? htmlToMrkdwn(m.payload.html) : '';
+      if (!text) throw new DeliveryError(`nothing to send for kind ${m.kind}`, { permanent: true });
+      // A notice about a task goes into its card's thread (and to the channel), so it leads back to the card.
+      const card = m.taskId ? await cardMessageIn(db, 'slack', m.chatId, m.taskId) : null;
+      const sent = await client.chat.postMessage({
+        channel: m.chatId,
+        text,
+        unfurl_links: false,
+        ...(card ? { thread_ts: card, reply_broadcast: true } : thread),
+      });
+      return { messageRef: ref(sent.channel ?? m.chatId, sent.ts) };
+    }
+  }
+}
+
+function ref(channel: string, ts: string | undefined): Record<string, unknown> {
+  if (!ts) throw new DeliveryError('slack returned no ts', { permanent: false });
+  return { chatId: channel, messageId: ts } satisfies SlackMessageRef;
+}
+
+function htmlToMrkdwn(html: string): string {
+  const text = html
+    .replace(/<\/?b>/g, '*')
+    .replace(/<\/?i>/g, '_')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  return escapeMrkdwn(text);
+}
+
+export function classify(e: unknown): DeliveryError {
+  if (e instanceof DeliveryError) return e;
+  if (e instanceof webApi.WebAPIRateLimitedError) {
+    return new DeliveryError(e.message, { status: 429, retryAfterSeconds: e.retryAfter, cause: e });
+  }
+  if (e instanceof webApi.WebAPIPlatformError) {
+    const code = e.data.error;
+    // A 200 with ok:false and "ratelimited" happens on some methods instead of a 429.
+    if (code === 'ratelimited') return new DeliveryError(code, { retryAfterSeconds: e.data.response_metadata?.retryAfter ?? 1, cause: e });
+    return new DeliveryError(`slack: ${code}`, { permanent: PERMANENT.has(code), cause: e });
+  }
+  if (e instanceof webApi.WebAPIHTTPError) {
+    return new DeliveryError(`slack http ${e.statusCode}`, { status: e.statusCode, permanent: e.statusCode >= 400 && e.statusCode < 500, cause: e });
+  }
+  return new DeliveryError(e instanceof Error ? e.message : String(e), { cause: e });
+}
