@@ -101,6 +101,7 @@ export async function startService(config: Config, logger: Logger, options: Star
         limits: config.slack.limits,
         allowedExtensions: config.allowedExtensions,
         clock: options.clock,
+        digest: { role: config.scheduler.digest.role, build: (now) => scheduler.buildDigest(now) },
       },
       core,
       logger,

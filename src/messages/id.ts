@@ -382,6 +382,7 @@ export const SLACK = {
       '`/sop tugas` — tugas terbuka, batas waktu terdekat dulu',
       '`/sop baru` — mulai kasus baru',
       '`/sop kasus NOMOR` — riwayat kasus',
+      '`/sop ringkasan` — ringkasan harian (kanal penerima ringkasan)',
       '`/sop dokumen NOMOR` — dokumen kasus',
       '`/sop katalog` — daftar SOP',
       '`/sop peran` — peran kanal ini',

@@ -167,6 +167,13 @@ describe('a Kemenkumham case in Slack channels', () => {
     expect(w.slack.downloads.length).toBe(8);
     expect(w.slack.downloads.every((d) => d.authorized)).toBe(true);
 
+    // The digest answers only in the digest role's channel.
+    await w.slack.runCommand(madya.person, madya.channel, 'ringkasan');
+    await w.whisperTo(madya.person, 'Ringkasan hanya tersedia di chat yang terdaftar sebagai Kabid');
+    const kabid = await w.bindChannel('kabid');
+    await w.slack.runCommand(kabid.person, kabid.channel, 'ringkasan');
+    expect(await w.whisperTo(kabid.person, 'Ringkasan harian')).toMatch(/Selesai\/ditutup: 1 \(KUMHAM-\d{4}-0001 selesai\)/);
+
     // /sop tugas has nothing left; /sop kasus shows the history; /sop dokumen sends the files.
     await w.slack.runCommand(madya.person, madya.channel, 'tugas');
     await w.whisperTo(madya.person, 'Tidak ada tugas terbuka');

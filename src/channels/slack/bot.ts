@@ -11,7 +11,7 @@ import { parseDueInput } from '../../calendar/due-input.js';
 import * as channelStore from '../../db/channel-store.js';
 import { rerouteUnrouted } from '../../delivery/dispatcher.js';
 import * as store from '../../db/store.js';
-import { SLACK } from '../../messages/id.js';
+import { TG, SLACK } from '../../messages/id.js';
 import { renderCase, renderTaskLine } from '../../messages/render.js';
 import { findStep } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
@@ -96,6 +96,13 @@ export function registerHandlers(app: App, s: SlackContext): void {
         }
         case 'dokumen':
           return void (await documents(command, arg, answer));
+        case 'ringkasan': {
+          const roles = await s.rolesOf(command.channel_id);
+          if (!s.digest || !roles.includes(s.digest.role)) {
+            return void (await answer(e(TG.digestOnlyFor(service.roleLabel(s.digest?.role ?? 'kabid')))));
+          }
+          return void (await answer((await s.digest.build(s.clock())).map(e).join('\n\n')));
+        }
         default:
           return void (await answer(SLACK.unknownSubcommand(e(word))));
       }

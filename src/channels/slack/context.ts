@@ -29,6 +29,8 @@ export interface SlackDeps {
   maxDownloadBytes: number;
   allowedExtensions: string[];
   promptTtlMs: number;
+  /** The daily digest on demand (/sop ringkasan), for channels bound to its role. */
+  digest?: { role: string; build: (now: Date) => Promise<string[]> };
 }
 
 const NAME_TTL_MS = 60 * 60 * 1000;

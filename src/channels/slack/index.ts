@@ -19,6 +19,8 @@ import { slackContext, type SlackIdentity } from './context.js';
 import { SLACK_EVENTS_PATH, ServiceReceiver } from './receiver.js';
 import { SLACK_LIMITS, slackTransport } from './transport.js';
 
+import type { SlackDeps } from './context.js';
+
 export { SLACK_EVENTS_PATH } from './receiver.js';
 
 export interface SlackChannelOptions {
@@ -34,6 +36,7 @@ export interface SlackChannelOptions {
   /** How long the "which document is this?" question waits for its answer. */
   promptTtlMs?: number;
   clock?: () => Date;
+  digest?: SlackDeps['digest'];
   /** Pauses between attempts to reach Slack at start: doubling from first to max. */
   retry?: { firstMs?: number; maxMs?: number };
 }
@@ -78,6 +81,7 @@ export async function startSlack(options: SlackChannelOptions, core: Core, logge
       maxDownloadBytes: options.maxDownloadBytes ?? core.config.maxUploadBytes,
       allowedExtensions: options.allowedExtensions ?? DEFAULT_ALLOWED_EXTENSIONS,
       promptTtlMs: options.promptTtlMs ?? 10 * 60 * 1000,
+      ...(options.digest ? { digest: options.digest } : {}),
     }),
   );
   if (receiver) {
