@@ -115,6 +115,8 @@ CREATE TABLE "processed_updates" (
 	"platform" text NOT NULL,
 	"update_id" text NOT NULL,
 	"at" timestamp with time zone DEFAULT now() NOT NULL,
+	"done_at" timestamp with time zone,
+	"owner" text,
 	CONSTRAINT "processed_updates_platform_update_id_pk" PRIMARY KEY("platform","update_id")
 );
 --> statement-breakpoint

@@ -2,8 +2,8 @@
  * The SQL behind the chat channels: pairing codes, bindings of chats to roles, allow lists,
  * updates already processed, and questions waiting for an answer.
  */
-import { createHash, randomInt } from 'node:crypto';
-import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { and, asc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Queryable } from './database.js';
 import { lockRoleRouting } from './outbox-store.js';
 import { bindings, outbox, pairingCodes, pendingPrompts, processedUpdates, roleAllowlist } from './schema.js';
@@ -116,10 +116,37 @@ export async function listAllowlist(q: Queryable) {
   return q.select().from(roleAllowlist).orderBy(asc(roleAllowlist.platform), asc(roleAllowlist.role), asc(roleAllowlist.userId));
 }
 
-/** True the first time an update id is seen; a webhook retry or a replay gets false. */
-export async function claimUpdate(q: Queryable, platform: ChatPlatform, updateId: string): Promise<boolean> {
-  const rows = await q.insert(processedUpdates).values({ platform, updateId }).onConflictDoNothing().returning();
+/** Names this process in the updates it handles, so a restarted process knows which ones died with the last. */
+export const PROCESS_ID = randomUUID();
+
+/**
+ * True when this update should be handled now: the first time its id is seen, or again when its
+ * handling never finished and was begun by another process (one that died: Telegram and Slack
+ * deliver the update again after a restart) or began more than `staleMs` ago. A webhook retry
+ * or a replay of a finished update, or of one this process is handling, gets false.
+ */
+export async function claimUpdate(q: Queryable, platform: ChatPlatform, updateId: string, now = new Date(), staleMs = 60_000): Promise<boolean> {
+  const rows = await q
+    .insert(processedUpdates)
+    .values({ platform, updateId, at: now, owner: PROCESS_ID })
+    .onConflictDoUpdate({
+      target: [processedUpdates.platform, processedUpdates.updateId],
+      set: { at: now, owner: PROCESS_ID },
+      setWhere: and(
+        isNull(processedUpdates.doneAt),
+        or(ne(processedUpdates.owner, PROCESS_ID), lt(processedUpdates.at, new Date(now.getTime() - staleMs))),
+      ),
+    })
+    .returning({ updateId: processedUpdates.updateId });
   return rows.length > 0;
+}
+
+/** The update was handled to the end: a later delivery of it is a duplicate. */
+export async function finishUpdate(q: Queryable, platform: ChatPlatform, updateId: string, now = new Date()): Promise<void> {
+  await q
+    .update(processedUpdates)
+    .set({ doneAt: now })
+    .where(and(eq(processedUpdates.platform, platform), eq(processedUpdates.updateId, updateId)));
 }
 
 /** Lets a retry process an update whose handling failed unexpectedly. */

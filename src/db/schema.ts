@@ -234,7 +234,12 @@ export const processedUpdates = pgTable(
   {
     platform: text('platform').notNull(),
     updateId: text('update_id').notNull(),
+    /** When handling began (or began again after a crash left it unfinished). */
     at: ts('at').notNull().defaultNow(),
+    /** When handling finished; null while it runs, or forever if the process died during it. */
+    doneAt: ts('done_at'),
+    /** The process that handles it (see PROCESS_ID). */
+    owner: text('owner'),
   },
   (t) => [primaryKey({ columns: [t.platform, t.updateId] })],
 );

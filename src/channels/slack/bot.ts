@@ -53,6 +53,7 @@ export function registerHandlers(app: App, s: SlackContext): void {
       await channelStore.releaseUpdate(db, PLATFORM, eventId).catch(() => {});
       throw err;
     }
+    await channelStore.finishUpdate(db, PLATFORM, eventId);
   });
 
   app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {

@@ -86,6 +86,7 @@ export function createTelegramBot(options: TelegramBotOptions) {
       await channelStore.releaseUpdate(db, PLATFORM, id).catch(() => {});
       throw e;
     }
+    await channelStore.finishUpdate(db, PLATFORM, id);
   });
 
   // Every callback query gets exactly one answer: Telegram refuses a second one.
