@@ -11,7 +11,7 @@ import * as channelStore from '../../db/channel-store.js';
 import { rerouteUnrouted } from '../../delivery/dispatcher.js';
 import * as store from '../../db/store.js';
 import type { Logger } from '../../logging.js';
-import { TG } from '../../messages/id.js';
+import { brief, NOTICE, TG } from '../../messages/id.js';
 import { renderCase, renderTaskLine } from '../../messages/render.js';
 import { FileTooLargeError } from '../../storage/files.js';
 import { DEFAULT_ALLOWED_EXTENSIONS, extensionOf, mimeTypeOf } from '../../storage/mime.js';
@@ -89,7 +89,9 @@ export function createTelegramBot(options: TelegramBotOptions) {
     await channelStore.finishUpdate(db, PLATFORM, id);
   });
 
-  // Every callback query gets exactly one answer: Telegram refuses a second one.
+  // Every callback query gets exactly one answer: Telegram refuses a second one. A press whose
+  // handling failed (the database went away) is told to try again, not left with a blank answer
+  // that looks as if it worked.
   bot.on('callback_query', async (ctx, next) => {
     let answered = false;
     const original = ctx.answerCbQuery.bind(ctx);
@@ -98,10 +100,14 @@ export function createTelegramBot(options: TelegramBotOptions) {
       answered = true;
       return original(...args);
     }) as typeof ctx.answerCbQuery;
+    let failed = false;
     try {
       await next();
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
-      if (!answered) await original().catch(() => {});
+      if (!answered) await ctx.answerCbQuery(failed ? TG.internalError : undefined).catch(() => {});
     }
   });
 
@@ -176,9 +182,18 @@ export function createTelegramBot(options: TelegramBotOptions) {
     const open = await service.openTasks(roles);
     if (!open.length) return void (await reply(ctx, TG.noTasks));
     const lines: string[] = [TG.tasksTitle];
-    for (const t of open.slice(0, 30)) {
+    // One message holds 4096 characters: the list stops before, and says how many are left.
+    let length = TG.tasksTitle.length;
+    for (const [i, t] of open.slice(0, 30).entries()) {
       const def = await service.definitionOf(db, t.sopVersionId, t.sopId);
-      lines.push(`<b>${escapeHtml(t.caseRef)}</b> · ${escapeHtml(t.caseTitle)}\n${escapeHtml(renderTaskLine(def, t, await service.calendarFor(db, def)))}`);
+      const title = brief(t.caseTitle, 200);
+      const taskLine = renderTaskLine(def, t, await service.calendarFor(db, def));
+      length += t.caseRef.length + title.length + taskLine.length + 6;
+      if (length > 3900) {
+        lines.push(escapeHtml(NOTICE.more(open.length - i)));
+        break;
+      }
+      lines.push(`<b>${escapeHtml(t.caseRef)}</b> · ${escapeHtml(title)}\n${escapeHtml(taskLine)}`);
     }
     await reply(ctx, lines.join('\n\n'));
   });
@@ -399,6 +414,14 @@ export function createTelegramBot(options: TelegramBotOptions) {
       default:
         return next();
     }
+  });
+
+  // A command this bot does not have (a typo, an old habit): say so, unless it was meant for another bot.
+  bot.on('text', async (ctx) => {
+    const command = /^\/([^\s@]+)(?:@(\S+))?/.exec(ctx.message.text);
+    if (!command) return;
+    if (command[2] && command[2].toLowerCase() !== ctx.me?.toLowerCase()) return;
+    await reply(ctx, TG.unknownCommand(escapeHtml(brief(command[1]!, 41))));
   });
 
   interface PendingUpload {
