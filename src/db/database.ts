@@ -64,13 +64,69 @@ async function openPglite(dataDir: string, migrate: boolean): Promise<Database> 
 
 async function openPostgres(url: string, max: number, migrate: boolean): Promise<Database> {
   if (migrate) await migrateWithLock(url);
-  const client = postgres(url, { max, onnotice: () => {} });
-  const db = drizzlePostgres(preparing(client), { schema });
+  guardClosedConnectionWrites();
+  let client = postgres(url, { max, onnotice: () => {} });
+  let current = drizzlePostgres(preparing(client), { schema });
+  // Callers keep this one object; after a pool reset it speaks through the new pool.
+  const db = new Proxy(current, {
+    get(_target, property) {
+      const value: unknown = Reflect.get(current, property, current);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
+  const reset: PoolReset = () => {
+    const old = client;
+    client = postgres(url, { max, onnotice: () => {} });
+    current = drizzlePostgres(preparing(client), { schema });
+    // The old pool's healthy queries get 5 s to finish; its broken connection is dropped.
+    void old.end({ timeout: 5 }).catch(() => {});
+  };
+  livePools.add(reset);
   return {
     db: db as unknown as Db,
     driver: 'postgres',
-    close: () => client.end({ timeout: 5 }),
+    close: () => {
+      livePools.delete(reset);
+      return client.end({ timeout: 5 });
+    },
   };
+}
+
+/*
+ * postgres.js (3.4.9 and earlier) writes to a connection's socket from a setImmediate. When the
+ * connection was closed under a transaction (the database restarted, or ended the backend) and
+ * the transaction's next statement, often its rollback, goes to it, that write throws an
+ * uncaught "TypeError: Cannot read properties of null (reading 'write')" (porsager/postgres
+ * #1154, #1208; not fixed in a release). Left alone it ends the whole service at a database
+ * restart. The transaction has already failed with CONNECTION_CLOSED, so the error itself loses
+ * nothing, but that connection object is left unable to reconnect; so the process survives this
+ * one error and replaces its pools. Every other uncaught exception still ends the process.
+ */
+type PoolReset = () => void;
+const livePools = new Set<PoolReset>();
+let guarded = false;
+
+/** The uncaught TypeError of postgres.js writing to a connection it has already closed. */
+export function isClosedConnectionWrite(error: unknown): boolean {
+  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  return error instanceof TypeError && error.message.includes("reading 'write'") && stack.includes('nextWrite') && /[\\/]postgres[\\/]/.test(stack);
+}
+
+function guardClosedConnectionWrites(): void {
+  if (guarded) return;
+  guarded = true;
+  process.on('uncaughtException', (error) => {
+    if (isClosedConnectionWrite(error)) {
+      process.emitWarning('koneksi basis data terputus di tengah transaksi; kumpulan koneksi diganti (postgres.js #1208)', { code: 'SOPBOT_PG_CLOSED_WRITE' });
+      for (const reset of livePools) reset();
+      return;
+    }
+    // Nobody else listens: end the process as Node does for an uncaught exception.
+    if (process.listenerCount('uncaughtException') === 1) {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    }
+  });
 }
 
 /**
