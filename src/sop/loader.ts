@@ -81,7 +81,13 @@ export function parseDefinition(yamlText: string, fileName: string): LoadResult 
     return { ok: false, file: fileName, errors: syntaxErrors(fileName, doc.errors, lineCounter) };
   }
 
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (e) {
+    // Parsing accepts every alias; only resolving them can fail (no anchor, or an alias bomb).
+    return { ok: false, file: fileName, errors: [aliasError(fileName, yamlText, e, lineCounter)] };
+  }
   const locate = (path: DefinitionPath) => {
     // A missing key has no node; point at the nearest enclosing one instead.
     for (let n = path.length; n >= 0; n--) {
@@ -241,6 +247,23 @@ const YAML_CODE_TEXT: Record<string, string> = {
   BAD_SCALAR_START: 'nilai tidak boleh diawali tanda ini; apit dengan tanda kutip',
   BAD_DQ_ESCAPE: 'escape tidak valid di dalam tanda kutip ganda',
 };
+
+/** An alias (*name) that cannot be resolved: no anchor (&name) before it, or so many that they would exhaust memory. */
+function aliasError(file: string, text: string, e: unknown, lineCounter: LineCounter): DefinitionError {
+  const message = e instanceof Error ? e.message : String(e);
+  const unresolved = /^Unresolved alias[^:]*: (.+)$/.exec(message);
+  if (unresolved) {
+    const name = unresolved[1]!;
+    const at = text.indexOf(`*${name}`);
+    const pos = at >= 0 ? lineCounter.linePos(at) : undefined;
+    const detail = `sintaks YAML tidak valid: alias "*${name}" dipakai tanpa anchor "&${name}" sebelumnya`;
+    return new DefinitionError({ file, detail, ...(pos ? { line: pos.line, column: pos.col, where: `${pos.line}:${pos.col}` } : {}) });
+  }
+  if (/alias count/i.test(message)) {
+    return new DefinitionError({ file, detail: 'sintaks YAML tidak valid: alias (*...) terlalu banyak dan berlipat ganda; berkas ditolak agar memori tidak habis' });
+  }
+  return new DefinitionError({ file, detail: `sintaks YAML tidak valid: ${message}` });
+}
 
 function syntaxErrors(file: string, errors: readonly YAMLError[], lineCounter: LineCounter): DefinitionError[] {
   // One slip usually yields a cascade (the same complaint on each following line, or
