@@ -5,8 +5,17 @@
 import type { Outcome } from '../sop/definition.js';
 import type { TaskAction } from '../workflow/model.js';
 
+/**
+ * Text someone typed, cut to `max` characters with "…" when longer: a 4 KB title or a pasted
+ * reference is shown in part rather than pushing a message past the platform's limit.
+ */
+export function brief(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
 const refusals = {
-  case_not_found: (p: { ref: string }) => `Kasus ${p.ref} tidak ditemukan.`,
+  case_not_found: (p: { ref: string }) => `Kasus ${brief(p.ref, 41)} tidak ditemukan.`,
   task_not_found: (p: { taskId: number }) => `Tugas #${p.taskId} tidak ditemukan.`,
   sop_not_found: (p: { sopId: string; known: string[] }) =>
     `SOP "${p.sopId}" tidak ada di katalog. SOP yang tersedia: ${p.known.join(', ') || '(kosong)'}.`,
@@ -247,7 +256,7 @@ export const CARD = {
   branch: 'Pilihan',
   reason: 'Alasan',
   note: 'Catatan',
-  caseClosedNotice: (ref: string, title: string, outcome: string) => `Kasus ${ref} (${title}) telah ditutup: ${outcome}.`,
+  caseClosedNotice: (ref: string, title: string, outcome: string) => `Kasus ${ref} (${brief(title, 200)}) telah ditutup: ${outcome}.`,
 } as const;
 
 /** What the Telegram bot says in chats. */
@@ -303,6 +312,7 @@ export const TG = {
   tasksTitle: 'Tugas terbuka:',
   caseUsage: 'Tulis nomor kasusnya, misalnya /kasus PUPR-2026-0001',
   notInCase: 'Kasus ini tidak melibatkan peran chat ini.',
+  unknownCommand: (command: string) => `Perintah /${command} tidak dikenal. Kirim /bantuan untuk daftar perintah.`,
   noDocuments: (ref: string) => `Kasus ${ref} belum punya dokumen.`,
   askReason: (name: string, ref: string) => `${name}, tulis alasan pengembalian untuk ${ref}. Balas pesan ini (/batal untuk membatalkan; batal otomatis setelah 10 menit).`,
   askDue: (name: string, ref: string) => `${name}, tulis batas waktu untuk ${ref}, misalnya 30/11 atau 30/11 14:00 (waktu setempat; tanpa jam berarti akhir jam kantor). Balas pesan ini (/batal untuk membatalkan).`,
@@ -348,7 +358,7 @@ export const NOTICE = {
   overdue: (ref: string, step: string, kegiatan: string, late: string, due: string) =>
     `⚠️ Terlambat ${ref}, kegiatan ${step}: ${kegiatan}\nBatas ${due} sudah lewat ${late}.`,
   escalation: (ref: string, title: string, step: string, kegiatan: string, role: string, late: string, due: string) =>
-    `🔺 Eskalasi ${ref} (${title})\nKegiatan ${step} oleh ${role} terlambat ${late} (batas ${due}).\n${kegiatan}\nLihat riwayat: /kasus ${ref}`,
+    `🔺 Eskalasi ${ref} (${brief(title, 200)})\nKegiatan ${step} oleh ${role} terlambat ${late} (batas ${due}).\n${kegiatan}\nLihat riwayat: /kasus ${ref}`,
   digestTitle: (date: string) => `📊 Ringkasan harian ${date}`,
   openCases: 'Kasus berjalan per SOP',
   noOpenCases: 'Tidak ada kasus berjalan.',

@@ -4,6 +4,7 @@
  * are present) come from the core.
  */
 import { formatLocal, type WorkCalendar } from '../calendar/calendar.js';
+import { brief } from '../messages/id.js';
 import { describeWaktu } from '../messages/render.js';
 import type { SopDefinition } from '../sop/definition.js';
 import { allowedCommands, findStep, kelengkapanStatus, roleName, stepNumber } from './engine.js';
@@ -39,6 +40,10 @@ export interface Card {
   outcome: { action: NonNullable<TaskState['action']>; by: string; at: string; branch: string | null; comment: string | null } | null;
 }
 
+/** How much of typed text a card shows (the whole text stays in the case's history, /kasus). */
+const CARD_TITLE_MAX = 200;
+const CARD_REASON_MAX = 1000;
+
 export type CardAction =
   | { type: Exclude<TaskCommand['type'], 'choose'> }
   | { type: 'choose'; branch: string; index: number };
@@ -64,7 +69,7 @@ export function buildCard(input: {
     taskId: task.id,
     taskVersion: task.version,
     caseRef: input.caseRow.ref,
-    caseTitle: input.caseRow.title,
+    caseTitle: brief(input.caseRow.title, CARD_TITLE_MAX),
     sopName: def.identity.nama,
     sopNomor: def.identity.nomor,
     step: { id: step.id, index, total, kegiatan: step.kegiatan, visit: task.visit },
@@ -79,7 +84,7 @@ export function buildCard(input: {
     due: task.dueAt ? formatLocal(task.dueAt, calendar) : null,
     dueToBeSet: task.status === 'open' && task.dueAt === null && commands.includes('set-due'),
     keterangan: step.keterangan ?? null,
-    returnReason: task.returnReason,
+    returnReason: task.returnReason === null ? null : brief(task.returnReason, CARD_REASON_MAX),
     confirmations: task.confirmations.map((c) => ({ role: roleName(def, c.role), by: c.actor.name })),
     actions,
     outcome:
@@ -90,7 +95,7 @@ export function buildCard(input: {
             by: actorName(def, task.doneBy),
             at: task.doneAt ? formatLocal(task.doneAt, calendar) : '-',
             branch: task.branch,
-            comment: task.comment,
+            comment: task.comment === null ? null : brief(task.comment, CARD_REASON_MAX),
           },
   };
 }

@@ -11,9 +11,9 @@ import { parseDueInput } from '../../calendar/due-input.js';
 import * as channelStore from '../../db/channel-store.js';
 import { rerouteUnrouted } from '../../delivery/dispatcher.js';
 import * as store from '../../db/store.js';
-import { TG, SLACK } from '../../messages/id.js';
+import { brief, TG, SLACK } from '../../messages/id.js';
 import { renderCase, renderTaskLine } from '../../messages/render.js';
-import { findStep } from '../../workflow/engine.js';
+import { allowedCommands, findStep } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
 import type { Actor, TaskCommand } from '../../workflow/model.js';
 import { TASK_ACTION, decodePress } from './action-value.js';
@@ -105,7 +105,7 @@ export function registerHandlers(app: App, s: SlackContext): void {
           return void (await answer((await s.digest.build(s.clock())).map(e).join('\n\n')));
         }
         default:
-          return void (await answer(SLACK.unknownSubcommand(e(word))));
+          return void (await answer(SLACK.unknownSubcommand(e(brief(word, 41)))));
       }
     } catch (err) {
       if (!isWorkflowError(err)) throw err;
@@ -246,6 +246,8 @@ export function registerHandlers(app: App, s: SlackContext): void {
         }
         const caseRow = (await store.getCase(db, task.caseId))!;
         const def = await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId);
+        // A Kembalikan / due-date button this step never shows (a forged value): no form for nothing.
+        if (!allowedCommands(findStep(def, task.stepId), task).includes(kind)) return SLACK.unknownButton;
         const data = JSON.stringify({ taskId: task.id, version: press.version, channel, zone: def.unit.timezone } satisfies TaskModalData);
         return kind === 'return' ? returnModal(data, caseRow.ref, task.stepId) : dueModal(data, caseRow.ref, task.stepId, def.unit.timezone);
       }));

@@ -22,7 +22,9 @@ export function escapeMrkdwn(text: string): string {
 }
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: cut(text, MAX_SECTION) } });
+/** Escaped mrkdwn cut like `cut`, but never through an escape (`&am…` would show as typed). */
+const cutMrkdwn = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…` : text);
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: cutMrkdwn(text, MAX_SECTION) } });
 const plain = (text: string, max = MAX_BUTTON) => ({ type: 'plain_text' as const, text: cut(text, max), emoji: true });
 
 export function renderCardText(card: Card): string {

@@ -13,6 +13,31 @@ export function escapeHtml(text: string): string {
 /** Telegram refuses messages over 4096 characters; long SOP texts are cut, never the buttons. */
 const MAX_TEXT = 4000;
 
+/**
+ * HTML cut to `max` characters as Telegram counts them (the text without its tags, an escape
+ * as one character), ending in "…"; never inside a tag or an escape, every open tag closed.
+ */
+export function cutHtml(html: string, max: number): string {
+  const pieces = [...html.matchAll(/<(\/?)([a-z-]+)[^>]*>|&(?:[a-z]+|#\d+|#x[0-9a-f]+);|[\s\S]/giu)];
+  // UTF-16 units, as Telegram counts: an emoji outside the BMP is two.
+  const width = (p: RegExpMatchArray) => (p[0].startsWith('<') && p[2] ? 0 : p[0].startsWith('&') && p[0].length > 1 ? 1 : p[0].length);
+  if (pieces.reduce((n, p) => n + width(p), 0) <= max) return html;
+  let visible = 0;
+  let out = '';
+  const open: string[] = [];
+  for (const p of pieces) {
+    const w = width(p);
+    if (visible + w > max - 1) break;
+    visible += w;
+    out += p[0];
+    if (w === 0) {
+      if (p[1]) open.pop();
+      else open.push(p[2]!);
+    }
+  }
+  return `${out}…${open.reverse().map((t) => `</${t}>`).join('')}`;
+}
+
 export function renderCardText(card: Card): string {
   const e = escapeHtml;
   const lines: string[] = [
@@ -51,8 +76,7 @@ export function renderCardText(card: Card): string {
   } else if (card.actions.length && card.outputs.some((o) => o.document && !o.uploaded.length)) {
     lines.push('', `<i>${CARD.uploadHint}</i>`);
   }
-  const text = lines.join('\n');
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+  return cutHtml(lines.join('\n'), MAX_TEXT);
 }
 
 export function renderCardKeyboard(card: Card): InlineKeyboardMarkup {
