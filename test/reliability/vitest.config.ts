@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     // Crash and fault suites start processes and servers of their own; one file at a time.
     fileParallelism: false,
+    // The default output, and docs/reliability.md (what was tried, how many times, what held).
+    reporters: ['default', './test/reliability/reporter.ts'],
   },
 });

@@ -36,6 +36,8 @@ export interface TelegramWorldOptions {
   dispatcher?: StartOptions['dispatcher'];
   /** false: no cron ticks (reminders, digest) during the test; the service's default otherwise. */
   startScheduler?: boolean;
+  /** Where the service reaches the Bot API, given the fake (e.g. a proxy in front of it that injects faults). */
+  apiRoot?: (tg: FakeTelegram) => string | Promise<string>;
 }
 
 export class TelegramWorld {
@@ -55,7 +57,7 @@ export class TelegramWorld {
       SOPBOT_DATA_DIR: dir,
       PORT: '0',
       TELEGRAM_BOT_TOKEN: tg.token,
-      TELEGRAM_API_ROOT: tg.apiRoot,
+      TELEGRAM_API_ROOT: options.apiRoot ? await options.apiRoot(tg) : tg.apiRoot,
       // The fake counts like Telegram; tests that are about limits set their own.
       TELEGRAM_RATE_PER_CHAT_PER_MINUTE: '1000',
       TELEGRAM_RATE_PER_SECOND: '1000',

@@ -13,6 +13,10 @@ export interface SendOptions {
   /** X-Slack-Retry-Num / X-Slack-Retry-Reason, as on Slack's redeliveries of an event. */
   retryNum?: number;
   retryReason?: string;
+  /** Signs (validly) as of this Unix time in seconds: an old request replayed, or a sender whose clock runs ahead. */
+  signedAt?: number;
+  /** Headers sent instead of, or besides, the computed ones (a malformed timestamp or signature). */
+  headers?: Record<string, string>;
 }
 
 export interface Delivery {
@@ -62,7 +66,7 @@ export class SlackRequests {
   }
 
   private async send(kind: Delivery['kind'], what: string, body: string, contentType: string, options: SendOptions): Promise<Delivery> {
-    const seconds = Math.floor(this.now() / 1000) - (options.tamper === 'stale' ? 5 * 60 + 30 : 0);
+    const seconds = options.signedAt ?? Math.floor(this.now() / 1000) - (options.tamper === 'stale' ? 5 * 60 + 30 : 0);
     const secret = options.tamper === 'wrong-secret' ? `${this.signingSecret}x` : this.signingSecret;
     let signature = `v0=${createHmac('sha256', secret).update(`v0:${seconds}:${body}`).digest('hex')}`;
     if (options.tamper === 'forged') signature = `v0=${'0'.repeat(64)}`;
@@ -75,6 +79,7 @@ export class SlackRequests {
       headers['x-slack-retry-num'] = String(options.retryNum);
       headers['x-slack-retry-reason'] = options.retryReason ?? 'http_timeout';
     }
+    Object.assign(headers, options.headers);
     const started = performance.now();
     const response = await fetch(this.url, { method: 'POST', headers, body });
     const text = await response.text();
