@@ -17,7 +17,8 @@ import type { Actor } from '../../src/workflow/model.js';
 import { createTestDatabase, onRealPostgres } from '../support/db.js';
 import { TelegramWorld, type RoleDesk } from '../support/telegram-world.js';
 import { note } from './report.js';
-import { consistencyProblems, People, Relay, sleep, terminateConnections, unsentDeliveries } from './support.js';
+import { Relay } from '../support/relay.js';
+import { consistencyProblems, People, sleep, terminateConnections, unsentDeliveries } from './support.js';
 
 let world: TelegramWorld | undefined;
 const cleanups: (() => Promise<void>)[] = [];
