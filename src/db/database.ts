@@ -177,15 +177,23 @@ async function migrateWithLock(url: string): Promise<void> {
 }
 
 /** Reachable, and every migration shipped in `migrations/` recorded as applied. */
-export async function databaseHealth(db: Db): Promise<{ reachable: boolean; migrated: boolean }> {
+export async function databaseHealth(db: Db, timeoutMs = 2000): Promise<{ reachable: boolean; migrated: boolean }> {
+  // A probe must answer: while the server is away, a query can wait for a connection far longer
+  // than any load balancer waits for /readyz. No answer in time counts as unreachable.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('database health check timed out')), timeoutMs);
+  });
   try {
-    const result = (await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown as
-      | { n: number }[]
-      | { rows: { n: number }[] };
+    const query = db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    query.catch(() => {});
+    const result = (await Promise.race([query, timedOut])) as unknown as { n: number }[] | { rows: { n: number }[] };
     const applied = Number((Array.isArray(result) ? result : result.rows)[0]?.n ?? 0);
     const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
     return { reachable: true, migrated: applied >= journal.entries.length };
   } catch {
     return { reachable: false, migrated: false };
+  } finally {
+    clearTimeout(timer);
   }
 }
