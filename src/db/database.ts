@@ -62,10 +62,19 @@ async function openPglite(dataDir: string, migrate: boolean): Promise<Database> 
   };
 }
 
+/*
+ * fetch_types off: on each new connection postgres.js would first ask the server for its array
+ * types, from a promise nobody awaits; when the server goes away right then, that rejection is
+ * unhandled and Node ends the process (found by test/integration/connection-loss.test.ts). The
+ * schema has no array columns and no query returns an array, so nothing needs those parsers;
+ * a future array column must add its own parser or turn this back on.
+ */
+const CLIENT_OPTIONS = { onnotice: () => {}, fetch_types: false } as const;
+
 async function openPostgres(url: string, max: number, migrate: boolean): Promise<Database> {
   if (migrate) await migrateWithLock(url);
   guardClosedConnectionWrites();
-  let client = postgres(url, { max, onnotice: () => {} });
+  let client = postgres(url, { ...CLIENT_OPTIONS, max });
   let current = drizzlePostgres(preparing(client), { schema });
   // Callers keep this one object; after a pool reset it speaks through the new pool.
   const db = new Proxy(current, {
@@ -76,7 +85,7 @@ async function openPostgres(url: string, max: number, migrate: boolean): Promise
   });
   const reset: PoolReset = () => {
     const old = client;
-    client = postgres(url, { max, onnotice: () => {} });
+    client = postgres(url, { ...CLIENT_OPTIONS, max });
     current = drizzlePostgres(preparing(client), { schema });
     // The old pool's healthy queries get 5 s to finish; its broken connection is dropped.
     void old.end({ timeout: 5 }).catch(() => {});
@@ -163,7 +172,7 @@ function preparing<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T 
  * migration. A session advisory lock on a one-connection client serialises them.
  */
 async function migrateWithLock(url: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const client = postgres(url, { ...CLIENT_OPTIONS, max: 1 });
   try {
     await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {
