@@ -184,16 +184,51 @@ interface Period {
   readonly close: number;
 }
 
-function zoneOf(cal: WorkCalendar): IANAZone {
-  return IANAZone.create(cal.timezone);
+/** A zone's UTC offset in minutes at an instant. */
+export interface Zone {
+  offset(t: number): number;
+}
+
+const HOUR_MS = 3_600_000;
+const zones = new Map<string, Zone>();
+
+function zoneOf(cal: WorkCalendar): Zone {
+  let zone = zones.get(cal.timezone);
+  if (!zone) {
+    zone = hourlyOffsets(IANAZone.create(cal.timezone));
+    zones.set(cal.timezone, zone);
+  }
+  return zone;
+}
+
+/**
+ * luxon reads an IANA offset through Intl each time, the largest cost of a deadline
+ * (docs/performance.md). Offsets change at most once in an hour, so one read at each end of a
+ * UTC hour settles the whole hour when they agree; an hour with a change in it is always asked
+ * exactly. Each cached hour holds one number; the cache starts over past 50 000 hours.
+ */
+export function hourlyOffsets(zone: Zone): Zone {
+  const byHour = new Map<number, number>();
+  return {
+    offset(t) {
+      const hour = Math.floor(t / HOUR_MS);
+      const known = byHour.get(hour);
+      if (known !== undefined) return known;
+      const start = zone.offset(hour * HOUR_MS);
+      if (zone.offset((hour + 1) * HOUR_MS - 1) !== start) return zone.offset(t);
+      if (byHour.size >= 50_000) byHour.clear();
+      byHour.set(hour, start);
+      return start;
+    },
+  };
 }
 
 /** Wall-clock ms since the local epoch for an instant. */
-function wallOf(t: number, zone: IANAZone): number {
+function wallOf(t: number, zone: Zone): number {
   return t + zone.offset(t) * MINUTE_MS;
 }
 
-function localDayOf(t: number, zone: IANAZone): number {
+function localDayOf(t: number, zone: Zone): number {
   return Math.floor(wallOf(t, zone) / DAY_MS);
 }
 
@@ -202,7 +237,7 @@ function localDayOf(t: number, zone: IANAZone): number {
  * whose offset changes (DST) still lands on the right instant; a wall time inside a DST gap
  * comes out shifted by the gap, which is what the clock on the wall would show.
  */
-function instantOf(day: number, msOfDay: number, zone: IANAZone): number {
+function instantOf(day: number, msOfDay: number, zone: Zone): number {
   const wall = day * DAY_MS + msOfDay;
   const guess = wall - zone.offset(wall) * MINUTE_MS;
   return wall - zone.offset(guess) * MINUTE_MS;
@@ -237,7 +272,7 @@ function msOfClock(hhmm: string): number {
   return toMinutes(hhmm)! * MINUTE_MS;
 }
 
-function periodOn(day: number, cal: WorkCalendar, zone: IANAZone): Period | undefined {
+function periodOn(day: number, cal: WorkCalendar, zone: Zone): Period | undefined {
   const h = hoursOn(day, cal);
   return h ? { open: instantOf(day, msOfClock(h.start), zone), close: instantOf(day, msOfClock(h.end), zone) } : undefined;
 }
@@ -266,7 +301,7 @@ export function nextWorkingStart(at: Date, cal: WorkCalendar): Date {
   return new Date(nextWorkingStartMs(at.getTime(), cal, zoneOf(cal)));
 }
 
-function nextWorkingStartMs(t: number, cal: WorkCalendar, zone: IANAZone): number {
+function nextWorkingStartMs(t: number, cal: WorkCalendar, zone: Zone): number {
   const day = localDayOf(t, zone);
   const p = periodOn(day, cal, zone);
   if (p && t < p.close) return Math.max(t, p.open);
@@ -300,7 +335,7 @@ export function dueAt(start: Date, duration: Duration, cal: WorkCalendar): Date 
   );
 }
 
-function addWorkingMinutes(t0: number, minutes: number, cal: WorkCalendar, zone: IANAZone): number {
+function addWorkingMinutes(t0: number, minutes: number, cal: WorkCalendar, zone: Zone): number {
   let remaining = minutes * MINUTE_MS;
   let t = t0;
   let day = localDayOf(t, zone);
@@ -314,7 +349,7 @@ function addWorkingMinutes(t0: number, minutes: number, cal: WorkCalendar, zone:
   }
 }
 
-function addWorkingDays(t0: number, days: number, cal: WorkCalendar, zone: IANAZone): number {
+function addWorkingDays(t0: number, days: number, cal: WorkCalendar, zone: Zone): number {
   const wall = wallOf(t0, zone);
   let day = Math.floor(wall / DAY_MS);
   const clock = wall - day * DAY_MS;

@@ -2,7 +2,7 @@
  * All SQL of the workflow lives here: reading a case, writing what a transition decided,
  * numbering references, versioning definitions. Callers pass a transaction when they need one.
  */
-import { and, asc, desc, eq, inArray, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, max, sql, type Table } from 'drizzle-orm';
 import type { SopDefinition } from '../sop/definition.js';
 import type {
   Actor,
@@ -15,6 +15,7 @@ import type {
   Transition,
 } from '../workflow/model.js';
 import type { Queryable } from './database.js';
+import { RawTable, rawQuery, type RawParam, type SqlFragment } from './raw.js';
 import { caseCounters, cases, documents, events, extraHolidays, outbox, sopVersions, tasks } from './schema.js';
 
 /** A concurrent change got there first: the whole transaction is rolled back. */
@@ -105,19 +106,50 @@ export interface CaseRow extends CaseState {
   startedBy: Actor;
 }
 
-export async function lockCase(q: Queryable, caseId: number): Promise<CaseRow | null> {
-  const rows = await q.select().from(cases).where(eq(cases.id, caseId)).for('update');
-  return rows[0] ? toCase(rows[0]) : null;
+const rawCases = new RawTable(cases);
+const rawTasks = new RawTable(tasks);
+const rawDocuments = new RawTable(documents);
+const rawEvents = new RawTable(events);
+const rawOutbox = new RawTable(outbox);
+
+export interface CaseForAction {
+  caseRow: CaseRow;
+  tasks: TaskState[];
+  documents: StoredDocument[];
+  extraHolidays: { date: string; name: string }[];
 }
 
-/** The case of a task, locked: a press names only its task, and one statement finds and locks the case. */
-export async function lockCaseOfTask(q: Queryable, taskId: number): Promise<CaseRow | null> {
-  const rows = await q
-    .select()
-    .from(cases)
-    .where(inArray(cases.id, q.select({ caseId: tasks.caseId }).from(tasks).where(eq(tasks.id, taskId))))
-    .for('update');
-  return rows[0] ? toCase(rows[0]) : null;
+/**
+ * Locks a case (named by itself or by one of its tasks) and reads all an action decides on, in
+ * two statements sent together (one round trip). The server runs them in order, and under READ
+ * COMMITTED the read takes its snapshot only once the lock is held, so it sees whatever the
+ * transaction that held the lock before committed. (A subquery of the locking statement itself
+ * would not: it keeps the snapshot from before the wait.) Call it inside a transaction.
+ */
+export async function loadCaseForAction(q: Queryable, target: { taskId: number } | { caseId: number }): Promise<CaseForAction | null> {
+  const run = rawQuery(q);
+  const caseId = 'taskId' in target ? 'select "case_id" from tasks where "id" = $1' : 'select $1::bigint';
+  const id = 'taskId' in target ? target.taskId : target.caseId;
+  const [caseRows, [state]] = await Promise.all([
+    run(`select ${rawCases.selectList} from cases where "id" = (${caseId}) for update`, [id]),
+    // One row of JSON arrays: the rows of three tables in one statement.
+    run(
+      `with target as (${caseId})
+      select
+        (select coalesce(json_agg(t order by t."id"), '[]') from tasks t where t."case_id" = (table target)) as tasks,
+        (select coalesce(json_agg(d order by d."id"), '[]') from documents d where d."case_id" = (table target)) as documents,
+        (select coalesce(json_agg(h order by h."date"), '[]') from extra_holidays h) as holidays`,
+      [id],
+    ),
+  ]);
+  if (!caseRows[0] || !state) return null;
+  const rows = (key: string) => state[key] as Record<string, unknown>[];
+  return {
+    caseRow: toCase(rawCases.read(caseRows[0])),
+    tasks: rows('tasks').map((r) => toTask(rawTasks.read(r))),
+    documents: rows('documents').map((r) => toStoredDocument(rawDocuments.read(r))),
+    extraHolidays: rows('holidays').map(toHoliday),
+  };
 }
 
 export async function getCase(q: Queryable, caseId: number): Promise<CaseRow | null> {
@@ -170,8 +202,8 @@ function toCase(row: typeof cases.$inferSelect): CaseRow {
 }
 
 export async function loadTasks(q: Queryable, caseId: number): Promise<TaskState[]> {
-  const rows = await q.select().from(tasks).where(eq(tasks.caseId, caseId)).orderBy(asc(tasks.id));
-  return rows.map(toTask);
+  const rows = await rawQuery(q)(`select ${rawTasks.selectList} from tasks where "case_id" = $1 order by "id"`, [caseId]);
+  return rows.map((r) => toTask(rawTasks.read(r)));
 }
 
 export async function getTask(q: Queryable, taskId: number): Promise<(TaskState & { caseId: number }) | null> {
@@ -225,8 +257,12 @@ export interface StoredDocument extends DocumentState {
 }
 
 export async function loadDocuments(q: Queryable, caseId: number): Promise<StoredDocument[]> {
-  const rows = await q.select().from(documents).where(eq(documents.caseId, caseId)).orderBy(asc(documents.id));
-  return rows.map((r) => ({
+  const rows = await rawQuery(q)(`select ${rawDocuments.selectList} from documents where "case_id" = $1 order by "id"`, [caseId]);
+  return rows.map((r) => toStoredDocument(rawDocuments.read(r)));
+}
+
+function toStoredDocument(r: typeof documents.$inferSelect): StoredDocument {
+  return {
     id: r.id,
     taskId: r.taskId,
     stepId: r.stepId,
@@ -239,7 +275,7 @@ export async function loadDocuments(q: Queryable, caseId: number): Promise<Store
     storageKey: r.storageKey,
     uploadedBy: r.uploadedBy,
     uploadedAt: r.uploadedAt,
-  }));
+  };
 }
 
 /** Every stored document with its case reference, oldest first (for `sopbot doctor`). */
@@ -317,6 +353,10 @@ export async function appendEvent(
 /**
  * Writes everything a transition decided: the case, the tasks (each guarded by the version the
  * core saw), the new tasks, the audit events and the outbox rows. Returns the new task ids.
+ *
+ * All of it is one statement of data-modifying CTEs: a press costs the database one parse and
+ * one round trip for its writes, where a statement per table cost five. Rows that name a task
+ * opened by the same statement take its id from `opened_ids`.
  */
 export async function writeTransition(
   q: Queryable,
@@ -325,89 +365,118 @@ export async function writeTransition(
   actor: Actor,
   now: Date,
 ): Promise<{ openedIds: number[] }> {
-  await q
-    .update(cases)
-    .set({ ...transition.caseChange, version: caseRow.version + 1 })
-    .where(eq(cases.id, caseRow.id));
-
-  const taskVersions = new Map<number, number>();
-  for (const change of transition.taskChanges) {
-    const updated = await q
-      .update(tasks)
-      // A new deadline is looked at by the reminder sweep at once.
-      .set({ ...change.set, ...(change.set.dueAt !== undefined ? { nextCheckAt: now } : {}), version: change.expectedVersion + 1 })
-      .where(and(eq(tasks.id, change.id), eq(tasks.version, change.expectedVersion)))
-      .returning({ id: tasks.id, version: tasks.version });
-    if (!updated[0]) throw new ConcurrentChangeError(change.id);
-    taskVersions.set(change.id, updated[0].version);
+  const params: RawParam[] = [];
+  const opened = openedIds(transition.opened.length);
+  const parts: string[] = [`case_update as (${updateSql(rawCases, 'cases', caseRow.id, { ...transition.caseChange, version: caseRow.version + 1 }, params)} returning 1)`];
+  const taskUpdates = transition.taskChanges.map((change, i) => {
+    // A new deadline is looked at by the reminder sweep at once.
+    const set = { ...change.set, ...(change.set.dueAt !== undefined ? { nextCheckAt: now } : {}), version: change.expectedVersion + 1 };
+    const versionCheck = `"version" = ${rawTasks.param('version', change.expectedVersion, params)}`;
+    parts.push(`task_update_${i} as (${updateSql(rawTasks, 'tasks', change.id, set, params, versionCheck)} returning "id")`);
+    return `select "id" from task_update_${i}`;
+  });
+  if (transition.opened.length) {
+    const rows = transition.opened.map((open) => ({ caseId: caseRow.id, ...open, status: 'open', openedAt: now, confirmations: [], nextCheckAt: open.dueAt ? now : null }));
+    parts.push(`opened as (${insertSql(rawTasks, 'tasks', OPENED_TASK_COLUMNS, rows, params)} returning "id")`);
+    // Identity values are drawn row by row as the insert runs: ascending ids are the rows' order.
+    if (rows.length > 1) parts.push('opened_ids as (select "id", row_number() over (order by "id") - 1 as n from opened)');
   }
-
-  const openedIds: number[] = [];
-  for (const open of transition.opened) {
-    const [row] = await q
-      .insert(tasks)
-      .values({ caseId: caseRow.id, ...open, status: 'open', openedAt: now, confirmations: [], nextCheckAt: open.dueAt ? now : null })
-      .returning({ id: tasks.id });
-    openedIds.push(row!.id);
-  }
-
-  const taskIdOf = (ref: CaseEvent['taskRef']): number | null =>
-    ref === undefined ? null : 'existing' in ref ? ref.existing : (openedIds[ref.opened] ?? null);
-
   if (transition.events.length) {
-    await q.insert(events).values(
-      transition.events.map((e) => ({
-        caseId: caseRow.id,
-        taskId: taskIdOf(e.taskRef),
-        type: e.type,
-        actor,
-        channel: actor.channel,
-        data: e.data,
-        at: now,
-      })),
-    );
+    const rows = transition.events.map((e) => ({ caseId: caseRow.id, taskId: taskOf(e.taskRef, opened), type: e.type, actor, channel: actor.channel, data: e.data, at: now }));
+    parts.push(`new_events as (${insertSql(rawEvents, 'events', EVENT_COLUMNS, rows, params)})`);
   }
-
-  const rows = transition.messages.map((m) => outboxRow(caseRow, m, openedIds, taskVersions));
-  if (rows.length) await q.insert(outbox).values(rows).onConflictDoNothing({ target: outbox.dedupeKey });
-  return { openedIds };
+  if (transition.messages.length) {
+    const rows = transition.messages.map((m) => outboxRow(caseRow, m, opened));
+    parts.push(`new_outbox as (${insertSql(rawOutbox, 'outbox', OUTBOX_COLUMNS, rows, params)} on conflict ("dedupe_key") do nothing)`);
+  }
+  const updated = taskUpdates.length ? `(select count(*) from (${taskUpdates.join(' union all ')}) u)::int` : '0';
+  const openedList = transition.opened.length ? `(select coalesce(json_agg("id" order by "id"), '[]') from opened)` : `'[]'::json`;
+  const [result] = await rawQuery(q)(`with ${parts.join(',\n')}\nselect ${updated} as updated, ${openedList} as opened`, params);
+  if (Number(result!.updated) !== taskUpdates.length) {
+    // Throwing rolls the whole statement back with the transaction.
+    const current = await loadTasks(q, caseRow.id);
+    const stale = transition.taskChanges.find((c) => current.find((t) => t.id === c.id)?.version !== c.expectedVersion + 1);
+    throw new ConcurrentChangeError(stale?.id ?? transition.taskChanges[0]!.id);
+  }
+  return { openedIds: (result!.opened as unknown[]).map(Number) };
 }
 
-function outboxRow(
-  caseRow: { id: number; ref: string; version: number },
-  m: OutgoingMessage,
-  openedIds: number[],
-  taskVersions: Map<number, number>,
-): typeof outbox.$inferInsert {
+const OPENED_TASK_COLUMNS = ['caseId', 'stepId', 'visit', 'kind', 'roles', 'status', 'openedAt', 'dueAt', 'returnReason', 'confirmations', 'nextCheckAt'] as const;
+const EVENT_COLUMNS = ['caseId', 'taskId', 'type', 'actor', 'channel', 'data', 'at'] as const;
+const OUTBOX_COLUMNS = ['kind', 'role', 'caseId', 'taskId', 'dedupeKey', 'payload'] as const;
+
+/** SQL for the ids of the tasks the statement opens, by their index in the transition's `opened`. */
+interface OpenedIds {
+  id(index: number): SqlFragment;
+  /** `<prefix><id><suffix>`, such as `card:<id>:<role>`. */
+  key(prefix: string, index: number, suffix: string): SqlFragment;
+}
+
+function openedIds(count: number): OpenedIds {
+  // With one task opened (nearly every press) its id needs no numbering.
+  const idSql = (index: number) => (count === 1 ? '(select "id" from opened)' : `(select "id" from opened_ids where n = ${Math.trunc(index)})`);
+  return {
+    id: (index) => ({ render: () => idSql(index) }),
+    key: (prefix, index, suffix) => ({
+      render: (params) => {
+        params.push(prefix, suffix);
+        return `($${params.length - 1}::text || ${idSql(index)} || $${params.length}::text)`;
+      },
+    }),
+  };
+}
+
+function taskOf(ref: CaseEvent['taskRef'], opened: OpenedIds): number | SqlFragment | null {
+  return ref === undefined ? null : 'existing' in ref ? ref.existing : opened.id(ref.opened);
+}
+
+/** `update <table> set ...` of the given columns (undefined ones are left alone), for one id. */
+function updateSql<T extends typeof cases | typeof tasks>(
+  table: RawTable<T>,
+  tableName: string,
+  id: number,
+  set: Partial<T['$inferSelect']>,
+  params: RawParam[],
+  alsoWhere?: string,
+): string {
+  const assignments: string[] = [];
+  for (const [key, value] of Object.entries(set) as [keyof T['$inferSelect'], unknown][]) {
+    if (value !== undefined) assignments.push(`${table.name(key)} = ${table.param(key, value, params)}`);
+  }
+  return `update ${tableName} set ${assignments.join(', ')} where "id" = ${table.param('id', id, params)}${alsoWhere ? ` and ${alsoWhere}` : ''}`;
+}
+
+/** `insert into <table> (...) values (...), (...)`; a value may be an SQL fragment. */
+function insertSql<T extends Table>(
+  table: RawTable<T>,
+  tableName: string,
+  keys: readonly (keyof T['$inferSelect'])[],
+  rows: { [K in keyof T['$inferSelect']]?: unknown }[],
+  params: RawParam[],
+): string {
+  const values = rows.map((row) => `(${keys.map((key) => table.param(key, row[key], params)).join(', ')})`);
+  return `insert into ${tableName} (${keys.map((key) => table.name(key)).join(', ')}) values ${values.join(', ')}`;
+}
+
+function outboxRow(caseRow: { id: number; ref: string; version: number }, m: OutgoingMessage, opened: OpenedIds): { [K in (typeof OUTBOX_COLUMNS)[number]]: unknown } {
   switch (m.kind) {
-    case 'card': {
-      const taskId = openedIds[m.task.opened]!;
-      return { kind: 'card', role: m.role, caseId: caseRow.id, taskId, dedupeKey: `card:${taskId}:${m.role}`, payload: {} };
-    }
-    case 'task-returned': {
-      const taskId = openedIds[m.task.opened]!;
+    case 'card':
+    case 'task-returned':
       return {
         kind: 'card',
         role: m.role,
         caseId: caseRow.id,
-        taskId,
-        dedupeKey: `card:${taskId}:${m.role}`,
-        payload: { returnReason: m.reason },
+        taskId: opened.id(m.task.opened),
+        dedupeKey: opened.key('card:', m.task.opened, `:${m.role}`),
+        payload: m.kind === 'task-returned' ? { returnReason: m.reason } : {},
       };
-    }
     case 'card-update': {
       const taskId = m.task.existing;
       // Role-less: the dispatcher edits every card it sent for this task.
       return { kind: 'card-update', role: null, caseId: caseRow.id, taskId, dedupeKey: `card-update:${taskId}:c${caseRow.version + 1}`, payload: {} };
     }
     case 'case-closed':
-      return {
-        kind: 'case-closed',
-        role: m.role,
-        caseId: caseRow.id,
-        dedupeKey: `case-closed:${caseRow.id}:${m.role}`,
-        payload: { outcome: m.outcome },
-      };
+      return { kind: 'case-closed', role: m.role, caseId: caseRow.id, taskId: null, dedupeKey: `case-closed:${caseRow.id}:${m.role}`, payload: { outcome: m.outcome } };
   }
 }
 
@@ -419,8 +488,16 @@ export async function listOutbox(q: Queryable, caseId?: number) {
     .orderBy(asc(outbox.id));
 }
 
+const rawHolidays = new RawTable(extraHolidays);
+const HOLIDAYS_SQL = `select ${rawHolidays.selectList} from extra_holidays order by "date"`;
+
+function toHoliday(row: Record<string, unknown>): { date: string; name: string } {
+  const { date, name } = rawHolidays.read(row);
+  return { date, name };
+}
+
 export async function listExtraHolidays(q: Queryable): Promise<{ date: string; name: string }[]> {
-  return q.select({ date: extraHolidays.date, name: extraHolidays.name }).from(extraHolidays).orderBy(asc(extraHolidays.date));
+  return (await rawQuery(q)(HOLIDAYS_SQL, [])).map(toHoliday);
 }
 
 export async function addExtraHoliday(q: Queryable, date: string, name: string): Promise<void> {

@@ -218,15 +218,21 @@ export class WorkflowService {
 
   /** The working calendar of a unit in `timezone`: configured hours, shipped and admin-added holidays. */
   async calendarForZone(q: Db | Tx, timezone: string): Promise<WorkCalendar> {
-    // Building a calendar checks the zone and the hours with luxon, about as costly as a query;
-    // only the admin-added dates can change while the service runs, and those are read each time.
+    return this.calendarWith(timezone, await store.listExtraHolidays(q));
+  }
+
+  /**
+   * Building a calendar checks the zone and the hours with luxon, about as costly as a query;
+   * only the admin-added dates can change while the service runs (in any replica), and callers
+   * read those each time.
+   */
+  private calendarWith(timezone: string, extraHolidays: { date: string }[]): WorkCalendar {
     let base = this.baseCalendars.get(timezone);
     if (!base) {
       base = makeCalendar({ ...this.options.calendar, timezone });
       this.baseCalendars.set(timezone, base);
     }
-    const extra = await store.listExtraHolidays(q);
-    return extra.length ? withHolidays(base, extra.map((h) => h.date)) : base;
+    return extraHolidays.length ? withHolidays(base, extraHolidays.map((h) => h.date)) : base;
   }
 
   async definitionOf(q: Db | Tx, sopVersionId: number, sopId: string): Promise<SopDefinition> {
@@ -243,15 +249,7 @@ export class WorkflowService {
     actor: Actor,
     decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
   ): Promise<ActionResult> {
-    return this.onLockedCase(
-      async (tx) => {
-        const caseRow = await store.lockCaseOfTask(tx, taskId);
-        if (!caseRow) refuse('task_not_found', { taskId });
-        return caseRow;
-      },
-      actor,
-      decide,
-    );
+    return this.onLockedCase({ taskId }, actor, decide);
   }
 
   private async onCase(
@@ -259,35 +257,27 @@ export class WorkflowService {
     actor: Actor,
     decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
   ): Promise<ActionResult> {
-    return this.onLockedCase(
-      async (tx) => {
-        const caseRow = await store.lockCase(tx, caseId);
-        if (!caseRow) throw new Error(`case ${caseId} vanished`);
-        return caseRow;
-      },
-      actor,
-      decide,
-    );
+    return this.onLockedCase({ caseId }, actor, decide);
   }
 
   private async onLockedCase(
-    lock: (tx: Tx) => Promise<store.CaseRow>,
+    target: { taskId: number } | { caseId: number },
     actor: Actor,
     decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
   ): Promise<ActionResult> {
     try {
       return await this.db.transaction(async (tx) => {
-        const caseRow = await lock(tx);
+        const loaded = await store.loadCaseForAction(tx, target);
+        if (!loaded) {
+          if ('taskId' in target) refuse('task_not_found', { taskId: target.taskId });
+          throw new Error(`case ${target.caseId} vanished`);
+        }
+        const { caseRow, tasks, documents, extraHolidays } = loaded;
         const caseId = caseRow.id;
         // Read the clock after the lock: an action that waited for another sees time move on.
         const now = this.clock();
         const def = await this.definitionOf(tx, caseRow.sopVersionId, caseRow.sopId);
-        // Independent reads: postgres.js pipelines them on the transaction's connection.
-        const [tasks, documents, calendar] = await Promise.all([
-          store.loadTasks(tx, caseId),
-          store.loadDocuments(tx, caseId),
-          this.calendarFor(tx, def),
-        ]);
+        const calendar = this.calendarWith(def.unit.timezone, extraHolidays);
         const ctx: engine.CaseContext = { def, caseState: caseRow, tasks, documents, calendar };
         const transition = await decide(ctx, now, tx);
         const { openedIds } = await store.writeTransition(tx, caseRow, transition, actor, now);

@@ -57,6 +57,16 @@ export async function profile<T>(work: () => Promise<T>): Promise<{ value: T; br
     const bucket = nodes.has(id) ? bucketOf.get(id)! : 'node internals, socket writes, other';
     totals.set(bucket, (totals.get(bucket) ?? 0) + dt);
   });
+  // For finding what to speed up next: the buckets say which library, this says which function.
+  if (process.env.BENCH_PROFILE_TOP) {
+    const self = new Map<string, number>();
+    cpu.samples.forEach((id, i) => {
+      const n = nodes.get(id);
+      const key = n ? `${n.callFrame.functionName} ${n.callFrame.url.split('node_modules/').pop()}` : '?';
+      self.set(key, (self.get(key) ?? 0) + (cpu.timeDeltas[i] ?? 0));
+    });
+    console.error([...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `${(v / 1000).toFixed(0)}ms ${k}`).join('\n'));
+  }
   const shares = Object.fromEntries(
     [...totals].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round((v / Math.max(total, 1)) * 1000) / 1000]),
   );

@@ -7,6 +7,7 @@
  *   npm run bench
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
  *   npm run bench -- --only engine,sweep --drivers postgres --out /tmp/bench
+ *   BENCH_PROFILE_TOP=1 npm run bench -- --only engine   # also prints the 30 functions with the most self time
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

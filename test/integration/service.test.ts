@@ -179,6 +179,40 @@ describe('a case in the database', () => {
   });
 });
 
+describe('the write guard under the core', () => {
+  it('refuses a transition computed from a task version that is no longer current, and writes none of it', async () => {
+    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
+    const task = await openTask(caseRef);
+    const before = await service.caseDetails(caseRef);
+    const outboxBefore = await store.listOutbox(database.db, caseId);
+
+    // What the core would write for a Selesai, but from version 7 of a task that is at version 1.
+    const write = database.db.transaction(async (tx) =>
+      store.writeTransition(
+        tx,
+        before.caseRow,
+        {
+          caseChange: {},
+          taskChanges: [{ id: task.id, expectedVersion: 7, set: { status: 'completed', action: 'done', doneAt: now, wentTo: '2' } }],
+          opened: [{ stepId: '2', visit: 1, kind: 'review', roles: ['subkor'], dueAt: null, returnReason: null }],
+          events: [{ type: 'task.completed', taskRef: { existing: task.id }, data: {} }],
+          messages: [{ kind: 'card', role: 'subkor', task: { opened: 0 } }],
+        },
+        as('kabid'),
+        now,
+      ),
+    );
+    await expect(write).rejects.toBeInstanceOf(store.ConcurrentChangeError);
+    await expect(write).rejects.toMatchObject({ taskId: task.id });
+
+    const after = await service.caseDetails(caseRef);
+    expect(after.caseRow.version).toBe(before.caseRow.version);
+    expect(after.tasks).toEqual(before.tasks);
+    expect(after.events).toHaveLength(before.events.length);
+    expect(await store.listOutbox(database.db, caseId)).toHaveLength(outboxBefore.length);
+  });
+});
+
 describe('two people press at the same moment', () => {
   it.skipIf(!onRealPostgres)('only one of two concurrent approvals wins; the other changes nothing', async () => {
     const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));

@@ -1,9 +1,10 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   CalendarConfigError,
   dueAt,
   formatLocal,
+  hourlyOffsets,
   isWorkingDay,
   isWorkingTime,
   makeCalendar,
@@ -447,6 +448,25 @@ describe('a zone with DST still counts real minutes', () => {
     const ams = makeCalendar({ timezone: 'Europe/Amsterdam', includeShipped: false });
     expect(local(dueAt(at('2026-03-27 15:00', ams), minutes(120), ams), ams)).toBe('2026-03-30 08:30 (Mon)');
     expect(local(dueAt(at('2026-03-27 15:00', ams), days(1), ams), ams)).toBe('2026-03-30 15:00 (Mon)');
+  });
+});
+
+describe('offsets cached by the hour', () => {
+  it('agree with the zone at every minute around changes, including one in the middle of a UTC hour', () => {
+    const cases: [zone: string, from: string][] = [
+      ['Europe/Amsterdam', '2026-03-29T00:00:00Z'], // spring forward at 01:00 UTC
+      ['Europe/Amsterdam', '2026-10-25T00:00:00Z'], // fall back at 01:00 UTC
+      ['Asia/Kathmandu', '1985-12-31T17:00:00Z'], // +5:30 → +5:45 at 18:30 UTC
+      ['Asia/Jakarta', '2026-11-23T00:00:00Z'],
+    ];
+    for (const [name, from] of cases) {
+      const exact = IANAZone.create(name);
+      const cached = hourlyOffsets(exact);
+      const start = Date.parse(from);
+      for (let pass = 0; pass < 2; pass++) {
+        for (let t = start; t < start + 3 * 3_600_000; t += 60_000) expect(cached.offset(t), `${name} at ${new Date(t).toISOString()}`).toBe(exact.offset(t));
+      }
+    }
   });
 });
 
