@@ -165,6 +165,8 @@ export class OutboxDispatcher {
     const counts: RunCounts = { sent: 0, failed: 0, dead: 0, deferred: 0 };
     for (let round = 0; round < this.maxRounds; round++) {
       const now = this.now();
+      // One routing batch per round, then claims: the first cards of a large backlog go out
+      // while the rest is still being routed, not after all of it.
       const routed = await this.route(now, counts);
       const inFlight: Promise<void>[] = [];
       try {
@@ -179,41 +181,38 @@ export class OutboxDispatcher {
         await Promise.all(inFlight);
       }
       // Each chat sends at most one row per round (order), so go on while anything moved.
-      if (!inFlight.length && !routed) break;
+      if (!inFlight.length && !routed.moved && !routed.more) break;
     }
     return counts;
   }
 
-  private async route(now: Date, counts: RunCounts): Promise<number> {
-    let moved = 0;
-    for (;;) {
-      const batch = await this.db.transaction(async (tx) => {
-        const parents = await lockDueParents(tx, now, this.batchSize);
-        let moved = 0;
-        let waiting = 0;
-        for (const parent of parents) {
-          const editedKind = this.editKinds[parent.kind];
-          if (editedKind !== undefined) {
-            const result = await routeEdit(tx, parent, editedKind, now, new Date(now.getTime() + this.editWaitMs));
-            if (result === 'wait') waiting++;
-            else moved++;
-            continue;
-          }
-          const fanout = await routeToBindings(tx, parent, now);
-          if (!fanout) {
-            this.logger.warn(
-              { outboxId: parent.id, kind: parent.kind, role: parent.role },
-              'no chat is bound to this role; the message waits until one is',
-            );
-          }
-          moved++;
+  /** Routes one batch of due role-addressed rows; `more`: the batch was full, so others may be due. */
+  private async route(now: Date, counts: RunCounts): Promise<{ moved: number; more: boolean }> {
+    const batch = await this.db.transaction(async (tx) => {
+      const parents = await lockDueParents(tx, now, this.batchSize);
+      let moved = 0;
+      let waiting = 0;
+      for (const parent of parents) {
+        const editedKind = this.editKinds[parent.kind];
+        if (editedKind !== undefined) {
+          const result = await routeEdit(tx, parent, editedKind, now, new Date(now.getTime() + this.editWaitMs));
+          if (result === 'wait') waiting++;
+          else moved++;
+          continue;
         }
-        return { size: parents.length, moved, waiting };
-      });
-      moved += batch.moved;
-      counts.deferred += batch.waiting;
-      if (batch.size < this.batchSize) return moved;
-    }
+        const fanout = await routeToBindings(tx, parent, now);
+        if (!fanout) {
+          this.logger.warn(
+            { outboxId: parent.id, kind: parent.kind, role: parent.role },
+            'no chat is bound to this role; the message waits until one is',
+          );
+        }
+        moved++;
+      }
+      return { size: parents.length, moved, waiting };
+    });
+    counts.deferred += batch.waiting;
+    return { moved: batch.moved, more: batch.size >= this.batchSize };
   }
 
   private async claim(transport: Transport, now: Date, counts: RunCounts): Promise<OutboxRow[]> {
