@@ -9,7 +9,7 @@
  *           'sending' under a lease (FOR UPDATE SKIP LOCKED; replicas share the work);
  *   deliver outside any transaction, then record sent / retry / dead.
  */
-import type { Db, Queryable } from '../db/database.js';
+import type { Db, Queryable, Tx } from '../db/database.js';
 import {
   deferDelivery,
   extendLease,
@@ -296,12 +296,18 @@ export class OutboxDispatcher {
     counts: RunCounts,
   ): Promise<void> {
     const now = this.now();
-    if (!(await markSent(this.db, row.id, attempt, messageRef, now))) {
+    // One transaction: a crash between the two would leave the card's edits asleep until their
+    // safety net (editWaitMs) although the card is out (found by the SIGKILL story).
+    const recorded = await this.db.transaction(async (tx) => {
+      if (!(await markSent(tx, row.id, attempt, messageRef, now))) return false;
+      await this.wakeEditsOf(tx, row, now);
+      return true;
+    });
+    if (!recorded) {
       this.logger.warn({ outboxId: row.id, attempt }, 'delivered after the claim was lost; another replica may send it too');
       return;
     }
     counts.sent++;
-    await this.wakeEditsOf(row, now);
   }
 
   private async recordFailure(
@@ -317,10 +323,14 @@ export class OutboxDispatcher {
     const where = { outboxId: row.id, kind: row.kind, platform: row.platform, chatId: row.chatId, attempt };
 
     if (failure?.permanent || (failure?.retryAfterSeconds === undefined && attempt >= this.maxAttempts)) {
-      if (await markDead(this.db, row, attempt, lastError, now)) {
+      const given = await this.db.transaction(async (tx) => {
+        if (!(await markDead(tx, row, attempt, lastError, now))) return false;
+        await this.wakeEditsOf(tx, row, now);
+        return true;
+      });
+      if (given) {
         counts.dead++;
         this.logger.error({ ...where, lastError }, 'delivery given up');
-        await this.wakeEditsOf(row, now);
       }
       return;
     }
@@ -343,12 +353,12 @@ export class OutboxDispatcher {
     this.logger.warn({ ...where, lastError, retryInMs: delay }, 'delivery failed; will retry');
   }
 
-  private async wakeEditsOf(row: OutboxRow, now: Date): Promise<void> {
+  private async wakeEditsOf(tx: Tx, row: OutboxRow, now: Date): Promise<void> {
     if (row.taskId === null) return;
     const edits = Object.entries(this.editKinds)
       .filter(([, edited]) => edited === row.kind)
       .map(([edit]) => edit);
-    await wakeEdits(this.db, row.taskId, edits, now);
+    await wakeEdits(tx, row.taskId, edits, now);
   }
 
   private async delayUntilDue(intervalMs: number): Promise<number> {

@@ -148,6 +148,8 @@ describe('SIGKILL at random moments under load', () => {
     const seed = Number(process.env.REL_SEED ?? Date.now() % 100_000);
     const rand = random(seed);
     const t0 = Date.now();
+    // Printed first, so that a failing run can be repeated: REL_SEED=<seed>.
+    console.log(`crash story seed ${seed}`);
 
     // Before the first start: the cases the admin opened, and a pairing code per role.
     const codes = await withCore(async (core) => {
