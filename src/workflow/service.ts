@@ -136,7 +136,7 @@ export class WorkflowService {
 
   /** Complete, approve, return, choose, confirm or set the due date of a task. */
   async act(taskId: number, command: TaskCommand, actor: Actor, expectedVersion?: number): Promise<ActionResult> {
-    return this.timed(command.type, () => this.onCaseOfTask(taskId, actor, (ctx, now) => engine.applyCommand(ctx, taskId, expectedVersion, command, actor, now)));
+    return this.timed(command.type, () => this.onCase({ taskId }, actor, (ctx, now) => engine.applyCommand(ctx, taskId, expectedVersion, command, actor, now)));
   }
 
   async attachDocument(
@@ -147,7 +147,7 @@ export class WorkflowService {
   ): Promise<ActionResult & { documentId: number; slotName: string }> {
     let documentId = 0;
     let slotName = slot.name;
-    const result = await this.timed('attach', () => this.onCaseOfTask(taskId, actor, async (ctx, now, tx) => {
+    const result = await this.timed('attach', () => this.onCase({ taskId }, actor, async (ctx, now, tx) => {
       const transition = engine.attachDocument(ctx, taskId, slot, file, actor);
       const data = transition.events[0]!.data as { slotKind: 'kelengkapan' | 'output'; slotName: string };
       const task = ctx.tasks.find((t) => t.id === taskId)!;
@@ -170,7 +170,7 @@ export class WorkflowService {
   async cancelCase(ref: string, reason: string, actor: Actor): Promise<ActionResult> {
     const found = await store.findCaseByRef(this.db, ref);
     if (!found) refuse('case_not_found', { ref });
-    return this.timed('cancel', () => this.onCase(found.id, actor, (ctx, now) => engine.cancelCase(ctx, reason, actor, now)));
+    return this.timed('cancel', () => this.onCase({ caseId: found.id }, actor, (ctx, now) => engine.cancelCase(ctx, reason, actor, now)));
   }
 
   /** Everything about a case for display: definition version, tasks, documents, timeline. */
@@ -244,23 +244,8 @@ export class WorkflowService {
     return stored.definition;
   }
 
-  private async onCaseOfTask(
-    taskId: number,
-    actor: Actor,
-    decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
-  ): Promise<ActionResult> {
-    return this.onLockedCase({ taskId }, actor, decide);
-  }
-
+  /** Locks the case (named by itself or by one of its tasks), decides, and writes it all in one transaction. */
   private async onCase(
-    caseId: number,
-    actor: Actor,
-    decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
-  ): Promise<ActionResult> {
-    return this.onLockedCase({ caseId }, actor, decide);
-  }
-
-  private async onLockedCase(
     target: { taskId: number } | { caseId: number },
     actor: Actor,
     decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
