@@ -223,9 +223,10 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         const target = await resolveTask(ref, opts.as);
         const taskRow = (await store.getTask(database.db, target.taskId))!;
         const step = findStep(target.def, taskRow.stepId);
-        const slots = uploadSlots(step);
+        const decisions = (await store.getCase(database.db, taskRow.caseId))!.decisions;
+        const slots = uploadSlots(step, decisions);
         // Without --slot, the file goes where it obviously belongs: the one output still missing.
-        const missing = missingOutputs(step, taskRow, (await store.loadDocuments(database.db, taskRow.caseId)));
+        const missing = missingOutputs(step, taskRow, (await store.loadDocuments(database.db, taskRow.caseId)), decisions);
         const slot = opts.slot
           ? (slots.find((s) => s.name.toLowerCase() === opts.slot!.toLowerCase()) ?? { kind: 'output' as const, name: opts.slot })
           : missing.length === 1

@@ -3,7 +3,7 @@
  * numbering references, versioning definitions. Callers pass a transaction when they need one.
  */
 import { and, asc, desc, eq, inArray, max, sql, type Table } from 'drizzle-orm';
-import type { SopDefinition } from '../sop/definition.js';
+import { sopDefinitionSchema, type SopDefinition } from '../sop/definition.js';
 import type {
   Actor,
   CaseEvent,
@@ -76,8 +76,18 @@ function toSopVersion(row: typeof sopVersions.$inferSelect): StoredSopVersion {
     sopId: row.sopId,
     version: row.version,
     contentHash: row.contentHash,
-    definition: row.definition as SopDefinition,
+    definition: normalizeStored(row.definition),
   };
+}
+
+/**
+ * A version stored by an earlier release keeps its JSON as it was then (kelengkapan as plain
+ * names, say); reading it through today's schema gives the shape today's code expects. It was
+ * valid when stored, so it parses; were it ever not to, it is used as stored.
+ */
+function normalizeStored(stored: unknown): SopDefinition {
+  const parsed = sopDefinitionSchema.safeParse(stored);
+  return parsed.success ? parsed.data : (stored as SopDefinition);
 }
 
 /** PUPR-2026-0007: per prefix and year, numbered without gaps under concurrency (row-level upsert). */

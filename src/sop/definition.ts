@@ -39,10 +39,40 @@ const routeEntry = target
 
 const branchSchema = target.extend({ label: nonEmpty }).strict();
 
-export const outputSchema = z.union([
-  nonEmpty.transform((name) => ({ name, document: true })),
-  z.object({ name: nonEmpty, document: z.boolean().default(true) }).strict(),
+/**
+ * "Only on the path where decision `step` went `branch`": the same condition as a route entry's,
+ * so a row shared by two paths (Pemalang 5b–8) asks each path only for its own documents.
+ */
+export const pathConditionSchema = z.object({ step: stepId, branch: nonEmpty }).strict();
+export type PathCondition = z.infer<typeof pathConditionSchema>;
+
+export const kelengkapanSchema = z.union([
+  nonEmpty.transform((name): { name: string; when?: PathCondition } => ({ name })),
+  z.object({ name: nonEmpty, when: pathConditionSchema.optional() }).strict(),
 ]);
+
+export const outputSchema = z.union([
+  nonEmpty.transform((name): { name: string; document: boolean; when?: PathCondition } => ({ name, document: true })),
+  z.object({ name: nonEmpty, document: z.boolean().default(true), when: pathConditionSchema.optional() }).strict(),
+]);
+
+/**
+ * Office hours of a unit, each day as its working periods: "07:30-12:00, 13:00-16:00" (the
+ * break between two periods is not working time). Unset days keep the service's defaults.
+ */
+const periodsText = z
+  .string()
+  .regex(
+    /^\s*\d{2}[:.]\d{2}\s*-\s*\d{2}[:.]\d{2}\s*(,\s*\d{2}[:.]\d{2}\s*-\s*\d{2}[:.]\d{2}\s*)*$/,
+    'tulis jam kerja sebagai periode JJ:MM-JJ:MM dipisah koma, contoh "07:30-12:00, 13:00-16:00"',
+  );
+export const officeHoursSchema = z
+  .object({
+    /** Monday to Thursday. */
+    mondayToThursday: periodsText.optional(),
+    friday: periodsText.optional(),
+  })
+  .strict();
 
 export const STEP_KINDS = ['task', 'review', 'decision', 'joint'] as const;
 
@@ -56,7 +86,12 @@ export const stepSchema = z
     roles: z.array(id).min(2, 'langkah bersama (joint) butuh paling sedikit dua peran').optional(),
     /** Joint steps: done when all roles confirmed, or when any one did. */
     quorum: z.enum(['all', 'any']).optional(),
-    kelengkapan: z.array(nonEmpty).default([]),
+    /**
+     * The Pelaksana column of this row is not marked in the source document (the swimlane
+     * mark was lost): the role was read from the kegiatan text, and an admin should confirm it.
+     */
+    roleInferred: z.boolean().optional(),
+    kelengkapan: z.array(kelengkapanSchema).default([]),
     /** Mutu Baku Waktu as written in the SOP ("10 menit", "1500", "menyesuaikan lamanya kegiatan"). Absent: no time standard. */
     waktu: z.union([z.string(), z.number()]).transform(String).optional(),
     /** For a relative waktu ("maksimal 7 hari setelah ..."): the step whose completion it counts from. */
@@ -110,9 +145,9 @@ export const sopDefinitionSchema = z
     peralatan: z.array(nonEmpty).default([]),
     peringatan: z.array(nonEmpty).default([]),
     pencatatan: z.array(nonEmpty).default([]),
-    /** Where the unit works; picks the calendar (time zone, holidays). */
+    /** Where the unit works; picks the calendar (time zone, holidays, its own office hours). */
     unit: z
-      .object({ timezone: z.string().default('Asia/Jakarta') })
+      .object({ timezone: z.string().default('Asia/Jakarta'), officeHours: officeHoursSchema.optional() })
       .strict()
       .default({ timezone: 'Asia/Jakarta' }),
     /** The SOP's own working-time convention, e.g. PUPR: 1 Jam = 60, 1 Hari = 300, 1 Minggu = 1500 menit. */
@@ -138,6 +173,22 @@ export type StepDefinition = SopDefinition['steps'][number];
 export type RoleDefinition = SopDefinition['roles'][number];
 export type StepKind = StepDefinition['kind'];
 export type OutputDefinition = StepDefinition['output'][number];
+export type KelengkapanDefinition = StepDefinition['kelengkapan'][number];
+
+/** Whether a condition on a decision holds for a case, given the branch chosen last at each decision. */
+export function onPath(when: PathCondition | undefined, decisions: Readonly<Record<string, string>>): boolean {
+  return when === undefined || decisions[when.step] === when.branch;
+}
+
+/**
+ * The kelengkapan and outputs of a step on this case's path. Without `decisions` (the SOP
+ * as a whole, not one case) every entry counts.
+ */
+export function stepDocuments(step: StepDefinition, decisions?: Readonly<Record<string, string>>) {
+  const keep = <T extends { when?: PathCondition | undefined }>(items: T[]) =>
+    decisions === undefined ? items : items.filter((i) => onPath(i.when, decisions));
+  return { kelengkapan: keep(step.kelengkapan), output: keep(step.output) };
+}
 
 /** The roles that act on a step (one for most, several for a joint step). */
 export function stepRoles(step: StepDefinition): string[] {

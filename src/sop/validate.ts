@@ -15,7 +15,7 @@
  */
 import { IANAZone } from 'luxon';
 import { parseWaktu, type Waktu } from '../calendar/waktu.js';
-import { returnTargets, type SopDefinition, type StepDefinition } from './definition.js';
+import { returnTargets, type PathCondition, type SopDefinition, type StepDefinition } from './definition.js';
 
 export interface DefinitionProblem {
   /** Where in the file, as zod reports it: `['steps', 3, 'next']`. */
@@ -176,25 +176,12 @@ function checkExits(def: SopDefinition, step: StepDefinition, stepIndex: Map<str
         say(at('route', j), `entri rute butuh tepat satu dari "next" atau "end"`);
       }
       if (entry.next !== undefined) exists(entry.next, at('route', j, 'next'));
-      if (entry.when === undefined) return;
-      const decisionIndex = stepIndex.get(entry.when.step);
-      const decision = decisionIndex === undefined ? undefined : def.steps[decisionIndex];
-      if (decision === undefined) {
-        say(at('route', j, 'when', 'step'), `rute menyebut langkah "${entry.when.step}" yang tidak ada`);
-      } else if (decision.kind !== 'decision') {
-        say(
-          at('route', j, 'when', 'step'),
-          `rute menyebut langkah "${decision.id}", padahal itu bukan ${KIND_NAME.decision}`,
-        );
-      } else if (decision.branches !== undefined) {
-        const labels = decision.branches.map((b) => b.label);
-        if (!labels.includes(entry.when.branch)) {
-          say(
-            at('route', j, 'when', 'branch'),
-            `langkah "${decision.id}" tidak punya cabang "${entry.when.branch}" (cabangnya: ${labels.join(', ')})`,
-          );
-        }
-      }
+      if (entry.when !== undefined) checkCondition(def, entry.when, stepIndex, (...rest) => at('route', j, 'when', ...rest), say, 'rute');
+    });
+  }
+  for (const part of ['kelengkapan', 'output'] as const) {
+    step[part].forEach((item, j) => {
+      if (item.when !== undefined) checkCondition(def, item.when, stepIndex, (...rest) => at(part, j, 'when', ...rest), say, part);
     });
   }
 
@@ -209,6 +196,22 @@ function checkExits(def: SopDefinition, step: StepDefinition, stepIndex: Map<str
     if (target === step.id) say(path, `tidak boleh dikembalikan ke dirinya sendiri`);
     else exists(target, path, 'langkah tujuan Kembalikan');
   });
+}
+
+/** A `when` names a decision step of this SOP and one of its branches. */
+function checkCondition(def: SopDefinition, when: PathCondition, stepIndex: Map<string, number>, at: At, say: Report, what: string) {
+  const decisionIndex = stepIndex.get(when.step);
+  const decision = decisionIndex === undefined ? undefined : def.steps[decisionIndex];
+  if (decision === undefined) {
+    say(at('step'), `${what} menyebut langkah "${when.step}" yang tidak ada`);
+  } else if (decision.kind !== 'decision') {
+    say(at('step'), `${what} menyebut langkah "${decision.id}", padahal itu bukan ${KIND_NAME.decision}`);
+  } else if (decision.branches !== undefined) {
+    const labels = decision.branches.map((b) => b.label);
+    if (!labels.includes(when.branch)) {
+      say(at('branch'), `langkah "${decision.id}" tidak punya cabang "${when.branch}" (cabangnya: ${labels.join(', ')})`);
+    }
+  }
 }
 
 function checkOutputs(step: StepDefinition, at: At, say: Report) {
@@ -282,15 +285,20 @@ function checkGraph(def: SopDefinition, graph: Graph, report: Report) {
       report(['steps', i], `langkah "${step.id}": tidak punya jalan menuju akhir ("end"); alurnya berputar tanpa keluar`);
     }
     // A condition on a decision the case cannot have passed would never match.
-    step.route?.forEach((entry, j) => {
-      if (entry.when === undefined) return;
-      if (!reachableFrom(graph, entry.when.step).has(step.id)) {
+    const conditions = [
+      ...(step.route ?? []).map((entry, j) => ({ when: entry.when, path: ['route', j], what: 'rute' })),
+      ...step.kelengkapan.map((item, j) => ({ when: item.when, path: ['kelengkapan', j], what: 'kelengkapan' })),
+      ...step.output.map((item, j) => ({ when: item.when, path: ['output', j], what: 'output' })),
+    ];
+    for (const { when, path, what } of conditions) {
+      if (when === undefined || !def.steps.some((s) => s.id === when.step && s.kind === 'decision')) continue;
+      if (!reachableFrom(graph, when.step).has(step.id)) {
         report(
-          ['steps', i, 'route', j, 'when', 'step'],
-          `langkah "${step.id}": rute menyebut langkah "${entry.when.step}" yang tidak pernah dilalui sebelum langkah ini`,
+          ['steps', i, ...path, 'when', 'step'],
+          `langkah "${step.id}": ${what} menyebut langkah "${when.step}" yang tidak pernah dilalui sebelum langkah ini`,
         );
       }
-    });
+    }
   });
 }
 

@@ -6,7 +6,7 @@
 import { formatLocal, type WorkCalendar } from '../calendar/calendar.js';
 import { brief } from '../messages/id.js';
 import { describeWaktu } from '../messages/render.js';
-import type { SopDefinition } from '../sop/definition.js';
+import { stepDocuments, type SopDefinition } from '../sop/definition.js';
 import { allowedCommands, findStep, kelengkapanStatus, roleName, stepNumber } from './engine.js';
 import type { Actor, DocumentState, TaskCommand, TaskState } from './model.js';
 
@@ -50,7 +50,7 @@ export type CardAction =
 
 export function buildCard(input: {
   def: SopDefinition;
-  caseRow: { ref: string; title: string; status: string };
+  caseRow: { ref: string; title: string; status: string; decisions: Record<string, string> };
   task: TaskState;
   documents: DocumentState[];
   calendar: WorkCalendar;
@@ -74,8 +74,8 @@ export function buildCard(input: {
     sopNomor: def.identity.nomor,
     step: { id: step.id, index, total, kegiatan: step.kegiatan, visit: task.visit },
     roles: task.roles.map((r) => roleName(def, r)),
-    kelengkapan: kelengkapanStatus(step, documents).map((k) => ({ ...k, documents: k.documents.map(doc) })),
-    outputs: step.output.map((o) => ({
+    kelengkapan: kelengkapanStatus(step, documents, input.caseRow.decisions).map((k) => ({ ...k, documents: k.documents.map(doc) })),
+    outputs: stepDocuments(step, input.caseRow.decisions).output.map((o) => ({
       name: o.name,
       document: o.document,
       uploaded: documents.filter((d) => d.taskId === task.id && d.slotKind === 'output' && d.slotName === o.name).map(doc),

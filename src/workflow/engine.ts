@@ -7,6 +7,7 @@ import { dueAt, type WorkCalendar } from '../calendar/calendar.js';
 import { parseWaktu } from '../calendar/waktu.js';
 import {
   returnTargets,
+  stepDocuments,
   stepRoles,
   type Outcome,
   type SopDefinition,
@@ -48,17 +49,17 @@ export function stepNumber(def: SopDefinition, stepId: string): { index: number;
   return { index: def.steps.findIndex((s) => s.id === stepId) + 1, total: def.steps.length };
 }
 
-/** Outputs that must be uploaded (document outputs) and are not yet, for this visit. */
-export function missingOutputs(step: StepDefinition, task: TaskState, documents: DocumentState[]): string[] {
-  return step.output
-    .filter((o) => o.document)
+/** Outputs of this case's path that must be uploaded (document outputs) and are not yet, for this visit. */
+export function missingOutputs(step: StepDefinition, task: TaskState, documents: DocumentState[], decisions: Record<string, string>): string[] {
+  return stepDocuments(step, decisions)
+    .output.filter((o) => o.document)
     .map((o) => o.name)
     .filter((name) => !documents.some((d) => d.taskId === task.id && d.slotKind === 'output' && d.slotName === name));
 }
 
-/** Kelengkapan is present when a document of that name exists anywhere in the case (carried from earlier steps). */
-export function kelengkapanStatus(step: StepDefinition, documents: DocumentState[]) {
-  return step.kelengkapan.map((name) => {
+/** Kelengkapan of this case's path is present when a document of that name exists anywhere in the case (carried from earlier steps). */
+export function kelengkapanStatus(step: StepDefinition, documents: DocumentState[], decisions: Record<string, string>) {
+  return stepDocuments(step, decisions).kelengkapan.map(({ name }) => {
     const docs = documents.filter((d) => d.slotName.toLowerCase() === name.toLowerCase());
     return { name, present: docs.length > 0, documents: docs };
   });
@@ -150,7 +151,7 @@ export function applyCommand(
     case 'choose': {
       const branch = step.branches!.find((b) => b.label.toLowerCase() === command.branch.trim().toLowerCase());
       if (!branch) refuse('unknown_branch', { branch: command.branch, options: step.branches!.map((b) => b.label) });
-      requireOutputs(step, task, ctx.documents);
+      requireOutputs(ctx, step, task);
       const target: Target = branch.end ? { end: branch.end } : { next: branch.next! };
       return finish(ctx, task, step, actor, now, target, {
         action: 'chosen',
@@ -174,7 +175,7 @@ export function applyCommand(
           messages: [{ kind: 'card-update', task: { existing: task.id } }],
         };
       }
-      requireOutputs(step, task, ctx.documents);
+      requireOutputs(ctx, step, task);
       return finish(ctx, task, step, actor, now, forwardTarget(step, ctx.caseState.decisions), {
         action: 'confirmed',
         confirmations,
@@ -183,7 +184,7 @@ export function applyCommand(
     }
     case 'complete':
     case 'approve': {
-      requireOutputs(step, task, ctx.documents);
+      requireOutputs(ctx, step, task);
       const comment = command.type === 'approve' ? command.comment?.trim() || null : null;
       return finish(ctx, task, step, actor, now, forwardTarget(step, ctx.caseState.decisions), {
         action: command.type === 'complete' ? 'done' : 'approved',
@@ -207,7 +208,7 @@ export function attachDocument(
   if (!actor.role || !task.roles.includes(actor.role)) {
     refuse('wrong_role', { stepId: step.id, needed: roleNames(ctx.def, task.roles), actorRole: actor.role ? roleName(ctx.def, actor.role) : null });
   }
-  const options = uploadSlots(step);
+  const options = uploadSlots(step, ctx.caseState.decisions);
   const match = options.find((o) => o.kind === slot.kind && o.name.toLowerCase() === slot.name.trim().toLowerCase());
   if (!match) {
     refuse('unknown_slot', { stepId: step.id, slot: slot.name, options: options.map((o) => o.name) });
@@ -227,11 +228,12 @@ export function attachDocument(
   };
 }
 
-/** The slots a person can upload into at this step: its document outputs, then its kelengkapan. */
-export function uploadSlots(step: StepDefinition): { kind: 'kelengkapan' | 'output'; name: string }[] {
+/** The slots a person can upload into at this step on this case's path: its document outputs, then its kelengkapan. */
+export function uploadSlots(step: StepDefinition, decisions: Record<string, string>): { kind: 'kelengkapan' | 'output'; name: string }[] {
+  const { kelengkapan, output } = stepDocuments(step, decisions);
   return [
-    ...step.output.filter((o) => o.document).map((o) => ({ kind: 'output' as const, name: o.name })),
-    ...step.kelengkapan.map((name) => ({ kind: 'kelengkapan' as const, name })),
+    ...output.filter((o) => o.document).map((o) => ({ kind: 'output' as const, name: o.name })),
+    ...kelengkapan.map(({ name }) => ({ kind: 'kelengkapan' as const, name })),
   ];
 }
 
@@ -266,8 +268,8 @@ function openTaskFor(ctx: CaseContext, taskId: number, expectedVersion: number |
   return task;
 }
 
-function requireOutputs(step: StepDefinition, task: TaskState, documents: DocumentState[]) {
-  const missing = missingOutputs(step, task, documents);
+function requireOutputs(ctx: CaseContext, step: StepDefinition, task: TaskState) {
+  const missing = missingOutputs(step, task, ctx.documents, ctx.caseState.decisions);
   if (missing.length > 0) refuse('missing_outputs', { stepId: step.id, missing });
 }
 

@@ -166,7 +166,7 @@ async function uploadAll(ref: string, role: string) {
   const details = await core.service.caseDetails(ref);
   const task = details.tasks.find((t) => t.status === 'open' && t.roles.includes(role));
   if (!task) return;
-  for (const name of missingOutputs(findStep(details.definition, task.stepId), task, details.documents)) {
+  for (const name of missingOutputs(findStep(details.definition, task.stepId), task, details.documents, details.caseRow.decisions)) {
     const file = join(dir, `${name.replace(/[^\w]+/g, '-')}.pdf`);
     await writeFile(file, `%PDF ${name}`);
     await ok('task', 'attach', ref, file, '--as', role, '--slot', name);

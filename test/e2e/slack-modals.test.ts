@@ -156,7 +156,7 @@ describe('decisions and due dates (Pemalang)', () => {
       const role = task.roles[0]!;
       const actor: Actor = { channel: 'cli', userId: role, name: `Petugas ${role}`, role };
       const step = findStep(details.definition, task.stepId);
-      for (const name of missingOutputs(step, task, details.documents)) {
+      for (const name of missingOutputs(step, task, details.documents, details.caseRow.decisions)) {
         const stored = await w.core.files.put(Buffer.from(`%PDF ${name}`));
         await service.attachDocument(task.id, { kind: 'output', name }, { fileName: `${name}.pdf`, mimeType: 'application/pdf', ...stored }, actor);
       }

@@ -31,7 +31,7 @@ export async function driveCase(service: WorkflowService, sopId: string, story: 
     trace.push(task.visit > 1 ? `${task.stepId}#${task.visit}` : task.stepId);
     const role = task.roles[0]!;
 
-    for (const name of missingOutputs(step, task, details.documents)) {
+    for (const name of missingOutputs(step, task, details.documents, details.caseRow.decisions)) {
       await service.attachDocument(
         task.id,
         { kind: 'output', name },

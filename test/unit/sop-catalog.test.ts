@@ -210,7 +210,7 @@ describe('Kemenkumham: Pelaksanaan Penilaian Kompetensi oleh Asesor', () => {
   it('carries the drafts of step 2 into the meeting by name', () => {
     const def = sop('kemenkumham');
     const drafts = step(def, '2').output[0]!.name;
-    expect(step(def, '3').kelengkapan).toContain(drafts);
+    expect(step(def, '3').kelengkapan.map((k) => k.name)).toContain(drafts);
   });
 
   it('reads the role of pra ukom and intake from the Keterangan', () => {

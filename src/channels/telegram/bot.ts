@@ -458,9 +458,9 @@ export function createTelegramBot(options: TelegramBotOptions) {
     const caseRow = (await store.getCase(db, task.caseId))!;
     const def = await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId);
     const step = findStep(def, task.stepId);
-    const slots = uploadSlots(step);
+    const slots = uploadSlots(step, caseRow.decisions);
     if (!slots.length) return void (await refuse(TG.noSlots));
-    const missing = missingOutputs(step, task, await store.loadDocuments(db, caseRow.id));
+    const missing = missingOutputs(step, task, await store.loadDocuments(db, caseRow.id), caseRow.decisions);
     const upload: PendingUpload = { taskId, role: who.role, ...file, mimeType: mimeTypeOf(file.fileName), slots };
     // The obvious slot needs no question: the only one, or the only output still missing.
     const obvious = slots.length === 1 ? slots[0] : missing.length === 1 ? slots.find((s) => s.kind === 'output' && s.name === missing[0]) : undefined;
