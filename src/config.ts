@@ -4,33 +4,43 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { MakeCalendarOptions, OfficeHours, RamadanPeriod } from './calendar/calendar.js';
+import { CalendarConfigError, makeCalendar, parseDayHours, type DayHours, type MakeCalendarOptions, type SpecialHours } from './calendar/calendar.js';
 import { DEFAULT_ALLOWED_EXTENSIONS } from './storage/mime.js';
 
-const hoursPattern = /^(\d{2}:\d{2})-(\d{2}:\d{2})$/;
-const hours = z
-  .string()
-  .regex(hoursPattern, 'tulis jam kantor sebagai HH:MM-HH:MM, contoh 07:30-16:00')
-  .transform((v): OfficeHours => {
-    const [, start, end] = hoursPattern.exec(v)!;
-    return { start: start!, end: end! };
-  });
+/** "07:30-12:00, 13:00-16:00": a day's working periods; the gaps are breaks. */
+const hours = z.string().transform((v, ctx): DayHours => {
+  try {
+    return parseDayHours(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: e instanceof CalendarConfigError ? e.message : String(e) });
+    return z.NEVER;
+  }
+});
 
-const ramadanPattern = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})-(\d{2}:\d{2})$/;
-const ramadan = z
-  .string()
-  .transform((v, ctx): RamadanPeriod[] => {
-    const periods: RamadanPeriod[] = [];
-    for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const m = ramadanPattern.exec(part);
-      if (!m) {
-        ctx.addIssue({ code: 'custom', message: `"${part}": tulis sebagai YYYY-MM-DD..YYYY-MM-DD HH:MM-HH:MM` });
-        return z.NEVER;
-      }
-      periods.push({ from: m[1]!, to: m[2]!, hours: { start: m[3]!, end: m[4]! } });
+/**
+ * Spans with other hours, e.g. "2027-02-08..2027-03-09 08:00-12:00, 12:30-15:00". A period list
+ * continues until the next part that starts with a date, so spans are separated by commas too
+ * (as in earlier releases, whose spans had one period each).
+ */
+const spanStart = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})\s+(.+)$/;
+const specialHours = z.string().transform((v, ctx): SpecialHours[] => {
+  const spans: { from: string; to: string; periods: string[] }[] = [];
+  for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = spanStart.exec(part);
+    if (m) spans.push({ from: m[1]!, to: m[2]!, periods: [m[3]!] });
+    else if (spans.length && /^\d/.test(part)) spans.at(-1)!.periods.push(part);
+    else {
+      ctx.addIssue({ code: 'custom', message: `"${part}": tulis sebagai TTTT-BB-HH..TTTT-BB-HH JJ.MM-JJ.MM (boleh beberapa periode dipisah koma)` });
+      return z.NEVER;
     }
-    return periods;
-  });
+  }
+  try {
+    return spans.map((s) => ({ from: s.from, to: s.to, hours: parseDayHours(s.periods.join(',')) }));
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: e instanceof CalendarConfigError ? e.message : String(e) });
+    return z.NEVER;
+  }
+});
 
 const envSchema = z.object({
   DATABASE_URL: z
@@ -43,7 +53,7 @@ const envSchema = z.object({
   SOPBOT_FILES_DIR: z.string().optional(),
   SOPBOT_OFFICE_HOURS: hours.optional(),
   SOPBOT_FRIDAY_HOURS: hours.optional(),
-  SOPBOT_RAMADAN_HOURS: ramadan.optional(),
+  SOPBOT_RAMADAN_HOURS: specialHours.optional(),
   SOPBOT_MAX_UPLOAD_MB: z.coerce.number().positive().default(20),
   SOPBOT_ALLOWED_EXTENSIONS: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -60,7 +70,11 @@ const envSchema = z.object({
   SOPBOT_DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
   SOPBOT_TIMEZONE: z.string().default('Asia/Jakarta'),
   SOPBOT_DIGEST_ROLE: z.string().default('kabid'),
-  SOPBOT_DIGEST_TIME: z.string().regex(/^\d{2}:\d{2}$/, 'tulis jam ringkasan sebagai HH:MM, contoh 07:30').default('07:30'),
+  SOPBOT_DIGEST_TIME: z
+    .string()
+    .regex(/^\d{2}[:.]\d{2}$/, 'tulis jam ringkasan sebagai JJ.MM, contoh 07.30')
+    .transform((v) => v.replace('.', ':'))
+    .default('07:30'),
   SOPBOT_REMINDER_FRACTION: z.coerce.number().gt(0).lt(1).default(0.25),
   SOPBOT_REMINDER_MIN_MINUTES: z.coerce.number().min(0).default(15),
   SOPBOT_ESCALATION_CHAIN: z
@@ -157,6 +171,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'SLACK_SIGNING_SECRET: wajib diisi bersama SLACK_BOT_TOKEN (mode HTTP), atau isi SLACK_APP_TOKEN untuk Socket Mode',
     ]);
   }
+  // The shape was read above; whether the hours are real, ordered times is the calendar's rule.
+  const calendarChecks = [
+    ['SOPBOT_OFFICE_HOURS', { officeHours: e.SOPBOT_OFFICE_HOURS }],
+    ['SOPBOT_FRIDAY_HOURS', { fridayHours: e.SOPBOT_FRIDAY_HOURS }],
+    ['SOPBOT_RAMADAN_HOURS', { specialHours: e.SOPBOT_RAMADAN_HOURS }],
+  ] as const;
+  for (const [variable, options] of calendarChecks) {
+    try {
+      makeCalendar({ includeShipped: false, ...options });
+    } catch (err) {
+      if (err instanceof CalendarConfigError) throw new ConfigError([`${variable}: ${err.message}`]);
+      throw err;
+    }
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.SOPBOT_DATA_DIR),
@@ -165,7 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     calendar: {
       ...(e.SOPBOT_OFFICE_HOURS ? { officeHours: e.SOPBOT_OFFICE_HOURS } : {}),
       ...(e.SOPBOT_FRIDAY_HOURS ? { fridayHours: e.SOPBOT_FRIDAY_HOURS } : {}),
-      ...(e.SOPBOT_RAMADAN_HOURS ? { ramadan: e.SOPBOT_RAMADAN_HOURS } : {}),
+      ...(e.SOPBOT_RAMADAN_HOURS ? { specialHours: e.SOPBOT_RAMADAN_HOURS } : {}),
     },
     maxUploadBytes: Math.round(e.SOPBOT_MAX_UPLOAD_MB * 1024 * 1024),
     allowedExtensions: e.SOPBOT_ALLOWED_EXTENSIONS

@@ -10,34 +10,52 @@ import { DateTime, IANAZone } from 'luxon';
 import type { Duration } from './waktu.js';
 import { listShippedHolidays } from './holidays.js';
 
-export interface OfficeHours {
-  /** 'HH:MM', local time. */
+/** One working period of a day, local wall-clock 'HH:MM' (start inclusive, end exclusive). */
+export interface WorkPeriod {
   readonly start: string;
-  /** 'HH:MM', local time; must be after start (no shifts across midnight). */
   readonly end: string;
 }
 
-export interface RamadanPeriod {
+/** One day's office hours: its working periods in order; the gaps between them are breaks. */
+export type DayHours = readonly WorkPeriod[];
+
+/** Different office hours for a span of dates, such as Ramadan. */
+export interface SpecialHours {
   /** First day, YYYY-MM-DD, inclusive. */
   readonly from: string;
   /** Last day, YYYY-MM-DD, inclusive. */
   readonly to: string;
-  readonly hours: OfficeHours;
-  /** Friday hours inside the period; falls back to `hours`. */
-  readonly fridayHours?: OfficeHours;
+  /** Monday to Thursday inside the span. */
+  readonly hours: DayHours;
+  /** Friday inside the span; falls back to `hours`. */
+  readonly fridayHours?: DayHours;
+  readonly name?: string;
 }
 
 export interface WorkCalendar {
   /** IANA zone name (WIB/WITA/WIT are stored as Asia/Jakarta, Asia/Makassar, Asia/Jayapura). */
   readonly timezone: string;
-  readonly officeHours: OfficeHours;
-  readonly fridayHours?: OfficeHours;
-  readonly ramadan: readonly RamadanPeriod[];
+  /** Monday to Thursday. */
+  readonly officeHours: DayHours;
+  readonly fridayHours: DayHours;
+  /** Spans with other hours (Ramadan); a later entry wins where two overlap. */
+  readonly specialHours: readonly SpecialHours[];
   /** Local dates (YYYY-MM-DD) that are not working days even though they are Mon–Fri. */
   readonly holidays: ReadonlySet<string>;
 }
 
-export const DEFAULT_OFFICE_HOURS: OfficeHours = { start: '07:30', end: '16:00' };
+/**
+ * Perpres 21/2023 (37,5 jam kerja seminggu): Monday to Thursday 07.30–16.00 with a break
+ * 12.00–13.00, Friday 07.30–16.30 with a break 11.30–13.00; 7,5 working hours every day.
+ */
+export const DEFAULT_OFFICE_HOURS: DayHours = [
+  { start: '07:30', end: '12:00' },
+  { start: '13:00', end: '16:00' },
+];
+export const DEFAULT_FRIDAY_HOURS: DayHours = [
+  { start: '07:30', end: '11:30' },
+  { start: '13:00', end: '16:30' },
+];
 
 /** Indonesian zone abbreviations people type in config, mapped to their IANA zones. */
 export const INDONESIAN_ZONES = {
@@ -46,7 +64,7 @@ export const INDONESIAN_ZONES = {
   WIT: 'Asia/Jayapura',
 } as const;
 
-export type CalendarErrorCode = 'zona' | 'jam' | 'tanggal' | 'ramadan' | 'durasi';
+export type CalendarErrorCode = 'zona' | 'jam' | 'tanggal' | 'periode' | 'durasi';
 
 export class CalendarConfigError extends Error {
   constructor(
@@ -61,9 +79,11 @@ export class CalendarConfigError extends Error {
 export interface MakeCalendarOptions {
   /** IANA name, or WIB / WITA / WIT. Default WIB. */
   timezone?: string;
-  officeHours?: OfficeHours;
-  fridayHours?: OfficeHours;
-  ramadan?: RamadanPeriod[];
+  /** Monday to Thursday; default DEFAULT_OFFICE_HOURS. */
+  officeHours?: DayHours;
+  /** Default: DEFAULT_FRIDAY_HOURS, or `officeHours` when only those were given. */
+  fridayHours?: DayHours;
+  specialHours?: readonly SpecialHours[];
   /** Dates an admin adds for this unit (libur daerah, a Keppres change). */
   extraHolidays?: string[];
   /** Include the shipped SKB 3 Menteri dates. Default true. */
@@ -77,9 +97,12 @@ export interface MakeCalendarOptions {
 
 export function makeCalendar(opts: MakeCalendarOptions = {}): WorkCalendar {
   const timezone = resolveZone(opts.timezone ?? 'WIB');
-  const officeHours = checkHours(opts.officeHours ?? DEFAULT_OFFICE_HOURS, 'jam kantor');
-  const fridayHours = opts.fridayHours ? checkHours(opts.fridayHours, 'jam kantor hari Jumat') : undefined;
-  const ramadan = (opts.ramadan ?? []).map(checkRamadan);
+  const officeHours = checkDayHours(opts.officeHours ?? DEFAULT_OFFICE_HOURS, 'jam kantor');
+  const fridayHours = checkDayHours(
+    opts.fridayHours ?? (opts.officeHours ? officeHours : DEFAULT_FRIDAY_HOURS),
+    'jam kantor hari Jumat',
+  );
+  const specialHours = (opts.specialHours ?? []).map(checkSpecialHours);
 
   const holidays = new Set<string>();
   if (opts.includeShipped ?? true) {
@@ -90,15 +113,60 @@ export function makeCalendar(opts: MakeCalendarOptions = {}): WorkCalendar {
   }
   for (const d of opts.extraHolidays ?? []) holidays.add(checkDate(d, 'tanggal libur'));
 
-  const cal: WorkCalendar = { timezone, officeHours, ramadan, holidays };
-  return fridayHours ? { ...cal, fridayHours } : cal;
+  return { timezone, officeHours, fridayHours, specialHours, holidays };
+}
+
+/**
+ * A copy of the calendar with what an admin set at run time: more holidays, and office hours
+ * for spans of dates (Ramadan), which win over the configured ones where they overlap.
+ */
+export function withAdminSettings(
+  cal: WorkCalendar,
+  settings: { holidays?: readonly string[]; specialHours?: readonly SpecialHours[] },
+): WorkCalendar {
+  const holidays = new Set(cal.holidays);
+  for (const d of settings.holidays ?? []) holidays.add(checkDate(d, 'tanggal libur'));
+  const specialHours = [...cal.specialHours, ...(settings.specialHours ?? []).map(checkSpecialHours)];
+  return { ...cal, holidays, specialHours };
 }
 
 /** A copy of the calendar with more holidays, for an admin adding dates at run time. */
 export function withHolidays(cal: WorkCalendar, dates: readonly string[]): WorkCalendar {
-  const holidays = new Set(cal.holidays);
-  for (const d of dates) holidays.add(checkDate(d, 'tanggal libur'));
-  return { ...cal, holidays };
+  return withAdminSettings(cal, { holidays: dates });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Office hours as people write them
+
+const RANGE = /^\s*(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})\s*$/;
+
+/**
+ * "07:30-12:00, 13:00-16:00" (or with dots, as EYD writes times, and an en dash) → periods.
+ * Only the shape is read here; makeCalendar checks that they are real, ordered times.
+ */
+export function parseDayHours(text: string): DayHours {
+  const parts = text.split(',');
+  return parts.map((part) => {
+    const m = RANGE.exec(part);
+    if (!m) {
+      throw new CalendarConfigError(
+        'jam',
+        `jam kerja "${text.trim()}" tidak sah; tulis periode JJ.MM-JJ.MM dipisah koma, misalnya 07.30-12.00, 13.00-16.00`,
+      );
+    }
+    const pad = (h: string) => h.padStart(2, '0');
+    return { start: `${pad(m[1]!)}:${m[2]}`, end: `${pad(m[3]!)}:${m[4]}` };
+  });
+}
+
+/** "07.30–12.00, 13.00–16.00": EYD V writes times with a dot and ranges with an en dash. */
+export function formatDayHours(hours: DayHours): string {
+  return hours.map((p) => `${p.start.replace(':', '.')}–${p.end.replace(':', '.')}`).join(', ');
+}
+
+/** Working minutes of one day with these hours. */
+export function dayHoursMinutes(hours: DayHours): number {
+  return hours.reduce((sum, p) => sum + toMinutes(p.end)! - toMinutes(p.start)!, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,22 +198,25 @@ function toMinutes(hhmm: string): number | undefined {
   return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
 }
 
-function checkHours(h: OfficeHours, label: string): OfficeHours {
-  const start = toMinutes(h.start);
-  const end = toMinutes(h.end);
-  if (start === undefined || end === undefined) {
-    throw new CalendarConfigError(
-      'jam',
-      `${label} "${h.start}–${h.end}" tidak sah; tulis jam dengan format JJ:MM, misalnya 07:30–16:00`,
-    );
+const dotted = (hhmm: string) => hhmm.replace(':', '.');
+
+function checkDayHours(hours: DayHours, label: string): DayHours {
+  if (hours.length === 0) throw new CalendarConfigError('jam', `${label} tidak boleh kosong; tulis paling sedikit satu periode, misalnya 07.30-16.00`);
+  let previousEnd = -1;
+  for (const p of hours) {
+    const start = toMinutes(p.start);
+    const end = toMinutes(p.end);
+    const text = `${dotted(p.start)}–${dotted(p.end)}`;
+    if (start === undefined || end === undefined) {
+      throw new CalendarConfigError('jam', `${label} "${text}" tidak sah; tulis jam dengan format JJ.MM, misalnya 07.30–16.00`);
+    }
+    if (end <= start) throw new CalendarConfigError('jam', `${label} "${text}" tidak sah: jam selesai harus sesudah jam mulai`);
+    if (start < previousEnd) {
+      throw new CalendarConfigError('jam', `${label} "${formatDayHours(hours)}" tidak sah: periode harus berurutan dan tidak bertumpang tindih`);
+    }
+    previousEnd = end;
   }
-  if (end <= start) {
-    throw new CalendarConfigError(
-      'jam',
-      `${label} "${h.start}–${h.end}" tidak sah: jam selesai harus sesudah jam mulai`,
-    );
-  }
-  return { start: h.start, end: h.end };
+  return hours.map((p) => ({ start: p.start, end: p.end }));
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -157,15 +228,15 @@ function checkDate(d: string, label: string): string {
   return d;
 }
 
-function checkRamadan(r: RamadanPeriod): RamadanPeriod {
-  const from = checkDate(r.from, 'awal Ramadan');
-  const to = checkDate(r.to, 'akhir Ramadan');
+function checkSpecialHours(r: SpecialHours): SpecialHours {
+  const from = checkDate(r.from, 'tanggal awal periode');
+  const to = checkDate(r.to, 'tanggal akhir periode');
   if (to < from) {
-    throw new CalendarConfigError('ramadan', `periode Ramadan ${from} s.d. ${to} tidak sah: tanggal akhir sebelum tanggal awal`);
+    throw new CalendarConfigError('periode', `periode jam kerja ${from} s.d. ${to} tidak sah: tanggal akhir sebelum tanggal awal`);
   }
-  const hours = checkHours(r.hours, 'jam kantor Ramadan');
-  const period: RamadanPeriod = { from, to, hours };
-  return r.fridayHours ? { ...period, fridayHours: checkHours(r.fridayHours, 'jam kantor Jumat Ramadan') } : period;
+  const hours = checkDayHours(r.hours, 'jam kerja periode');
+  const period: SpecialHours = { from, to, hours, ...(r.name ? { name: r.name } : {}) };
+  return r.fridayHours ? { ...period, fridayHours: checkDayHours(r.fridayHours, 'jam kerja Jumat periode') } : period;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,8 +249,8 @@ function checkRamadan(r: RamadanPeriod): RamadanPeriod {
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
-/** Opening and closing instants (ms) of a working day. */
-interface Period {
+/** Opening and closing instants (ms) of one working period. */
+interface Interval {
   readonly open: number;
   readonly close: number;
 }
@@ -256,56 +327,69 @@ function dayOfIso(iso: string): number {
   return Date.parse(`${iso}T00:00:00Z`) / DAY_MS;
 }
 
-/** Office hours that apply on a day, or undefined when it is not a working day. */
-function hoursOn(day: number, cal: WorkCalendar): OfficeHours | undefined {
+/** Office hours that apply on a day; empty when it is not a working day. */
+function hoursOn(day: number, cal: WorkCalendar): DayHours {
   const weekday = weekdayOf(day);
-  if (weekday > 5) return undefined;
+  if (weekday > 5) return [];
   const iso = isoOf(day);
-  if (cal.holidays.has(iso)) return undefined;
+  if (cal.holidays.has(iso)) return [];
   const friday = weekday === 5;
-  const ramadan = cal.ramadan.find((r) => r.from <= iso && iso <= r.to);
-  if (ramadan) return friday ? (ramadan.fridayHours ?? ramadan.hours) : ramadan.hours;
-  return friday ? (cal.fridayHours ?? cal.officeHours) : cal.officeHours;
+  const special = cal.specialHours.findLast((r) => r.from <= iso && iso <= r.to);
+  if (special) return friday ? (special.fridayHours ?? special.hours) : special.hours;
+  return friday ? cal.fridayHours : cal.officeHours;
 }
 
 function msOfClock(hhmm: string): number {
   return toMinutes(hhmm)! * MINUTE_MS;
 }
 
-function periodOn(day: number, cal: WorkCalendar, zone: Zone): Period | undefined {
-  const h = hoursOn(day, cal);
-  return h ? { open: instantOf(day, msOfClock(h.start), zone), close: instantOf(day, msOfClock(h.end), zone) } : undefined;
+/** The working periods of a day as instants, in order; empty on a day off. */
+function intervalsOn(day: number, cal: WorkCalendar, zone: Zone): Interval[] {
+  return hoursOn(day, cal).map((p) => ({ open: instantOf(day, msOfClock(p.start), zone), close: instantOf(day, msOfClock(p.end), zone) }));
 }
 
 /** The first working day strictly after `day`. Terminates because the holiday set is finite. */
 function nextWorkingDay(day: number, cal: WorkCalendar): number {
   let d = day + 1;
-  while (!hoursOn(d, cal)) d++;
+  while (hoursOn(d, cal).length === 0) d++;
   return d;
 }
 
 export function isWorkingDay(isoDate: string, cal: WorkCalendar): boolean {
-  return hoursOn(dayOfIso(checkDate(isoDate, 'tanggal')), cal) !== undefined;
+  return hoursOn(dayOfIso(checkDate(isoDate, 'tanggal')), cal).length > 0;
 }
 
-/** Inside office hours of a working day; the closing minute itself is already outside. */
+/** Inside a working period of a working day; the closing minute of a period is already outside. */
 export function isWorkingTime(at: Date, cal: WorkCalendar): boolean {
   const zone = zoneOf(cal);
   const t = at.getTime();
-  const p = periodOn(localDayOf(t, zone), cal, zone);
-  return p !== undefined && p.open <= t && t < p.close;
+  return intervalsOn(localDayOf(t, zone), cal, zone).some((p) => p.open <= t && t < p.close);
 }
 
-/** `at` itself when it is working time, otherwise the next opening. */
+/** `at` itself when it is working time, otherwise the next opening (after a break, a night, a weekend or a holiday). */
 export function nextWorkingStart(at: Date, cal: WorkCalendar): Date {
   return new Date(nextWorkingStartMs(at.getTime(), cal, zoneOf(cal)));
 }
 
 function nextWorkingStartMs(t: number, cal: WorkCalendar, zone: Zone): number {
   const day = localDayOf(t, zone);
-  const p = periodOn(day, cal, zone);
-  if (p && t < p.close) return Math.max(t, p.open);
-  return periodOn(nextWorkingDay(day, cal), cal, zone)!.open;
+  const period = intervalsOn(day, cal, zone).find((p) => t < p.close);
+  if (period) return Math.max(t, period.open);
+  return intervalsOn(nextWorkingDay(day, cal), cal, zone)[0]!.open;
+}
+
+/** The local working day of a moment, for "once per working day" keys and "due today". */
+export function localDate(at: Date, cal: WorkCalendar): string {
+  return isoOf(localDayOf(at.getTime(), zoneOf(cal)));
+}
+
+/** When the office closes on a working day (the end of its last period), for a due date typed without a time. */
+export function closingTime(isoDate: string, cal: WorkCalendar): Date {
+  const zone = zoneOf(cal);
+  const day = dayOfIso(checkDate(isoDate, 'tanggal'));
+  const hours = hoursOn(day, cal);
+  const last = hours.length ? hours[hours.length - 1]! : (cal.officeHours[cal.officeHours.length - 1] ?? { end: '16:00' });
+  return new Date(instantOf(day, msOfClock(last.end), zone));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,38 +398,45 @@ function nextWorkingStartMs(t: number, cal: WorkCalendar, zone: Zone): number {
 /**
  * When a step that opens at `start` with a time standard of `duration` is due.
  *
- * minutes: working minutes counted inside office hours from the first working instant at or
- *   after `start`; a deadline that ends exactly at closing stays at closing.
- * days: from the first working instant at or after `start`, the same local clock time N
- *   working days later, clamped into that day's office hours (Friday/Ramadan hours may be
- *   shorter, or open later, than the day the step started).
+ * From the first working instant at or after `start`:
+ * - days: the same local clock time N working days later. When that clock time is not working
+ *   time on that day (a break, a shorter Friday or Ramadan day), the deadline is the end of the
+ *   working period before it, or the day's opening when it is earlier than that: no working
+ *   minute lies between that moment and the clock time, so it is the same deadline.
+ * - then minutes: working minutes counted inside the periods, breaks and nights skipped; a
+ *   deadline that ends exactly at a period's end stays there.
  */
 export function dueAt(start: Date, duration: Duration, cal: WorkCalendar): Date {
-  const { amount } = duration;
-  if (!Number.isFinite(amount) || amount < 0) {
-    throw new CalendarConfigError('durasi', `lama waktu ${amount} tidak sah; harus angka 0 atau lebih`);
+  const { days, minutes } = duration;
+  if (!Number.isFinite(minutes) || minutes < 0 || !Number.isFinite(days) || days < 0) {
+    throw new CalendarConfigError('durasi', `lama waktu ${days ? `${days} hari ` : ''}${minutes} menit tidak sah; harus angka 0 atau lebih`);
   }
-  if (duration.unit === 'days' && !Number.isInteger(amount)) {
-    throw new CalendarConfigError('durasi', `lama waktu ${amount} hari tidak sah; hari kerja harus bilangan bulat`);
+  if (!Number.isInteger(days)) {
+    throw new CalendarConfigError('durasi', `lama waktu ${days} hari tidak sah; hari kerja harus bilangan bulat`);
   }
   const zone = zoneOf(cal);
-  const t0 = nextWorkingStartMs(start.getTime(), cal, zone);
-  return new Date(
-    duration.unit === 'minutes' ? addWorkingMinutes(t0, amount, cal, zone) : addWorkingDays(t0, amount, cal, zone),
-  );
+  let t = nextWorkingStartMs(start.getTime(), cal, zone);
+  if (days > 0) t = addWorkingDays(t, days, cal, zone);
+  if (minutes > 0) t = addWorkingMinutes(nextWorkingStartMs(t, cal, zone), minutes, cal, zone);
+  return new Date(t);
 }
 
+/** `t0` must be working time. */
 function addWorkingMinutes(t0: number, minutes: number, cal: WorkCalendar, zone: Zone): number {
   let remaining = minutes * MINUTE_MS;
+  let day = localDayOf(t0, zone);
   let t = t0;
-  let day = localDayOf(t, zone);
   for (;;) {
-    const p = periodOn(day, cal, zone)!;
-    const available = p.close - t;
-    if (remaining <= available) return t + remaining;
-    remaining -= available;
+    for (const p of intervalsOn(day, cal, zone)) {
+      if (p.close <= t) continue;
+      const from = Math.max(t, p.open);
+      const available = p.close - from;
+      if (remaining <= available) return from + remaining;
+      remaining -= available;
+      t = p.close;
+    }
     day = nextWorkingDay(day, cal);
-    t = periodOn(day, cal, zone)!.open;
+    t = Number.NEGATIVE_INFINITY;
   }
 }
 
@@ -354,8 +445,13 @@ function addWorkingDays(t0: number, days: number, cal: WorkCalendar, zone: Zone)
   let day = Math.floor(wall / DAY_MS);
   const clock = wall - day * DAY_MS;
   for (let i = 0; i < days; i++) day = nextWorkingDay(day, cal);
-  const p = periodOn(day, cal, zone)!;
-  return Math.min(Math.max(instantOf(day, clock, zone), p.open), p.close);
+  const periods = intervalsOn(day, cal, zone);
+  const target = instantOf(day, clock, zone);
+  let due = periods[0]!.open;
+  for (const p of periods) {
+    if (target >= p.open) due = Math.min(target, p.close);
+  }
+  return due;
 }
 
 /**
@@ -370,11 +466,11 @@ export function workingMinutesBetween(a: Date, b: Date, cal: WorkCalendar): numb
   let total = 0;
   const last = localDayOf(tb, zone);
   for (let day = localDayOf(ta, zone); day <= last; day++) {
-    const p = periodOn(day, cal, zone);
-    if (!p) continue;
-    const from = Math.max(p.open, ta);
-    const to = Math.min(p.close, tb);
-    if (to > from) total += to - from;
+    for (const p of intervalsOn(day, cal, zone)) {
+      const from = Math.max(p.open, ta);
+      const to = Math.min(p.close, tb);
+      if (to > from) total += to - from;
+    }
   }
   return total / MINUTE_MS;
 }

@@ -1,10 +1,10 @@
 /**
  * A due date as people type it in a chat: "30/11", "30/11 14:00", "30/11/2026", "2026-11-30",
- * "2026-11-30 14:00". A day without a time means the end of that day's office hours; a day
- * without a year means its next occurrence.
+ * "2026-11-30 14.00". A day without a time means the close of that day's office hours (16.30 on a
+ * Friday); a day without a year means its next occurrence.
  */
 import { DateTime } from 'luxon';
-import type { WorkCalendar } from './calendar.js';
+import { closingTime, type WorkCalendar } from './calendar.js';
 
 const PATTERNS: { re: RegExp; parts: (m: RegExpExecArray) => { y?: number; mo: number; d: number; h?: number; mi?: number } }[] = [
   {
@@ -23,14 +23,18 @@ export function parseDueInput(text: string, now: Date, cal: WorkCalendar): Date 
     const m = re.exec(input);
     if (!m) continue;
     const p = parts(m);
-    const [endH, endM] = cal.officeHours.end.split(':').map(Number);
     const local = DateTime.fromJSDate(now, { zone: cal.timezone });
-    const build = (year: number) =>
-      DateTime.fromObject({ year, month: p.mo, day: p.d, hour: p.h ?? endH!, minute: p.mi ?? endM! }, { zone: cal.timezone });
+    const build = (year: number): DateTime | null => {
+      const day = DateTime.fromObject({ year, month: p.mo, day: p.d }, { zone: cal.timezone });
+      if (!day.isValid) return null;
+      if (p.h === undefined) return DateTime.fromJSDate(closingTime(day.toISODate()!, cal), { zone: cal.timezone });
+      const at = day.set({ hour: p.h, minute: p.mi! });
+      return at.isValid && at.hour === p.h ? at : null;
+    };
     let at = build(p.y ?? local.year);
-    if (!at.isValid) return null;
+    if (!at) return null;
     if (p.y === undefined && at < local) at = build(local.year + 1);
-    return at.isValid ? at.toJSDate() : null;
+    return at ? at.toJSDate() : null;
   }
   return null;
 }

@@ -262,6 +262,22 @@ export const extraHolidays = pgTable('extra_holidays', {
 });
 
 /**
+ * Office hours an admin set for a span of dates (Ramadan of a year, say), on top of the
+ * configured ones; read with every action, so they apply without a restart.
+ */
+export const officeHours = pgTable('office_hours', {
+  id: id(),
+  fromDate: date('from_date', { mode: 'string' }).notNull(),
+  toDate: date('to_date', { mode: 'string' }).notNull(),
+  /** Monday to Thursday, as periods: "08:00-12:00,12:30-15:00". */
+  hours: text('hours').notNull(),
+  /** Friday; null: the same as `hours`. */
+  fridayHours: text('friday_hours'),
+  name: text('name').notNull(),
+  addedAt: ts('added_at').notNull().default(sql`now()`),
+});
+
+/**
  * A question the bot asked one person and is waiting for the answer to: the reason of a
  * Kembalikan, the title of a new case, the slot of an upload, a due date. Expires by itself.
  */

@@ -16,7 +16,7 @@ import type {
 } from '../workflow/model.js';
 import type { Queryable } from './database.js';
 import { RawTable, rawQuery, type RawParam, type SqlFragment } from './raw.js';
-import { caseCounters, cases, documents, events, extraHolidays, outbox, sopVersions, tasks } from './schema.js';
+import { caseCounters, cases, documents, events, extraHolidays, officeHours, outbox, sopVersions, tasks } from './schema.js';
 
 /** A concurrent change got there first: the whole transaction is rolled back. */
 export class ConcurrentChangeError extends Error {
@@ -122,11 +122,16 @@ const rawDocuments = new RawTable(documents);
 const rawEvents = new RawTable(events);
 const rawOutbox = new RawTable(outbox);
 
-export interface CaseForAction {
+/** What an admin set at run time that a calendar must know: added holidays and office hours for spans of dates. */
+export interface CalendarSettings {
+  extraHolidays: { date: string; name: string }[];
+  officeHours: StoredOfficeHours[];
+}
+
+export interface CaseForAction extends CalendarSettings {
   caseRow: CaseRow;
   tasks: TaskState[];
   documents: StoredDocument[];
-  extraHolidays: { date: string; name: string }[];
 }
 
 /**
@@ -148,7 +153,8 @@ export async function loadCaseForAction(q: Queryable, target: { taskId: number }
       select
         (select coalesce(json_agg(t order by t."id"), '[]') from tasks t where t."case_id" = (table target)) as tasks,
         (select coalesce(json_agg(d order by d."id"), '[]') from documents d where d."case_id" = (table target)) as documents,
-        (select coalesce(json_agg(h order by h."date"), '[]') from extra_holidays h) as holidays`,
+        (select coalesce(json_agg(h order by h."date"), '[]') from extra_holidays h) as holidays,
+        (select coalesce(json_agg(o order by o."id"), '[]') from office_hours o) as office_hours`,
       [id],
     ),
   ]);
@@ -159,6 +165,7 @@ export async function loadCaseForAction(q: Queryable, target: { taskId: number }
     tasks: rows('tasks').map((r) => toTask(rawTasks.read(r))),
     documents: rows('documents').map((r) => toStoredDocument(rawDocuments.read(r))),
     extraHolidays: rows('holidays').map(toHoliday),
+    officeHours: rows('office_hours').map(toOfficeHours),
   };
 }
 
@@ -516,6 +523,50 @@ export async function addExtraHoliday(q: Queryable, date: string, name: string):
 
 export async function removeExtraHoliday(q: Queryable, date: string): Promise<boolean> {
   const rows = await q.delete(extraHolidays).where(eq(extraHolidays.date, date)).returning();
+  return rows.length > 0;
+}
+
+export interface StoredOfficeHours {
+  id: number;
+  fromDate: string;
+  toDate: string;
+  hours: string;
+  fridayHours: string | null;
+  name: string;
+}
+
+const rawOfficeHours = new RawTable(officeHours);
+
+function toOfficeHours(row: Record<string, unknown>): StoredOfficeHours {
+  const { id, fromDate, toDate, hours, fridayHours, name } = rawOfficeHours.read(row);
+  return { id, fromDate, toDate, hours, fridayHours, name };
+}
+
+export async function listOfficeHours(q: Queryable): Promise<StoredOfficeHours[]> {
+  const rows = await rawQuery(q)(`select ${rawOfficeHours.selectList} from office_hours order by "id"`, []);
+  return rows.map(toOfficeHours);
+}
+
+/** Holidays and office-hour spans in one round trip, for a calendar outside an action. */
+export async function loadCalendarSettings(q: Queryable): Promise<CalendarSettings> {
+  const [row] = await rawQuery(q)(
+    `select (select coalesce(json_agg(h order by h."date"), '[]') from extra_holidays h) as holidays,
+            (select coalesce(json_agg(o order by o."id"), '[]') from office_hours o) as office_hours`,
+    [],
+  );
+  return {
+    extraHolidays: (row!.holidays as Record<string, unknown>[]).map(toHoliday),
+    officeHours: (row!.office_hours as Record<string, unknown>[]).map(toOfficeHours),
+  };
+}
+
+export async function addOfficeHours(q: Queryable, values: Omit<StoredOfficeHours, 'id'>): Promise<number> {
+  const [row] = await q.insert(officeHours).values(values).returning({ id: officeHours.id });
+  return row!.id;
+}
+
+export async function removeOfficeHours(q: Queryable, id: number): Promise<boolean> {
+  const rows = await q.delete(officeHours).where(eq(officeHours.id, id)).returning();
   return rows.length > 0;
 }
 

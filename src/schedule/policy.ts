@@ -37,7 +37,7 @@ export function reminderAt(openedAt: Date, due: Date, cal: WorkCalendar, setting
   const threshold = Math.max(settings.minMinutes, total * settings.fraction);
   // A step shorter than the threshold would be reminded as it opens; its card is reminder enough.
   if (total <= threshold) return null;
-  return addWorkingTime(openedAt, { unit: 'minutes', amount: Math.round(total - threshold) }, cal);
+  return addWorkingTime(openedAt, { days: 0, minutes: Math.round(total - threshold) }, cal);
 }
 
 /** The local working day a moment falls in, for "once per working day" keys. */

@@ -6,7 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import cron, { type ScheduledTask } from 'node-cron';
-import { formatLocal, isWorkingDay, workingMinutesBetween, type WorkCalendar } from '../calendar/calendar.js';
+import { dayHoursMinutes, formatLocal, isWorkingDay, workingMinutesBetween, type WorkCalendar } from '../calendar/calendar.js';
 import type { Db } from '../db/database.js';
 import * as scheduleStore from '../db/schedule-store.js';
 import type { Logger } from '../logging.js';
@@ -242,11 +242,9 @@ export class Scheduler {
   }
 }
 
-/** Minutes of a regular office day, to say "1 hari 2 jam" instead of "510 menit". */
+/** Minutes of a regular office day (Monday to Thursday), to say "1 hari 2 jam" instead of "570 menit". */
 function officeDayMinutes(cal: WorkCalendar): number {
-  const [sh, sm] = cal.officeHours.start.split(':').map(Number);
-  const [eh, em] = cal.officeHours.end.split(':').map(Number);
-  return eh! * 60 + em! - (sh! * 60 + sm!);
+  return dayHoursMinutes(cal.officeHours);
 }
 
 /** Splits at line boundaries into parts of at most `limit` characters, numbering them when more than one. */

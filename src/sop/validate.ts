@@ -14,6 +14,7 @@
  * Messages are Indonesian, written for the person editing the YAML, and name the step.
  */
 import { IANAZone } from 'luxon';
+import { CalendarConfigError, makeCalendar, parseDayHours } from '../calendar/calendar.js';
 import { parseWaktu, type Waktu } from '../calendar/waktu.js';
 import { returnTargets, type PathCondition, type SopDefinition, type StepDefinition } from './definition.js';
 
@@ -82,6 +83,16 @@ function checkTimezone(def: SopDefinition, report: Report) {
       ['unit', 'timezone'],
       `zona waktu "${zone}" tidak dikenal; pakai nama IANA seperti "Asia/Jakarta", "Asia/Makassar" atau "Asia/Jayapura"`,
     );
+  }
+  for (const day of ['mondayToThursday', 'friday'] as const) {
+    const text = def.unit.officeHours?.[day];
+    if (text === undefined) continue;
+    try {
+      makeCalendar({ timezone: 'UTC', includeShipped: false, officeHours: parseDayHours(text) });
+    } catch (e) {
+      if (!(e instanceof CalendarConfigError)) throw e;
+      report(['unit', 'officeHours', day], e.message);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * let the pure core decide, write state + audit events + outbox rows, commit. Nothing is
  * sent from here; the outbox dispatcher sends after commit.
  */
-import { makeCalendar, withHolidays, type MakeCalendarOptions, type WorkCalendar } from '../calendar/calendar.js';
+import { makeCalendar, parseDayHours, withAdminSettings, type MakeCalendarOptions, type WorkCalendar } from '../calendar/calendar.js';
 import type { Db, Tx } from '../db/database.js';
 import * as store from '../db/store.js';
 import type { SopDefinition } from '../sop/definition.js';
@@ -212,27 +212,47 @@ export class WorkflowService {
     return store.listOpenTasks(this.db, roles);
   }
 
+  /** The working calendar of an SOP's unit: its zone and office hours, shipped and admin-added holidays and office-hour spans. */
   async calendarFor(q: Db | Tx, def: SopDefinition): Promise<WorkCalendar> {
-    return this.calendarForZone(q, def.unit.timezone);
+    return this.calendarWith(def.unit, await store.loadCalendarSettings(q));
   }
 
-  /** The working calendar of a unit in `timezone`: configured hours, shipped and admin-added holidays. */
+  /** The working calendar of a place in `timezone` with the configured hours (the digest's, say). */
   async calendarForZone(q: Db | Tx, timezone: string): Promise<WorkCalendar> {
-    return this.calendarWith(timezone, await store.listExtraHolidays(q));
+    return this.calendarWith({ timezone }, await store.loadCalendarSettings(q));
   }
 
   /**
    * Building a calendar checks the zone and the hours with luxon, about as costly as a query;
-   * only the admin-added dates can change while the service runs (in any replica), and callers
-   * read those each time.
+   * only what an admin sets at run time (holidays, office-hour spans) can change while the
+   * service runs (in any replica), and callers read those each time.
    */
-  private calendarWith(timezone: string, extraHolidays: { date: string }[]): WorkCalendar {
-    let base = this.baseCalendars.get(timezone);
+  calendarWith(unit: SopDefinition['unit'], settings: store.CalendarSettings): WorkCalendar {
+    const key = JSON.stringify(unit);
+    let base = this.baseCalendars.get(key);
     if (!base) {
-      base = makeCalendar({ ...this.options.calendar, timezone });
-      this.baseCalendars.set(timezone, base);
+      // The SOP's own hours win over the service's configured ones, day by day.
+      const configured = makeCalendar({ ...this.options.calendar, timezone: unit.timezone });
+      const own = unit.officeHours;
+      base = makeCalendar({
+        ...this.options.calendar,
+        timezone: unit.timezone,
+        officeHours: own?.mondayToThursday ? parseDayHours(own.mondayToThursday) : configured.officeHours,
+        fridayHours: own?.friday ? parseDayHours(own.friday) : configured.fridayHours,
+      });
+      this.baseCalendars.set(key, base);
     }
-    return extraHolidays.length ? withHolidays(base, extraHolidays.map((h) => h.date)) : base;
+    if (!settings.extraHolidays.length && !settings.officeHours.length) return base;
+    return withAdminSettings(base, {
+      holidays: settings.extraHolidays.map((h) => h.date),
+      specialHours: settings.officeHours.map((o) => ({
+        from: o.fromDate,
+        to: o.toDate,
+        hours: parseDayHours(o.hours),
+        ...(o.fridayHours ? { fridayHours: parseDayHours(o.fridayHours) } : {}),
+        name: o.name,
+      })),
+    });
   }
 
   async definitionOf(q: Db | Tx, sopVersionId: number, sopId: string): Promise<SopDefinition> {
@@ -257,12 +277,12 @@ export class WorkflowService {
           if ('taskId' in target) refuse('task_not_found', { taskId: target.taskId });
           throw new Error(`case ${target.caseId} vanished`);
         }
-        const { caseRow, tasks, documents, extraHolidays } = loaded;
+        const { caseRow, tasks, documents } = loaded;
         const caseId = caseRow.id;
         // Read the clock after the lock: an action that waited for another sees time move on.
         const now = this.clock();
         const def = await this.definitionOf(tx, caseRow.sopVersionId, caseRow.sopId);
-        const calendar = this.calendarWith(def.unit.timezone, extraHolidays);
+        const calendar = this.calendarWith(def.unit, loaded);
         const ctx: engine.CaseContext = { def, caseState: caseRow, tasks, documents, calendar };
         const transition = await decide(ctx, now, tx);
         const { openedIds } = await store.writeTransition(tx, caseRow, transition, actor, now);

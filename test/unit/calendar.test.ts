@@ -9,6 +9,10 @@ import {
   isWorkingTime,
   makeCalendar,
   nextWorkingStart,
+  dayHoursMinutes,
+  formatDayHours,
+  parseDayHours,
+  withAdminSettings,
   withHolidays,
   workingMinutesBetween,
   type WorkCalendar,
@@ -22,9 +26,15 @@ import {
 } from '../../src/calendar/holidays.js';
 import { parseWaktu, type Duration, type KonversiWaktu } from '../../src/calendar/waktu.js';
 
+/** The shipped default: Perpres 21/2023 hours with their breaks, WIB. */
 const WIB = makeCalendar();
-const minutes = (amount: number): Duration => ({ unit: 'minutes', amount });
-const days = (amount: number): Duration => ({ unit: 'days', amount });
+/**
+ * One unbroken period 07:30–16:00 every weekday (510 minutes): the counting mechanics (nights,
+ * weekends, holidays, zones) are easier to follow without breaks; the breaks have tests of their own.
+ */
+const PLAIN = makeCalendar({ officeHours: [{ start: '07:30', end: '16:00' }] });
+const minutes = (amount: number): Duration => ({ days: 0, minutes: amount });
+const days = (amount: number): Duration => ({ days: amount, minutes: 0 });
 
 /** A local wall-clock time in the calendar's zone, e.g. at('2026-11-23 09:00'). */
 function at(local: string, cal: WorkCalendar = WIB): Date {
@@ -119,10 +129,13 @@ describe('shipped holidays (SKB 3 Menteri)', () => {
 });
 
 describe('makeCalendar', () => {
-  it('defaults to WIB, 07:30–16:00, shipped holidays included', () => {
+  it('defaults to WIB and the Perpres 21/2023 hours with their breaks, shipped holidays included', () => {
     expect(WIB.timezone).toBe('Asia/Jakarta');
-    expect(WIB.officeHours).toEqual({ start: '07:30', end: '16:00' });
-    expect(WIB.fridayHours).toBeUndefined();
+    expect(formatDayHours(WIB.officeHours)).toBe('07.30–12.00, 13.00–16.00');
+    expect(formatDayHours(WIB.fridayHours)).toBe('07.30–11.30, 13.00–16.30');
+    // 37,5 jam kerja seminggu: 7,5 hours every day.
+    expect(dayHoursMinutes(WIB.officeHours)).toBe(450);
+    expect(dayHoursMinutes(WIB.fridayHours)).toBe(450);
     expect(WIB.holidays.has('2026-08-17')).toBe(true);
     expect(WIB.holidays.has('2026-03-23')).toBe(true);
     expect(WIB.holidays.has('2027-03-10')).toBe(true);
@@ -143,21 +156,43 @@ describe('makeCalendar', () => {
     expectConfigError(() => makeCalendar({ timezone: '' }), 'zona', msg(''));
   });
 
-  it('rejects bad office hours', () => {
+  it('rejects bad office hours, writing times as EYD V does', () => {
     expectConfigError(
-      () => makeCalendar({ officeHours: { start: '7:30', end: '16:00' } }),
+      () => makeCalendar({ officeHours: [{ start: '7:30', end: '16:00' }] }),
       'jam',
-      'jam kantor "7:30–16:00" tidak sah; tulis jam dengan format JJ:MM, misalnya 07:30–16:00',
+      'jam kantor "7.30–16.00" tidak sah; tulis jam dengan format JJ.MM, misalnya 07.30–16.00',
     );
     expectConfigError(
-      () => makeCalendar({ officeHours: { start: '16:00', end: '07:30' } }),
+      () => makeCalendar({ officeHours: [{ start: '16:00', end: '07:30' }] }),
       'jam',
-      'jam kantor "16:00–07:30" tidak sah: jam selesai harus sesudah jam mulai',
+      'jam kantor "16.00–07.30" tidak sah: jam selesai harus sesudah jam mulai',
     );
     expectConfigError(
-      () => makeCalendar({ fridayHours: { start: '07:30', end: '24:00' } }),
+      () => makeCalendar({ fridayHours: [{ start: '07:30', end: '24:00' }] }),
       'jam',
-      'jam kantor hari Jumat "07:30–24:00" tidak sah; tulis jam dengan format JJ:MM, misalnya 07:30–16:00',
+      'jam kantor hari Jumat "07.30–24.00" tidak sah; tulis jam dengan format JJ.MM, misalnya 07.30–16.00',
+    );
+    expectConfigError(
+      () => makeCalendar({ officeHours: [{ start: '07:30', end: '12:30' }, { start: '12:00', end: '16:00' }] }),
+      'jam',
+      'jam kantor "07.30–12.30, 12.00–16.00" tidak sah: periode harus berurutan dan tidak bertumpang tindih',
+    );
+    expectConfigError(() => makeCalendar({ officeHours: [] }), 'jam', 'jam kantor tidak boleh kosong; tulis paling sedikit satu periode, misalnya 07.30-16.00');
+  });
+
+  it('reads office hours as people write them: periods, with colons or dots, separated by commas', () => {
+    expect(parseDayHours('07:30-12:00, 13:00-16:00')).toEqual([
+      { start: '07:30', end: '12:00' },
+      { start: '13:00', end: '16:00' },
+    ]);
+    expect(parseDayHours('7.30–11.30,13.00-16.30')).toEqual([
+      { start: '07:30', end: '11:30' },
+      { start: '13:00', end: '16:30' },
+    ]);
+    expectConfigError(
+      () => parseDayHours('pagi sampai sore'),
+      'jam',
+      'jam kerja "pagi sampai sore" tidak sah; tulis periode JJ.MM-JJ.MM dipisah koma, misalnya 07.30-12.00, 13.00-16.00',
     );
   });
 
@@ -173,9 +208,9 @@ describe('makeCalendar', () => {
       'tanggal libur "2026-02-30" tidak sah; tulis dengan format TTTT-BB-HH, misalnya 2026-08-17',
     );
     expectConfigError(
-      () => makeCalendar({ ramadan: [{ from: '2026-03-19', to: '2026-02-19', hours: { start: '08:00', end: '15:00' } }] }),
-      'ramadan',
-      'periode Ramadan 2026-03-19 s.d. 2026-02-19 tidak sah: tanggal akhir sebelum tanggal awal',
+      () => makeCalendar({ specialHours: [{ from: '2026-03-19', to: '2026-02-19', hours: [{ start: '08:00', end: '15:00' }] }] }),
+      'periode',
+      'periode jam kerja 2026-03-19 s.d. 2026-02-19 tidak sah: tanggal akhir sebelum tanggal awal',
     );
   });
 
@@ -205,6 +240,21 @@ describe('working days and working time', () => {
     expect(isWorkingTime(at('2026-11-28 10:00'), WIB)).toBe(false);
   });
 
+  it('the break is not working time: 12.00–13.00 Monday to Thursday, 11.30–13.00 on Friday', () => {
+    expect(isWorkingTime(at('2026-11-23 11:59'), WIB)).toBe(true);
+    expect(isWorkingTime(at('2026-11-23 12:00'), WIB)).toBe(false);
+    expect(isWorkingTime(at('2026-11-23 12:59'), WIB)).toBe(false);
+    expect(isWorkingTime(at('2026-11-23 13:00'), WIB)).toBe(true);
+    expect(isWorkingTime(at('2026-11-27 11:29'), WIB)).toBe(true); // Jumat
+    expect(isWorkingTime(at('2026-11-27 11:30'), WIB)).toBe(false);
+    expect(isWorkingTime(at('2026-11-27 12:30'), WIB)).toBe(false);
+    expect(isWorkingTime(at('2026-11-27 13:00'), WIB)).toBe(true);
+    expect(isWorkingTime(at('2026-11-27 16:15'), WIB)).toBe(true);
+    expect(isWorkingTime(at('2026-11-27 16:30'), WIB)).toBe(false);
+    expect(local(nextWorkingStart(at('2026-11-23 12:15'), WIB))).toBe('2026-11-23 13:00 (Mon)');
+    expect(local(nextWorkingStart(at('2026-11-27 11:45'), WIB))).toBe('2026-11-27 13:00 (Fri)');
+  });
+
   it('nextWorkingStart keeps a working instant and rolls anything else to the next opening', () => {
     expect(local(nextWorkingStart(at('2026-11-23 10:15'), WIB))).toBe('2026-11-23 10:15 (Mon)');
     expect(local(nextWorkingStart(at('2026-11-23 06:00'), WIB))).toBe('2026-11-23 07:30 (Mon)');
@@ -214,112 +264,113 @@ describe('working days and working time', () => {
   });
 });
 
-describe('dueAt in working minutes', () => {
+describe('dueAt in working minutes (one unbroken period a day)', () => {
   it('"10 menit" inside the day', () => {
-    expect(local(dueAt(at('2026-11-23 09:00'), minutes(10), WIB))).toBe('2026-11-23 09:10 (Mon)');
+    expect(local(dueAt(at('2026-11-23 09:00'), minutes(10), PLAIN))).toBe('2026-11-23 09:10 (Mon)');
   });
 
   it('a deadline that ends exactly at closing stays at closing', () => {
-    expect(local(dueAt(at('2026-11-23 15:00'), minutes(60), WIB))).toBe('2026-11-23 16:00 (Mon)');
+    expect(local(dueAt(at('2026-11-23 15:00'), minutes(60), PLAIN))).toBe('2026-11-23 16:00 (Mon)');
   });
 
   it('carries the rest over to the next morning', () => {
-    expect(local(dueAt(at('2026-11-23 15:30'), minutes(60), WIB))).toBe('2026-11-24 08:00 (Tue)');
+    expect(local(dueAt(at('2026-11-23 15:30'), minutes(60), PLAIN))).toBe('2026-11-24 08:00 (Tue)');
   });
 
   it('skips the weekend', () => {
-    expect(local(dueAt(at('2026-11-27 15:00'), minutes(120), WIB))).toBe('2026-11-30 08:30 (Mon)');
+    expect(local(dueAt(at('2026-11-27 15:00'), minutes(120), PLAIN))).toBe('2026-11-30 08:30 (Mon)');
   });
 
   it('starts before opening: counts from opening', () => {
-    expect(local(dueAt(at('2026-11-23 06:00'), minutes(30), WIB))).toBe('2026-11-23 08:00 (Mon)');
+    expect(local(dueAt(at('2026-11-23 06:00'), minutes(30), PLAIN))).toBe('2026-11-23 08:00 (Mon)');
   });
 
   it('starts after closing: counts from the next opening', () => {
-    expect(local(dueAt(at('2026-11-23 17:00'), minutes(30), WIB))).toBe('2026-11-24 08:00 (Tue)');
+    expect(local(dueAt(at('2026-11-23 17:00'), minutes(30), PLAIN))).toBe('2026-11-24 08:00 (Tue)');
   });
 
   it('starts on a Saturday: counts from Monday opening', () => {
-    expect(local(dueAt(at('2026-11-28 10:00'), minutes(10), WIB))).toBe('2026-11-30 07:40 (Mon)');
+    expect(local(dueAt(at('2026-11-28 10:00'), minutes(10), PLAIN))).toBe('2026-11-30 07:40 (Mon)');
   });
 
   it('skips a libur nasional (Senin 17 Agustus 2026)', () => {
-    expect(local(dueAt(at('2026-08-14 15:50'), minutes(20), WIB))).toBe('2026-08-18 07:40 (Tue)');
+    expect(local(dueAt(at('2026-08-14 15:50'), minutes(20), PLAIN))).toBe('2026-08-18 07:40 (Tue)');
   });
 
   it('skips the Nyepi + Idulfitri 2026 block of libur and cuti bersama (18–24 Maret)', () => {
-    expect(local(dueAt(at('2026-03-17 15:00'), minutes(120), WIB))).toBe('2026-03-25 08:30 (Wed)');
+    expect(local(dueAt(at('2026-03-17 15:00'), minutes(120), PLAIN))).toBe('2026-03-25 08:30 (Wed)');
   });
 
   it('"1500" (PUPR, bare minutes) crosses several days at 510 working minutes a day', () => {
     // Mon 10:00–16:00 = 360, Tue 510, Wed 510 → 120 left on Thursday.
-    expect(local(dueAt(at('2026-11-23 10:00'), minutes(1500), WIB))).toBe('2026-11-26 09:30 (Thu)');
+    expect(local(dueAt(at('2026-11-23 10:00'), minutes(1500), PLAIN))).toBe('2026-11-26 09:30 (Thu)');
   });
 
-  it('PUPR conversion: "2 hari" is 600 working minutes, which ends the next day', () => {
+  it('PUPR conversion: "2 hari" is 600 SOP minutes, two working days', () => {
     const pupr: KonversiWaktu = { jam: 60, hari: 300, minggu: 1500 };
     const w = parseWaktu('2 hari', pupr);
-    expect(w).toEqual({ kind: 'fixed', duration: { unit: 'minutes', amount: 600 }, text: '2 hari' });
+    expect(w).toEqual({ kind: 'fixed', duration: { days: 2, minutes: 0 }, text: '2 hari' });
     if (w.kind !== 'fixed') throw new Error('unreachable');
-    expect(local(dueAt(at('2026-11-23 07:30'), w.duration, WIB))).toBe('2026-11-24 09:00 (Tue)');
-    expect(local(dueAt(at('2026-11-23 09:00'), w.duration, WIB))).toBe('2026-11-24 10:30 (Tue)');
+    expect(local(dueAt(at('2026-11-23 07:30'), w.duration, PLAIN))).toBe('2026-11-25 07:30 (Wed)');
+    expect(local(dueAt(at('2026-11-23 09:00'), w.duration, PLAIN))).toBe('2026-11-25 09:00 (Wed)');
   });
 
   it('crosses the year end over Natal cuti bersama, Natal and Tahun Baru', () => {
     // Wed 23 Dec 15:00: 60 today; 24, 25 Dec off; Mon 28–Wed 30 = 1530; Thu 31 = 510; 1 Jan off.
-    expect(local(dueAt(at('2026-12-23 15:00'), minutes(60 + 1530 + 510 + 30), WIB))).toBe('2027-01-04 08:00 (Mon)');
+    expect(local(dueAt(at('2026-12-23 15:00'), minutes(60 + 1530 + 510 + 30), PLAIN))).toBe('2027-01-04 08:00 (Mon)');
   });
 
   it('zero minutes is the first working instant', () => {
-    expect(local(dueAt(at('2026-11-28 10:00'), minutes(0), WIB))).toBe('2026-11-30 07:30 (Mon)');
+    expect(local(dueAt(at('2026-11-28 10:00'), minutes(0), PLAIN))).toBe('2026-11-30 07:30 (Mon)');
   });
 });
 
-describe('dueAt in working days', () => {
+describe('dueAt in working days (one unbroken period a day)', () => {
   it('"2 hari": the same clock time two working days later', () => {
-    expect(local(dueAt(at('2026-11-23 10:00'), days(2), WIB))).toBe('2026-11-25 10:00 (Wed)');
+    expect(local(dueAt(at('2026-11-23 10:00'), days(2), PLAIN))).toBe('2026-11-25 10:00 (Wed)');
   });
 
   it('over a weekend', () => {
-    expect(local(dueAt(at('2026-11-26 14:00'), days(2), WIB))).toBe('2026-11-30 14:00 (Mon)');
+    expect(local(dueAt(at('2026-11-26 14:00'), days(2), PLAIN))).toBe('2026-11-30 14:00 (Mon)');
   });
 
   it('from a Saturday: rolls to Monday opening first', () => {
-    expect(local(dueAt(at('2026-11-28 10:00'), days(2), WIB))).toBe('2026-12-02 07:30 (Wed)');
+    expect(local(dueAt(at('2026-11-28 10:00'), days(2), PLAIN))).toBe('2026-12-02 07:30 (Wed)');
   });
 
   it('from after closing: rolls to the next opening first', () => {
-    expect(local(dueAt(at('2026-11-23 18:00'), days(1), WIB))).toBe('2026-11-25 07:30 (Wed)');
+    expect(local(dueAt(at('2026-11-23 18:00'), days(1), PLAIN))).toBe('2026-11-25 07:30 (Wed)');
   });
 
   it('over a libur nasional', () => {
-    expect(local(dueAt(at('2026-08-14 10:00'), days(1), WIB))).toBe('2026-08-18 10:00 (Tue)');
+    expect(local(dueAt(at('2026-08-14 10:00'), days(1), PLAIN))).toBe('2026-08-18 10:00 (Tue)');
   });
 
   it('over cuti bersama Idulfitri 2026 (and only libur when cuti bersama is left out)', () => {
-    expect(local(dueAt(at('2026-03-17 10:00'), days(1), WIB))).toBe('2026-03-25 10:00 (Wed)');
-    expect(local(dueAt(at('2026-03-17 10:00'), days(3), WIB))).toBe('2026-03-27 10:00 (Fri)');
+    expect(local(dueAt(at('2026-03-17 10:00'), days(1), PLAIN))).toBe('2026-03-25 10:00 (Wed)');
+    expect(local(dueAt(at('2026-03-17 10:00'), days(3), PLAIN))).toBe('2026-03-27 10:00 (Fri)');
     const noCuti = makeCalendar({ includeCutiBersama: false });
     expect(local(dueAt(at('2026-03-17 10:00', noCuti), days(1), noCuti), noCuti)).toBe('2026-03-18 10:00 (Wed)');
     expect(local(dueAt(at('2026-03-17 10:00', noCuti), days(2), noCuti), noCuti)).toBe('2026-03-20 10:00 (Fri)');
   });
 
   it('"17 Hari" and "1 minggu" style spans cross several weeks and Christmas', () => {
-    expect(local(dueAt(at('2026-11-23 10:00'), days(20), WIB))).toBe('2026-12-21 10:00 (Mon)');
-    expect(local(dueAt(at('2026-11-23 10:00'), days(25), WIB))).toBe('2026-12-30 10:00 (Wed)');
+    expect(local(dueAt(at('2026-11-23 10:00'), days(20), PLAIN))).toBe('2026-12-21 10:00 (Mon)');
+    expect(local(dueAt(at('2026-11-23 10:00'), days(25), PLAIN))).toBe('2026-12-30 10:00 (Wed)');
   });
 
   it('rejects a negative amount and fractional days', () => {
-    expectConfigError(() => dueAt(at('2026-11-23 10:00'), minutes(-1), WIB), 'durasi', 'lama waktu -1 tidak sah; harus angka 0 atau lebih');
-    expectConfigError(() => dueAt(at('2026-11-23 10:00'), days(1.5), WIB), 'durasi', 'lama waktu 1.5 hari tidak sah; hari kerja harus bilangan bulat');
+    expectConfigError(() => dueAt(at('2026-11-23 10:00'), minutes(-1), PLAIN), 'durasi', 'lama waktu -1 menit tidak sah; harus angka 0 atau lebih');
+    expectConfigError(() => dueAt(at('2026-11-23 10:00'), days(1.5), PLAIN), 'durasi', 'lama waktu 1.5 hari tidak sah; hari kerja harus bilangan bulat');
   });
 });
 
 describe('the three Indonesian zones', () => {
+  const plain = { officeHours: [{ start: '07:30', end: '16:00' }] };
   const zones = [
-    { abbr: 'WIB', cal: makeCalendar({ timezone: 'WIB' }), utc: '2026-11-24T01:30:00.000Z' },
-    { abbr: 'WITA', cal: makeCalendar({ timezone: 'WITA' }), utc: '2026-11-24T00:30:00.000Z' },
-    { abbr: 'WIT', cal: makeCalendar({ timezone: 'WIT' }), utc: '2026-11-23T23:30:00.000Z' },
+    { abbr: 'WIB', cal: makeCalendar({ timezone: 'WIB', ...plain }), utc: '2026-11-24T01:30:00.000Z' },
+    { abbr: 'WITA', cal: makeCalendar({ timezone: 'WITA', ...plain }), utc: '2026-11-24T00:30:00.000Z' },
+    { abbr: 'WIT', cal: makeCalendar({ timezone: 'WIT', ...plain }), utc: '2026-11-23T23:30:00.000Z' },
   ];
 
   it('the same wall-clock story gives the same wall-clock deadline at different instants', () => {
@@ -340,28 +391,34 @@ describe('the three Indonesian zones', () => {
   });
 });
 
-describe('Friday hours and Ramadan, when configured', () => {
-  it('longer Friday hours keep the office open until 16:30', () => {
-    const cal = makeCalendar({ fridayHours: { start: '07:30', end: '16:30' } });
-    expect(isWorkingTime(at('2026-11-27 16:15', cal), cal)).toBe(true);
-    expect(local(dueAt(at('2026-11-27 16:00', cal), minutes(20), cal), cal)).toBe('2026-11-27 16:20 (Fri)');
-    expect(local(dueAt(at('2026-11-27 16:00'), minutes(20), WIB))).toBe('2026-11-30 07:50 (Mon)');
+describe('Friday hours and Ramadan', () => {
+  it('Friday keeps the office open until 16.30, after its longer break', () => {
+    expect(local(dueAt(at('2026-11-27 16:00'), minutes(20), WIB))).toBe('2026-11-27 16:20 (Fri)');
+    expect(local(dueAt(at('2026-11-27 16:00'), minutes(20), PLAIN))).toBe('2026-11-30 07:50 (Mon)');
   });
 
   it('a day deadline whose clock time is after a short Friday closes at Friday closing', () => {
-    const cal = makeCalendar({ fridayHours: { start: '07:30', end: '11:30' } });
+    const cal = makeCalendar({ officeHours: [{ start: '07:30', end: '16:00' }], fridayHours: [{ start: '07:30', end: '11:30' }] });
     expect(local(dueAt(at('2026-11-26 14:00', cal), days(1), cal), cal)).toBe('2026-11-27 11:30 (Fri)');
     expect(local(dueAt(at('2026-11-26 09:00', cal), days(1), cal), cal)).toBe('2026-11-27 09:00 (Fri)');
   });
 
   const ramadan2026 = makeCalendar({
-    ramadan: [
-      { from: '2026-02-19', to: '2026-03-19', hours: { start: '08:00', end: '15:00' }, fridayHours: { start: '08:00', end: '15:30' } },
+    specialHours: [
+      {
+        from: '2026-02-19',
+        to: '2026-03-19',
+        hours: [{ start: '08:00', end: '12:00' }, { start: '12:30', end: '15:00' }],
+        fridayHours: [{ start: '08:00', end: '11:30' }, { start: '13:00', end: '15:30' }],
+        name: 'Ramadan 1447 H',
+      },
     ],
   });
 
-  it('Ramadan hours apply inside the period only', () => {
+  it('Ramadan hours, with their own breaks, apply inside the period only', () => {
     expect(isWorkingTime(at('2026-03-02 07:45', ramadan2026), ramadan2026)).toBe(false);
+    expect(isWorkingTime(at('2026-03-02 12:15', ramadan2026), ramadan2026)).toBe(false);
+    expect(isWorkingTime(at('2026-03-02 12:30', ramadan2026), ramadan2026)).toBe(true);
     expect(isWorkingTime(at('2026-03-02 14:59', ramadan2026), ramadan2026)).toBe(true);
     expect(isWorkingTime(at('2026-03-02 15:00', ramadan2026), ramadan2026)).toBe(false);
     expect(isWorkingTime(at('2026-03-06 15:15', ramadan2026), ramadan2026)).toBe(true); // Jumat
@@ -369,40 +426,97 @@ describe('Friday hours and Ramadan, when configured', () => {
   });
 
   it('counts minutes in Ramadan hours', () => {
-    expect(local(dueAt(at('2026-03-02 14:30', ramadan2026), minutes(60), ramadan2026), ramadan2026)).toBe(
-      '2026-03-03 08:30 (Tue)',
-    );
+    // Senin 2 Maret: 14.30–15.00 is 30 minutes, the other 30 from 08.00 on Tuesday.
+    expect(local(dueAt(at('2026-03-02 14:30', ramadan2026), minutes(60), ramadan2026), ramadan2026)).toBe('2026-03-03 08:30 (Tue)');
+    // 11.30 + 60: 30 before the 12.00 break, 30 after 12.30.
+    expect(local(dueAt(at('2026-03-02 11:30', ramadan2026), minutes(60), ramadan2026), ramadan2026)).toBe('2026-03-02 13:00 (Mon)');
   });
 
   it('clamps a day deadline into the shorter Ramadan day', () => {
-    // Rabu 18 Feb is before Ramadan; Kamis 19 Feb opens at 08:00 and closes at 15:00.
+    // Rabu 18 Feb is before Ramadan; Kamis 19 Feb opens at 08.00 and closes at 15.00.
     expect(local(dueAt(at('2026-02-18 15:30', ramadan2026), days(1), ramadan2026), ramadan2026)).toBe('2026-02-19 15:00 (Thu)');
     expect(local(dueAt(at('2026-02-18 07:45', ramadan2026), days(1), ramadan2026), ramadan2026)).toBe('2026-02-19 08:00 (Thu)');
+  });
+
+  it('an admin adds the year\'s Ramadan hours at run time, and a later span wins over an earlier one', () => {
+    const cal = withAdminSettings(WIB, {
+      specialHours: [{ from: '2027-02-08', to: '2027-03-08', hours: [{ start: '08:00', end: '15:00' }], name: 'Ramadan 1448 H' }],
+    });
+    expect(isWorkingTime(at('2027-02-10 12:30', cal), cal)).toBe(true);
+    expect(isWorkingTime(at('2027-02-10 12:30'), WIB)).toBe(false);
+    const shorter = withAdminSettings(cal, { specialHours: [{ from: '2027-02-10', to: '2027-02-10', hours: [{ start: '08:00', end: '11:00' }] }] });
+    expect(isWorkingTime(at('2027-02-10 12:30', shorter), shorter)).toBe(false);
+    expect(isWorkingTime(at('2027-02-11 12:30', shorter), shorter)).toBe(true);
+  });
+});
+
+describe('the break in deadlines (Perpres 21/2023 hours)', () => {
+  it('"1 Jam" opened at 11.30 is due 13.30, not 12.30', () => {
+    expect(local(dueAt(at('2026-11-23 11:30'), minutes(60), WIB))).toBe('2026-11-23 13:30 (Mon)');
+  });
+
+  it('a step opened during the break counts from 13.00', () => {
+    expect(local(dueAt(at('2026-11-23 12:15'), minutes(10), WIB))).toBe('2026-11-23 13:10 (Mon)');
+  });
+
+  it('Friday\'s break is 11.30–13.00', () => {
+    expect(local(dueAt(at('2026-11-27 11:00'), minutes(60), WIB))).toBe('2026-11-27 13:30 (Fri)');
+  });
+
+  it('a deadline that ends exactly at the break stays before it', () => {
+    expect(local(dueAt(at('2026-11-23 11:00'), minutes(60), WIB))).toBe('2026-11-23 12:00 (Mon)');
+  });
+
+  it('a whole day is 450 working minutes, a week 37,5 hours', () => {
+    expect(workingMinutesBetween(at('2026-11-23 07:30'), at('2026-11-23 16:00'), WIB)).toBe(450);
+    expect(workingMinutesBetween(at('2026-11-23 07:30'), at('2026-11-30 07:30'), WIB)).toBe(37.5 * 60);
+    expect(workingMinutesBetween(at('2026-11-27 07:30'), at('2026-11-27 16:30'), WIB)).toBe(450);
+  });
+
+  it('a day deadline whose clock time falls in the break is the end of the morning', () => {
+    // Kamis 11.45 + 1 hari: Friday 11.45 is inside Friday's break, which starts at 11.30.
+    expect(local(dueAt(at('2026-11-26 11:45'), days(1), WIB))).toBe('2026-11-27 11:30 (Fri)');
+    expect(workingMinutesBetween(at('2026-11-26 11:45'), dueAt(at('2026-11-26 11:45'), days(1), WIB), WIB)).toBe(450 - 15);
+  });
+
+  it('a Friday afternoon deadline carried to a Monday ends at Monday closing', () => {
+    expect(local(dueAt(at('2026-11-27 16:15'), days(1), WIB))).toBe('2026-11-30 16:00 (Mon)');
+  });
+
+  it('counts working minutes across the break and the night, measured back the same', () => {
+    // Senin 15.30 + 60: 30 today, 30 from Tuesday 07.30.
+    expect(local(dueAt(at('2026-11-23 15:30'), minutes(60), WIB))).toBe('2026-11-24 08:00 (Tue)');
+    for (const s of ['2026-11-23 06:00', '2026-11-23 11:59', '2026-11-23 12:30', '2026-11-27 11:00', '2026-11-27 16:29']) {
+      for (const m of [1, 30, 60, 449, 450, 451, 1500, 5000]) {
+        const start = at(s);
+        expect(workingMinutesBetween(start, dueAt(start, minutes(m), WIB), WIB), `${s} + ${m}`).toBe(m);
+      }
+    }
   });
 });
 
 describe('admin-added holidays', () => {
   it('an extra date (libur daerah) is skipped like any holiday', () => {
-    const cal = makeCalendar({ extraHolidays: ['2026-11-24'] });
+    const cal = makeCalendar({ officeHours: [{ start: '07:30', end: '16:00' }], extraHolidays: ['2026-11-24'] });
     expect(isWorkingDay('2026-11-24', cal)).toBe(false);
     expect(local(dueAt(at('2026-11-23 10:00'), days(1), cal))).toBe('2026-11-25 10:00 (Wed)');
   });
 
   it('withHolidays adds dates without touching the original calendar', () => {
-    const cal = withHolidays(WIB, ['2026-11-24']);
+    const cal = withHolidays(PLAIN, ['2026-11-24']);
     expect(isWorkingDay('2026-11-24', cal)).toBe(false);
-    expect(isWorkingDay('2026-11-24', WIB)).toBe(true);
+    expect(isWorkingDay('2026-11-24', PLAIN)).toBe(true);
     expect(local(dueAt(at('2026-11-23 15:30'), minutes(60), cal))).toBe('2026-11-25 08:00 (Wed)');
   });
 });
 
 describe('workingMinutesBetween', () => {
   it('counts only office time, and is signed', () => {
-    expect(workingMinutesBetween(at('2026-11-23 15:00'), at('2026-11-24 09:00'), WIB)).toBe(150);
-    expect(workingMinutesBetween(at('2026-11-24 09:00'), at('2026-11-23 15:00'), WIB)).toBe(-150);
-    expect(workingMinutesBetween(at('2026-11-27 15:00'), at('2026-11-30 08:30'), WIB)).toBe(120);
-    expect(workingMinutesBetween(at('2026-11-28 08:00'), at('2026-11-29 20:00'), WIB)).toBe(0);
-    expect(workingMinutesBetween(at('2026-03-17 16:00'), at('2026-03-25 07:30'), WIB)).toBe(0);
+    expect(workingMinutesBetween(at('2026-11-23 15:00'), at('2026-11-24 09:00'), PLAIN)).toBe(150);
+    expect(workingMinutesBetween(at('2026-11-24 09:00'), at('2026-11-23 15:00'), PLAIN)).toBe(-150);
+    expect(workingMinutesBetween(at('2026-11-27 15:00'), at('2026-11-30 08:30'), PLAIN)).toBe(120);
+    expect(workingMinutesBetween(at('2026-11-28 08:00'), at('2026-11-29 20:00'), PLAIN)).toBe(0);
+    expect(workingMinutesBetween(at('2026-03-17 16:00'), at('2026-03-25 07:30'), PLAIN)).toBe(0);
   });
 
   it('agrees with dueAt: the SLA measured back is the SLA given', () => {
@@ -410,14 +524,14 @@ describe('workingMinutesBetween', () => {
     for (const s of starts) {
       for (const m of [1, 10, 60, 509, 510, 600, 1500, 5000]) {
         const start = at(s);
-        const due = dueAt(start, minutes(m), WIB);
-        expect(workingMinutesBetween(start, due, WIB), `${s} + ${m}`).toBe(m);
+        const due = dueAt(start, minutes(m), PLAIN);
+        expect(workingMinutesBetween(start, due, PLAIN), `${s} + ${m}`).toBe(m);
       }
     }
   });
 
   it('a day SLA measured back is N full office days when the start is in office time', () => {
-    expect(workingMinutesBetween(at('2026-11-23 10:00'), dueAt(at('2026-11-23 10:00'), days(2), WIB), WIB)).toBe(1020);
+    expect(workingMinutesBetween(at('2026-11-23 10:00'), dueAt(at('2026-11-23 10:00'), days(2), PLAIN), PLAIN)).toBe(1020);
   });
 });
 
@@ -445,7 +559,7 @@ describe('formatLocal', () => {
 
 describe('a zone with DST still counts real minutes', () => {
   it('over the Amsterdam spring-forward weekend (29 March 2026)', () => {
-    const ams = makeCalendar({ timezone: 'Europe/Amsterdam', includeShipped: false });
+    const ams = makeCalendar({ timezone: 'Europe/Amsterdam', includeShipped: false, officeHours: [{ start: '07:30', end: '16:00' }] });
     expect(local(dueAt(at('2026-03-27 15:00', ams), minutes(120), ams), ams)).toBe('2026-03-30 08:30 (Mon)');
     expect(local(dueAt(at('2026-03-27 15:00', ams), days(1), ams), ams)).toBe('2026-03-30 15:00 (Mon)');
   });

@@ -41,13 +41,20 @@ describe('a malformed variable stops the start with its name and the problem in 
       variable: 'DATABASE_URL',
       says: /harus berupa URL postgres:\/\//,
     },
-    { what: 'office hours with dots', env: { SOPBOT_OFFICE_HOURS: '7.30-16' }, variable: 'SOPBOT_OFFICE_HOURS', says: /tulis jam kantor sebagai HH:MM-HH:MM/ },
-    { what: 'Friday hours without the end', env: { SOPBOT_FRIDAY_HOURS: '07:30' }, variable: 'SOPBOT_FRIDAY_HOURS', says: /HH:MM-HH:MM/ },
+    { what: 'office hours with dots', env: { SOPBOT_OFFICE_HOURS: '7.30-16' }, variable: 'SOPBOT_OFFICE_HOURS', says: /tulis periode JJ\.MM-JJ\.MM dipisah koma/ },
+    {
+      what: 'office hours whose periods overlap',
+      env: { SOPBOT_OFFICE_HOURS: '07:30-12:30, 12:00-16:00' },
+      variable: 'SOPBOT_OFFICE_HOURS',
+      says: /periode harus berurutan dan tidak bertumpang tindih/,
+      quotesInput: true,
+    },
+    { what: 'Friday hours without the end', env: { SOPBOT_FRIDAY_HOURS: '07:30' }, variable: 'SOPBOT_FRIDAY_HOURS', says: /JJ\.MM-JJ\.MM/ },
     {
       what: 'a Ramadan period without hours',
       env: { SOPBOT_RAMADAN_HOURS: '2027-02-08..2027-03-09' },
       variable: 'SOPBOT_RAMADAN_HOURS',
-      says: /tulis sebagai YYYY-MM-DD\.\.YYYY-MM-DD HH:MM-HH:MM/,
+      says: /tulis sebagai TTTT-BB-HH\.\.TTTT-BB-HH JJ\.MM-JJ\.MM/,
       // Dates are no secret, and among several periods the message has to point at the bad one.
       quotesInput: true,
     },
@@ -108,7 +115,7 @@ describe('a malformed variable stops the start with its name and the problem in 
     { what: 'a fractional port', env: { PORT: '80.5' }, variable: 'PORT', says: /bilangan bulat/ },
     { what: 'a negative upload limit', env: { SOPBOT_MAX_UPLOAD_MB: '-1' }, variable: 'SOPBOT_MAX_UPLOAD_MB', says: /lebih dari 0/ },
     { what: 'a reminder fraction above one', env: { SOPBOT_REMINDER_FRACTION: '2' }, variable: 'SOPBOT_REMINDER_FRACTION', says: /kurang dari 1/ },
-    { what: 'a digest time without minutes', env: { SOPBOT_DIGEST_TIME: '7' }, variable: 'SOPBOT_DIGEST_TIME', says: /HH:MM/ },
+    { what: 'a digest time without minutes', env: { SOPBOT_DIGEST_TIME: '7' }, variable: 'SOPBOT_DIGEST_TIME', says: /JJ\.MM/ },
   ];
 
   for (const c of cases) {
@@ -160,7 +167,7 @@ describe('a good environment', () => {
     });
     expect(config.databaseUrl).toBe('postgresql://sopbot:sandi@db:5432/sopbot');
     expect(config.port).toBe(9000);
-    expect(config.calendar).toEqual({ officeHours: { start: '08:00', end: '16:30' } });
+    expect(config.calendar).toEqual({ officeHours: [{ start: '08:00', end: '16:30' }] });
     expect(config.telegram?.webhookUrl).toBe('https://bot.example.go.id/telegram/webhook');
     expect(config.slack?.signingSecret).toBe('abcdef0123456789');
     expect(config.scheduler.escalationChain).toEqual({ asesor: 'subkor', subkor: 'kabid' });

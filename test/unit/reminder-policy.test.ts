@@ -14,8 +14,10 @@ const settings = { fraction: 0.25, minMinutes: 15 };
 
 describe('when a reminder goes', () => {
   it('comes with a quarter of the working time left, counted across the night', () => {
-    // Two working days from Monday 09:00 = 1020 working minutes; a quarter is 255 left → Tuesday 13:15.
-    expect(reminderAt(at('2026-11-23T09:00'), at('2026-11-25T09:00'), wib, settings)).toEqual(at('2026-11-24T13:15'));
+    // Monday 09.00 to Wednesday 09.00 = 360 + 450 + 90 = 900 working minutes (breaks excluded); a
+    // quarter is 225 left, so the reminder comes 675 minutes in: 360 on Monday, then 270 before
+    // Tuesday's break and 45 after it → Tuesday 13.45.
+    expect(reminderAt(at('2026-11-23T09:00'), at('2026-11-25T09:00'), wib, settings)).toEqual(at('2026-11-24T13:45'));
   });
 
   it('never with less than 15 minutes left, and not at all for a step shorter than that', () => {
@@ -34,14 +36,15 @@ describe('when a reminder goes', () => {
     const tuesday = decide(task, at('2026-11-24T08:00'), wib, settings);
     expect(monday.notices.map((n) => n.key)).toEqual(['overdue:7:2026-11-23T03:00:00.000Z', 'escalation:7:2026-11-23T03:00:00.000Z:2026-11-23']);
     expect(tuesday.notices.map((n) => n.key)).toEqual(['overdue:7:2026-11-23T03:00:00.000Z', 'escalation:7:2026-11-23T03:00:00.000Z:2026-11-24']);
-    expect(tuesday.notices[0]!.workingMinutes).toBe(390);
+    // Monday 10.00–12.00 and 13.00–16.00, Tuesday 07.30–08.00.
+    expect(tuesday.notices[0]!.workingMinutes).toBe(330);
     expect(monday.nextCheckAt).toEqual(at('2026-11-24T07:30'));
   });
 
   it('writes lateness in working days, hours and minutes', () => {
-    expect(workingTimeText(390, 510)).toBe('6 jam 30 menit kerja');
-    expect(workingTimeText(510 + 65, 510)).toBe('1 hari 1 jam 5 menit kerja');
-    expect(workingTimeText(0, 510)).toBe('0 menit kerja');
+    expect(workingTimeText(390, 450)).toBe('6 jam 30 menit kerja');
+    expect(workingTimeText(450 + 65, 450)).toBe('1 hari 1 jam 5 menit kerja');
+    expect(workingTimeText(0, 450)).toBe('0 menit kerja');
   });
 });
 

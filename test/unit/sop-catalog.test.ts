@@ -121,7 +121,7 @@ describe('Pemalang: Kerjasama Kegiatan Penilaian Kompetensi', () => {
     expect(report.anchor).toBe('9');
     expect(parseWaktu(report.waktu, def.konversiWaktu)).toEqual({
       kind: 'after-anchor',
-      duration: { unit: 'days', amount: 7 },
+      duration: { days: 7, minutes: 0 },
       text: 'Maksimal 7 hari setelah pelaksanaan kegiatan',
     });
   });
@@ -177,8 +177,8 @@ describe('Tangerang: Pelaksanaan Penilaian Kompetensi Aparatur', () => {
 
   it('counts weeks as five working days', () => {
     const def = sop('tangerang');
-    expect(parseWaktu(step(def, '8').waktu)).toMatchObject({ duration: { unit: 'days', amount: 5 } });
-    expect(parseWaktu(step(def, '9').waktu)).toMatchObject({ duration: { unit: 'days', amount: 10 } });
+    expect(parseWaktu(step(def, '8').waktu)).toMatchObject({ duration: { days: 5, minutes: 0 } });
+    expect(parseWaktu(step(def, '9').waktu)).toMatchObject({ duration: { days: 10, minutes: 0 } });
   });
 
   it('splits the Mutu Baku lists into the documents they name', () => {
@@ -267,15 +267,17 @@ describe('Jawa Tengah: Perumusan Kompetensi', () => {
 });
 
 describe('PUPR: Penyampaian Hasil Penilaian Potensi dan Kompetensi', () => {
-  it('keeps the SOP\'s own time conversion and reads bare numbers as minutes', () => {
+  it('keeps the SOP\'s own time conversion: its minutes count in office days from one SOP day (300) up', () => {
     const def = sop('pupr');
     expect(def.konversiWaktu).toEqual({ jam: 60, hari: 300, minggu: 1500 });
     expect(parseWaktu(step(def, '2').waktu, def.konversiWaktu)).toMatchObject({
       kind: 'fixed',
-      duration: { unit: 'minutes', amount: 1500 },
+      duration: { days: 5, minutes: 0 },
     });
-    // Under this table a day is 300 working minutes, not a calendar working day.
-    expect(parseWaktu('2 hari', def.konversiWaktu)).toMatchObject({ duration: { unit: 'minutes', amount: 600 } });
+    // Under this table 300 minutes are one working day: "2 hari" and "600" are two.
+    expect(parseWaktu('2 hari', def.konversiWaktu)).toMatchObject({ duration: { days: 2, minutes: 0 } });
+    expect(parseWaktu(step(def, '3').waktu, def.konversiWaktu)).toMatchObject({ duration: { days: 2, minutes: 0 } });
+    expect(parseWaktu(step(def, '4').waktu, def.konversiWaktu)).toMatchObject({ duration: { days: 0, minutes: 60 } });
   });
 
   it('has eleven steps, returns written in the Keterangan, and the Kepala Balai signing last', () => {

@@ -22,27 +22,27 @@ function expectParseError(raw: string, konversi?: KonversiWaktu): void {
 
 describe('parseWaktu: every wording in the seed SOPs (default convention)', () => {
   it.each([
-    ['10 menit', { unit: 'minutes', amount: 10 }],
-    ['10 Menit', { unit: 'minutes', amount: 10 }],
-    ['1 Jam', { unit: 'minutes', amount: 60 }],
-    ['3 jam', { unit: 'minutes', amount: 180 }],
-    ['1 hari', { unit: 'days', amount: 1 }],
-    ['1 Hari', { unit: 'days', amount: 1 }],
-    ['2 hari', { unit: 'days', amount: 2 }],
-    ['3 Hari', { unit: 'days', amount: 3 }],
-    ['17 Hari', { unit: 'days', amount: 17 }],
-    ['1 minggu', { unit: 'days', amount: 5 }],
-    ['1 Minggu', { unit: 'days', amount: 5 }],
-    ['2 minggu', { unit: 'days', amount: 10 }],
-    ['1500', { unit: 'minutes', amount: 1500 }],
-    ['600', { unit: 'minutes', amount: 600 }],
-    ['30', { unit: 'minutes', amount: 30 }],
+    ['10 menit', { days: 0, minutes: 10 }],
+    ['10 Menit', { days: 0, minutes: 10 }],
+    ['1 Jam', { days: 0, minutes: 60 }],
+    ['3 jam', { days: 0, minutes: 180 }],
+    ['1 hari', { days: 1, minutes: 0 }],
+    ['1 Hari', { days: 1, minutes: 0 }],
+    ['2 hari', { days: 2, minutes: 0 }],
+    ['3 Hari', { days: 3, minutes: 0 }],
+    ['17 Hari', { days: 17, minutes: 0 }],
+    ['1 minggu', { days: 5, minutes: 0 }],
+    ['1 Minggu', { days: 5, minutes: 0 }],
+    ['2 minggu', { days: 10, minutes: 0 }],
+    ['1500', { days: 0, minutes: 1500 }],
+    ['600', { days: 0, minutes: 600 }],
+    ['30', { days: 0, minutes: 30 }],
   ] as const)('%s', (raw, duration) => {
     expect(parseWaktu(raw)).toEqual({ kind: 'fixed', duration, text: raw });
   });
 
   it('a number cell (the PUPR "Waktu (menit)" column) is minutes', () => {
-    expect(parseWaktu(1500)).toEqual({ kind: 'fixed', duration: { unit: 'minutes', amount: 1500 }, text: '1500' });
+    expect(parseWaktu(1500)).toEqual({ kind: 'fixed', duration: { days: 0, minutes: 1500 }, text: '1500' });
   });
 
   it('"menyesuaikan lamanya kegiatan": the actor sets the due date', () => {
@@ -55,22 +55,22 @@ describe('parseWaktu: every wording in the seed SOPs (default convention)', () =
   it('"Maksimal 7 hari setelah pelaksanaan kegiatan": counted from an earlier date', () => {
     expect(parseWaktu('Maksimal 7 hari setelah pelaksanaan kegiatan\t\t\t')).toEqual({
       kind: 'after-anchor',
-      duration: { unit: 'days', amount: 7 },
+      duration: { days: 7, minutes: 0 },
       text: 'Maksimal 7 hari setelah pelaksanaan kegiatan',
     });
     expect(parseWaktu('paling lambat 3 hari sesudah rapat')).toMatchObject({
       kind: 'after-anchor',
-      duration: { unit: 'days', amount: 3 },
+      duration: { days: 3, minutes: 0 },
     });
   });
 
   it('tolerates extra spaces and case', () => {
-    expect(parseWaktu('  2   HARI ')).toEqual({ kind: 'fixed', duration: { unit: 'days', amount: 2 }, text: '2   HARI' });
-    expect(parseWaktu('2hari')).toMatchObject({ duration: { unit: 'days', amount: 2 } });
+    expect(parseWaktu('  2   HARI ')).toEqual({ kind: 'fixed', duration: { days: 2, minutes: 0 }, text: '2   HARI' });
+    expect(parseWaktu('2hari')).toMatchObject({ duration: { days: 2, minutes: 0 } });
   });
 
   it('a decimal hour is still whole minutes', () => {
-    expect(parseWaktu('1,5 jam')).toMatchObject({ duration: { unit: 'minutes', amount: 90 } });
+    expect(parseWaktu('1,5 jam')).toMatchObject({ duration: { days: 0, minutes: 90 } });
   });
 
   it('no time standard written', () => {
@@ -80,23 +80,32 @@ describe('parseWaktu: every wording in the seed SOPs (default convention)', () =
   });
 });
 
-describe('parseWaktu under the PUPR conversion table', () => {
+describe('parseWaktu under the PUPR conversion table ("1 Jam = 60 menit, 1 Hari = 300 menit, 1 Minggu = 1500 menit")', () => {
   it.each([
-    ['10 menit', 10],
-    ['1 Jam', 60],
-    ['1 Hari', 300],
-    ['2 hari', 600],
-    ['1 Minggu', 1500],
-    ['1500', 1500],
-    ['1,5 hari', 450],
-  ] as const)('%s → %i working minutes', (raw, amount) => {
-    expect(parseWaktu(raw, PUPR)).toEqual({ kind: 'fixed', duration: { unit: 'minutes', amount }, text: raw });
+    // Below one SOP day (300) its minutes are clock minutes: the table itself says 1 Jam = 60 menit.
+    ['30', { days: 0, minutes: 30 }],
+    ['60', { days: 0, minutes: 60 }],
+    ['120', { days: 0, minutes: 120 }],
+    ['10 menit', { days: 0, minutes: 10 }],
+    ['1 Jam', { days: 0, minutes: 60 }],
+    // From one SOP day up they count in office days.
+    ['300', { days: 1, minutes: 0 }],
+    ['600', { days: 2, minutes: 0 }],
+    ['1500', { days: 5, minutes: 0 }],
+    ['1 Hari', { days: 1, minutes: 0 }],
+    ['2 hari', { days: 2, minutes: 0 }],
+    ['1 Minggu', { days: 5, minutes: 0 }],
+    // A day and a half: one working day, then the remaining 150 SOP minutes as clock minutes.
+    ['450', { days: 1, minutes: 150 }],
+    ['1,5 hari', { days: 1, minutes: 150 }],
+  ] as const)('%s → %o', (raw, duration) => {
+    expect(parseWaktu(raw, PUPR)).toEqual({ kind: 'fixed', duration, text: raw });
   });
 
   it('a relative SLA is converted too', () => {
     expect(parseWaktu('Maksimal 7 hari setelah pelaksanaan kegiatan', PUPR)).toMatchObject({
       kind: 'after-anchor',
-      duration: { unit: 'minutes', amount: 2100 },
+      duration: { days: 7, minutes: 0 },
     });
   });
 });
@@ -129,7 +138,10 @@ describe('parseWaktu rejects what it cannot count, with the exact message', () =
 
 describe('describeDuration', () => {
   it('names the unit in Indonesian', () => {
-    expect(describeDuration({ unit: 'days', amount: 2 })).toBe('2 hari kerja');
-    expect(describeDuration({ unit: 'minutes', amount: 90 })).toBe('90 menit kerja');
+    expect(describeDuration({ days: 2, minutes: 0 })).toBe('2 hari kerja');
+    expect(describeDuration({ days: 0, minutes: 90 })).toBe('1 jam 30 menit kerja');
+    expect(describeDuration({ days: 0, minutes: 30 })).toBe('30 menit kerja');
+    expect(describeDuration({ days: 1, minutes: 150 })).toBe('1 hari 2 jam 30 menit kerja');
+    expect(describeDuration({ days: 5, minutes: 0 })).toBe('5 hari kerja');
   });
 });
