@@ -101,6 +101,52 @@ export const EVENT_LABEL: Record<string, string> = {
   'document.attached': 'Dokumen diunggah',
 };
 
+/** Indonesian size of a file: "812 byte", "12,3 KB", "4,5 MB". */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} byte`;
+  const kb = bytes / 1024;
+  if (kb < 1024) return `${kb.toFixed(1).replace('.', ',')} KB`;
+  return `${(kb / 1024).toFixed(1).replace('.', ',')} MB`;
+}
+
+/** The audit trail as sentences, one per event; `who` is a name with its role, `step` a kegiatan number. */
+export const TIMELINE = {
+  started: (who: string) => `Kasus dimulai oleh ${who}.`,
+  opened: (step: string, visit: number, roles: string, due: string | null) =>
+    `Kegiatan ${step} ${visit > 1 ? `dibuka kembali (putaran ke-${visit})` : 'dibuka'} untuk ${roles}; ${due ? `batas ${due}` : 'tanpa batas waktu'}.`,
+  openedAfterReturn: (reason: string) => `Alasan pengembalian: ${reason}`,
+  completed: (step: string, who: string) => `Kegiatan ${step} diselesaikan oleh ${who}.`,
+  approved: (step: string, who: string, comment: string | null) =>
+    `Kegiatan ${step} disetujui oleh ${who}${comment ? `; catatan: ${comment}` : '.'}`,
+  returned: (to: string, who: string, reason: string) => `Dikembalikan ke kegiatan ${to} oleh ${who}: ${reason}`,
+  chosen: (step: string, branch: string, who: string) => `Kegiatan ${step} diputuskan "${branch}" oleh ${who}.`,
+  confirmed: (step: string, who: string, waiting: boolean) =>
+    `Kegiatan ${step} dikonfirmasi oleh ${who}.${waiting ? ' Menunggu konfirmasi peran lain.' : ''}`,
+  dueSet: (step: string, due: string, who: string) => `Batas waktu kegiatan ${step} ditetapkan ${due} oleh ${who}.`,
+  attached: (file: string, size: string, who: string, slotKind: string, slot: string, step: string) =>
+    `Berkas ${file} (${size}) diunggah oleh ${who} sebagai ${slotKind} "${slot}" kegiatan ${step}.`,
+  closed: (outcome: string) => `Kasus ditutup: ${outcome}.`,
+  cancelled: (who: string, reason: string) => `Kasus dibatalkan oleh ${who}: ${reason}`,
+  deliveryDead: (kind: string, role: string, platform: string, chat: string, attempts: number, error: string) =>
+    `Pesan ${kind} untuk ${role} tidak dapat dikirim ke ${platform} (chat ${chat}) setelah ${attempts} percobaan: ${error}`,
+  unknown: (type: string) => `Peristiwa ${type}.`,
+  messageKind: { card: 'kartu', 'card-update': 'pembaruan kartu', 'case-closed': 'pemberitahuan kasus ditutup', reminder: 'pengingat', overdue: 'pemberitahuan keterlambatan', escalation: 'eskalasi', digest: 'ringkasan' } as Record<string, string>,
+  platform: { telegram: 'Telegram', slack: 'Slack' } as Record<string, string>,
+} as const;
+
+/** /kasus: the state first, then the newest events; the whole timeline goes along as a file when it does not fit. */
+export const CASE_VIEW = {
+  status: (state: string) => `Status: ${state}`,
+  running: 'berjalan',
+  closed: (outcome: string) => `ditutup (${outcome})`,
+  openNow: 'Sedang terbuka:',
+  returns: (shown: number, total: number) => (shown < total ? `Pengembalian terakhir (${shown} dari ${total}):` : 'Pengembalian:'),
+  newest: (shown: number, total: number) => (shown < total ? `Riwayat terbaru (${shown} dari ${total} peristiwa):` : 'Riwayat:'),
+  fullAttached: (n: number) => `${n} peristiwa sebelumnya ada dalam berkas riwayat lengkap terlampir.`,
+  fileName: (ref: string) => `${ref}-riwayat.txt`,
+  fileCaption: (ref: string) => `Riwayat lengkap kasus ${ref}`,
+} as const;
+
 export const TASK_STATUS_LABEL = {
   open: 'terbuka',
   completed: 'selesai',
@@ -238,8 +284,9 @@ export const CLI = {
 /** Step cards, the same words on every platform. */
 export const CARD = {
   step: (id: string, index: number, total: number, visit: number) =>
-    `Kegiatan ${id} (langkah ${index} dari ${total})${visit > 1 ? `, putaran ${visit}` : ''}`,
+    `Kegiatan ${id} (langkah ${index} dari ${total})${visit > 1 ? `, putaran ke-${visit}` : ''}`,
   pelaksana: 'Pelaksana',
+  roleInferred: 'Pelaksana ini disimpulkan dari bunyi kegiatan karena tanda kolomnya tidak terbaca pada naskah SOP; mohon dipastikan oleh admin.',
   returned: 'Dikembalikan dengan alasan',
   kelengkapan: 'Kelengkapan',
   output: 'Output',

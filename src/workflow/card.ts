@@ -25,6 +25,8 @@ export interface Card {
   sopNomor: string;
   step: { id: string; index: number; total: number; kegiatan: string; visit: number };
   roles: string[];
+  /** The SOP text lost this row's swimlane mark; its Pelaksana was read from the kegiatan. */
+  roleInferred: boolean;
   kelengkapan: { name: string; present: boolean; documents: CardDocument[] }[];
   outputs: { name: string; document: boolean; uploaded: CardDocument[] }[];
   waktu: string;
@@ -74,6 +76,7 @@ export function buildCard(input: {
     sopNomor: def.identity.nomor,
     step: { id: step.id, index, total, kegiatan: step.kegiatan, visit: task.visit },
     roles: task.roles.map((r) => roleName(def, r)),
+    roleInferred: step.roleInferred === true,
     kelengkapan: kelengkapanStatus(step, documents, input.caseRow.decisions).map((k) => ({ ...k, documents: k.documents.map(doc) })),
     outputs: stepDocuments(step, input.caseRow.decisions).output.map((o) => ({
       name: o.name,

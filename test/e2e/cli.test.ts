@@ -111,7 +111,7 @@ describe('a Pemalang case from the terminal', () => {
     await ok('task', 'done', 'PML-2026-0001', '--as', 'subkor');
     await uploadAll('PML-2026-0001', 'kabid');
     const back = await ok('task', 'return', 'PML-2026-0001', '--as', 'kabid', '--reason', 'Nomor surat salah');
-    expect(back).toContain('Berikutnya: #7 kegiatan 5a (putaran 2)');
+    expect(back).toContain('Berikutnya: #7 kegiatan 5a (putaran ke-2)');
     await uploadAll('PML-2026-0001', 'subkor');
     await ok('task', 'done', 'PML-2026-0001', '--as', 'subkor');
     for (const role of ['kabid', 'sekretaris', 'kepala_bkd', 'subkor']) {

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as store from '../../src/db/store.js';
+import { stepDocuments } from '../../src/sop/definition.js';
 import { TelegramWorld, WEBHOOK_SECRET } from '../support/telegram-world.js';
 
 let world: TelegramWorld | undefined;
@@ -62,7 +63,9 @@ describe('a PUPR case on Telegram (long polling)', () => {
     expect(first.text).toMatch(/📅 Batas: \w+, \d+ \w+ 20\d\d \d\d\.\d\d WIB/);
 
     const def = w.core.service.sop('pupr').definition;
-    const outputsOf = (id: string) => def.steps.find((s) => s.id === id)!.output.filter((o) => o.document).map((o) => o.name);
+    // What each row asks on this case's path: on the Ditolak path rows 5b–8 ask for no Surat tugas.
+    let decisions: Record<string, string> = {};
+    const outputsOf = (id: string) => stepDocuments(def.steps.find((s) => s.id === id)!, decisions).output.filter((o) => o.document).map((o) => o.name);
 
     // Pressing Selesai before the upload is refused with the missing output named.
     if (outputsOf('1').length) {
@@ -139,9 +142,12 @@ describe('a Pemalang case on Telegram (webhook)', () => {
 
     for (const role of ['kabid', 'subkor', 'sekretaris', 'kepala_bkd', 'asesor_sdma']) await w.bindGroup(role);
     const def = w.core.service.sop('pemalang').definition;
-    const outputsOf = (id: string) => def.steps.find((s) => s.id === id)!.output.filter((o) => o.document).map((o) => o.name);
+    // What each row asks on this case's path: on the Ditolak path rows 5b–8 ask for no Surat tugas.
+    let decisions: Record<string, string> = {};
+    const outputsOf = (id: string) => stepDocuments(def.steps.find((s) => s.id === id)!, decisions).output.filter((o) => o.document).map((o) => o.name);
 
     for (const branch of ['Diterima', 'Ditolak'] as const) {
+      decisions = { '3': branch };
       const kabid = w.desk('kabid');
       w.tg.userSends(kabid.chat, kabid.person, '/baru');
       const q = await w.tg.waitFor(() => w.botMessages(kabid.chat).filter((m) => m.text?.includes('Judul kasus baru')).at(branch === 'Diterima' ? 0 : 1), 20_000, 'title question');
@@ -164,6 +170,7 @@ describe('a Pemalang case on Telegram (webhook)', () => {
       await work(w, 'sekretaris', ref, '6', 1, 'Setujui', outputsOf('6'));
       await work(w, 'kepala_bkd', ref, '7', 1, 'Selesai', outputsOf('7'));
       await work(w, 'subkor', ref, '8', 1, 'Selesai', outputsOf('8'));
+      expect(outputsOf('8')).toEqual(branch === 'Diterima' ? ['Surat tugas'] : []);
       if (branch === 'Diterima') {
         // Step 9 has no fixed time standard: the Asesor sets the due date first.
         const card9 = await w.card('asesor_sdma', ref, '9');

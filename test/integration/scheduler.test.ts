@@ -87,7 +87,8 @@ describe('reminders, overdue notices and escalation', () => {
     await s.tick(wib('2026-11-24T07:30'));
     expect(await notices(['escalation'])).toHaveLength(2);
     const day2 = (await store.listOutbox(database.db)).filter((r) => r.kind === 'escalation')[1]!;
-    expect(day2.payload.text).toContain('terlambat 5 jam 55 menit kerja');
+    // Monday 10.05–12.00 and 13.00–16.00: the break is not lateness.
+    expect(day2.payload.text).toContain('terlambat 4 jam 55 menit kerja');
 
     // Saturday and Sunday are quiet; Monday brings the next one.
     for (const d of ['2026-11-25', '2026-11-26', '2026-11-27']) await s.tick(wib(`${d}T08:00`));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as store from '../../src/db/store.js';
 import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
 import { WorkflowService } from '../../src/workflow/service.js';
-import { driveCase, type CaseStory } from '../support/case-driver.js';
+import { driveCase, driveTo, person, type CaseStory } from '../support/case-driver.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let database: TestDatabase;
@@ -74,11 +74,32 @@ describe('Pemalang: Kerjasama Kegiatan Penilaian Kompetensi', () => {
   });
 
   it('Ditolak: the rejection letter is returned once, signed, sent, and the case ends as ditolak', async () => {
-    await runStory(
+    const { details } = await runStory(
       'pemalang',
       { choose: { '3': 'Ditolak' }, returnOn: { '5b': [1] } },
       { trace: ['1', '2', '3', '4', '5b', '4#2', '5b#2', '6', '7', '8'], outcome: 'ditolak' },
     );
+    // On this path only a surat penolakan exists: rows 5b–8 asked for no Draft surat tugas and
+    // no Surat tugas, so nothing was uploaded there and every card listed none.
+    const shared = details.tasks.filter((t) => ['5b', '6', '7', '8'].includes(t.stepId));
+    expect(details.documents.filter((d) => shared.some((t) => t.id === d.taskId))).toEqual([]);
+    for (const task of shared) {
+      const card = await service.cardFor(task.id);
+      expect(card.kelengkapan, task.stepId).toEqual([]);
+      expect(card.outputs, task.stepId).toEqual([]);
+    }
+  });
+
+  it('Diterima and Ditolak at the same row 8: only the accepted case is asked for the Surat tugas', async () => {
+    const accepted = await driveTo(service, 'pemalang', { choose: { '3': 'Diterima' } }, '8');
+    const rejected = await driveTo(service, 'pemalang', { choose: { '3': 'Ditolak' } }, '8');
+    expect((await service.cardFor(accepted.id)).outputs.map((o) => o.name)).toEqual(['Surat tugas']);
+    expect((await service.cardFor(rejected.id)).outputs).toEqual([]);
+    const subkor = person('subkor');
+    await expect(service.act(accepted.id, { type: 'complete' }, subkor)).rejects.toMatchObject({ code: 'missing_outputs' });
+    const file = { fileName: 'surat.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: '2026-11/x' };
+    await expect(service.attachDocument(rejected.id, { kind: 'output', name: 'Surat tugas' }, file, subkor)).rejects.toMatchObject({ code: 'unknown_slot' });
+    await expect(service.act(rejected.id, { type: 'complete' }, subkor)).resolves.toMatchObject({ caseStatus: 'closed', outcome: 'ditolak' });
   });
 });
 

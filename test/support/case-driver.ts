@@ -17,7 +17,7 @@ export interface CaseStory {
 
 export const person = (role: string): Actor => ({ channel: 'telegram', userId: `${role}-user`, name: `Petugas ${role}`, role });
 
-export async function driveCase(service: WorkflowService, sopId: string, story: CaseStory, maxSteps = 60) {
+export async function driveCase(service: WorkflowService, sopId: string, story: CaseStory, maxSteps = 60, stopAt?: string) {
   const def = service.sop(sopId).definition;
   const { caseRef } = await service.startCase(sopId, `Uji ${sopId}`, person(def.steps[0]!.role ?? def.steps[0]!.roles![0]!));
   const trace: string[] = [];
@@ -27,6 +27,7 @@ export async function driveCase(service: WorkflowService, sopId: string, story: 
     const open = details.tasks.filter((t) => t.status === 'open');
     expect(open).toHaveLength(1);
     const task = open[0]!;
+    if (task.stepId === stopAt) return { caseRef, trace, details, stoppedAt: task };
     const step = findStep(def, task.stepId);
     trace.push(task.visit > 1 ? `${task.stepId}#${task.visit}` : task.stepId);
     const role = task.roles[0]!;
@@ -69,4 +70,11 @@ export async function driveCase(service: WorkflowService, sopId: string, story: 
     }
   }
   throw new Error(`case ${caseRef} did not end within ${maxSteps} steps: ${trace.join(' → ')}`);
+}
+
+/** Drives a new case as `story` says until step `stepId` is open, and returns that open task. */
+export async function driveTo(service: WorkflowService, sopId: string, story: CaseStory, stepId: string) {
+  const { stoppedAt } = await driveCase(service, sopId, story, 60, stepId);
+  if (!stoppedAt) throw new Error(`case of ${sopId} ended before step ${stepId}`);
+  return stoppedAt;
 }

@@ -154,7 +154,7 @@ export class SlackWorld {
       () =>
         this.slack.botMessages(d.channel).find((m) => {
           const text = textOf(m);
-          return text.includes(caseRef) && text.includes(head) && (visit > 1 ? text.includes(`putaran ${visit}`) : !text.includes('putaran')) && buttonsOf(m.blocks).length > 0;
+          return text.includes(caseRef) && text.includes(head) && (visit > 1 ? text.includes(`putaran ke-${visit}`) : !text.includes('putaran')) && buttonsOf(m.blocks).length > 0;
         }),
       WAIT,
       `card ${caseRef} step ${stepId} visit ${visit} in ${role}`,

@@ -146,7 +146,7 @@ export class TelegramWorld {
           (m) =>
             m.text?.includes(caseRef) &&
             m.text.includes(head) &&
-            (visit > 1 ? m.text.includes(`putaran ${visit}`) : !m.text.includes('putaran')) &&
+            (visit > 1 ? m.text.includes(`putaran ke-${visit}`) : !m.text.includes('putaran')) &&
             (m.reply_markup?.inline_keyboard.length ?? 0) > 0,
         ),
       20_000,

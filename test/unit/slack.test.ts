@@ -67,6 +67,7 @@ const card: Card = {
   sopNomor: 'SDM-307-OT.02.02 TAHUN 2024',
   step: { id: '5', index: 5, total: 10, kegiatan: 'Intake data', visit: 2 },
   roles: ['ASESOR ADMIN'],
+  roleInferred: false,
   kelengkapan: [
     { name: 'DRH', present: true, documents: [{ id: 1, fileName: 'drh.pdf', sizeBytes: 10 }] },
     { name: 'CI', present: false, documents: [] },
@@ -87,7 +88,7 @@ describe('the Block Kit card', () => {
     const blocks = renderCardBlocks(card);
     const text = blocksText(blocks as never);
     expect(text).toContain('📋 *KUMHAM-2026-0007* · Gelombang &lt;2&gt; &amp; lanjutan');
-    expect(text).toContain('*Kegiatan 5 (langkah 5 dari 10), putaran 2*');
+    expect(text).toContain('*Kegiatan 5 (langkah 5 dari 10), putaran ke-2*');
     expect(text).toContain('↩️ Dikembalikan dengan alasan: _Data belum lengkap_');
     expect(text).toContain('✅ DRH (drh.pdf)');
     expect(text).toContain('⬜ CI');

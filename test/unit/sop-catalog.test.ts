@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseWaktu } from '../../src/calendar/waktu.js';
-import { returnTargets, stepRoles, type SopDefinition, type StepDefinition } from '../../src/sop/definition.js';
+import { returnTargets, stepDocuments, stepRoles, type SopDefinition, type StepDefinition } from '../../src/sop/definition.js';
 import { catalogDir, loadCatalog, parseDefinition, type Catalog } from '../../src/sop/loader.js';
 
 const CATALOG = fileURLToPath(new URL('../../catalog', import.meta.url));
@@ -109,7 +109,15 @@ describe('Pemalang: Kerjasama Kegiatan Penilaian Kompetensi', () => {
   it('closes a rejected request after the letter is sent, and sends an accepted one on to the Asesor', () => {
     const def = sop('pemalang');
     expect(step(def, '8').route).toEqual([{ when: { step: '3', branch: 'Ditolak' }, end: 'ditolak' }, { next: '9' }]);
-    expect(step(def, '8').output).toEqual([{ name: 'Surat tugas', document: true }]);
+    // The shared rows ask for the Surat tugas and its draft only on the Diterima path.
+    const accepted = { when: { step: '3', branch: 'Diterima' } };
+    expect(step(def, '8').output).toEqual([{ name: 'Surat tugas', document: true, ...accepted }]);
+    for (const id of ['5b', '6', '7']) {
+      expect(step(def, id).kelengkapan).toEqual([{ name: 'Draft surat tugas', ...accepted }]);
+      expect(step(def, id).output).toEqual([{ name: 'Draft Surat tugas', document: true, ...accepted }]);
+    }
+    expect(stepDocuments(step(def, '8'), { '3': 'Ditolak' })).toEqual({ kelengkapan: [], output: [] });
+    expect(stepDocuments(step(def, '8'), { '3': 'Diterima' }).output.map((o) => o.name)).toEqual(['Surat tugas']);
     expect(stepRoles(step(def, '9'))).toEqual(['asesor_sdma']);
     expect(step(def, '10').end).toBe('selesai');
   });

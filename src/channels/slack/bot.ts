@@ -11,8 +11,8 @@ import { parseDueInput } from '../../calendar/due-input.js';
 import * as channelStore from '../../db/channel-store.js';
 import { rerouteUnrouted } from '../../delivery/dispatcher.js';
 import * as store from '../../db/store.js';
-import { brief, TG, SLACK } from '../../messages/id.js';
-import { renderCase, renderTaskLine } from '../../messages/render.js';
+import { brief, CASE_VIEW, TG, SLACK } from '../../messages/id.js';
+import { renderCase, renderCaseSummary, renderTaskLine } from '../../messages/render.js';
 import { allowedCommands, findStep } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
 import type { Actor, TaskCommand } from '../../workflow/model.js';
@@ -92,8 +92,20 @@ export function registerHandlers(app: App, s: SlackContext): void {
         case 'kasus': {
           const details = await caseForChannel(command, arg, SLACK.caseUsage, answer);
           if (!details) return;
-          const text = renderCase(details, await service.calendarFor(db, details.definition));
-          return void (await answer(`\`\`\`${e(text.length > 2800 ? `${text.slice(0, 2800)}…` : text)}\`\`\``));
+          const calendar = await service.calendarFor(db, details.definition);
+          // The state and the newest events in the answer; the whole timeline as a file when it does not fit.
+          const summary = renderCaseSummary(details, calendar, 2800);
+          await answer(`\`\`\`${e(summary.text)}\`\`\``);
+          if (!summary.complete) {
+            const ref = details.caseRow.ref;
+            await s.api.filesUploadV2({
+              channel_id: command.channel_id,
+              file: Buffer.from(renderCase(details, calendar)),
+              filename: CASE_VIEW.fileName(ref),
+              title: CASE_VIEW.fileCaption(ref),
+            });
+          }
+          return;
         }
         case 'dokumen':
           return void (await documents(command, arg, answer));

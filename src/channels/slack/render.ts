@@ -41,6 +41,7 @@ export function renderCardBlocks(card: Card): KnownBlock[] {
     e(card.step.kegiatan),
     `👤 ${CARD.pelaksana}: ${e(card.roles.join(' + '))}`,
   ];
+  if (card.roleInferred) head.push(`_${CARD.roleInferred}_`);
   if (card.returnReason) head.push(`↩️ ${CARD.returned}: _${e(card.returnReason)}_`);
   blocks.push(section(head.join('\n')));
 

@@ -11,8 +11,8 @@ import * as channelStore from '../../db/channel-store.js';
 import { rerouteUnrouted } from '../../delivery/dispatcher.js';
 import * as store from '../../db/store.js';
 import type { Logger } from '../../logging.js';
-import { brief, NOTICE, TG } from '../../messages/id.js';
-import { renderCase, renderTaskLine } from '../../messages/render.js';
+import { brief, CASE_VIEW, NOTICE, TG } from '../../messages/id.js';
+import { renderCase, renderCaseSummary, renderTaskLine } from '../../messages/render.js';
 import { FileTooLargeError } from '../../storage/files.js';
 import { DEFAULT_ALLOWED_EXTENSIONS, extensionOf, mimeTypeOf } from '../../storage/mime.js';
 import { allowedCommands, findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
@@ -201,8 +201,17 @@ export function createTelegramBot(options: TelegramBotOptions) {
   bot.command('kasus', async (ctx) => {
     const details = await caseForChat(ctx);
     if (!details) return;
-    const text = renderCase(details, await service.calendarFor(db, details.definition));
-    await reply(ctx, `<pre>${escapeHtml(text.length > 3900 ? `${text.slice(0, 3900)}…` : text)}</pre>`);
+    const calendar = await service.calendarFor(db, details.definition);
+    // The state and the newest events in the message; the whole timeline as a file when it does not fit.
+    const summary = renderCaseSummary(details, calendar, 3900);
+    await reply(ctx, `<pre>${escapeHtml(summary.text)}</pre>`);
+    if (!summary.complete) {
+      const ref = details.caseRow.ref;
+      await ctx.replyWithDocument(
+        { source: Buffer.from(renderCase(details, calendar)), filename: CASE_VIEW.fileName(ref) },
+        { caption: CASE_VIEW.fileCaption(ref), ...threadExtra(placeOf(ctx)) },
+      );
+    }
   });
 
   bot.command('dokumen', async (ctx) => {

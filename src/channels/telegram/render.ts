@@ -48,6 +48,7 @@ export function renderCardText(card: Card): string {
     e(card.step.kegiatan),
     `👤 ${CARD.pelaksana}: ${e(card.roles.join(' + '))}`,
   ];
+  if (card.roleInferred) lines.push(`<i>${CARD.roleInferred}</i>`);
   if (card.returnReason) lines.push(`↩️ ${CARD.returned}: <i>${e(card.returnReason)}</i>`);
   if (card.kelengkapan.length) {
     lines.push(`📎 ${CARD.kelengkapan}:`);
