@@ -9,19 +9,20 @@ import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { openCore, type Core } from '../bootstrap.js';
 import { DateTime } from 'luxon';
-import { makeCalendar } from '../calendar/calendar.js';
+import { formatDayHours, formatLocal, makeCalendar, parseDayHours } from '../calendar/calendar.js';
+import { parseWaktu } from '../calendar/waktu.js';
 import { parseDueInput } from '../calendar/due-input.js';
 import { ConfigError, loadConfig } from '../config.js';
 import * as channelStore from '../db/channel-store.js';
 import { openDatabase, type Database } from '../db/database.js';
 import * as store from '../db/store.js';
 import { CLI } from '../messages/id.js';
-import { renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
+import { describeWaktu, renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
 import { catalogDir, loadCatalog, loadDefinitionFile } from '../sop/loader.js';
-import { findStep, missingOutputs, uploadSlots } from '../workflow/engine.js';
+import { deadlineFor, findStep, missingOutputs, uploadSlots } from '../workflow/engine.js';
 import { isWorkflowError } from '../workflow/errors.js';
 import type { SopDefinition } from '../sop/definition.js';
-import type { Actor, TaskCommand } from '../workflow/model.js';
+import type { Actor, TaskCommand, TaskState } from '../workflow/model.js';
 import { DEFAULT_ALLOWED_EXTENSIONS, isAllowedFile, mimeTypeOf } from '../storage/mime.js';
 import { FileTooLargeError, LocalFileStore, type FileStore } from '../storage/files.js';
 import { buildCaseArchive, DamagedDocumentsError } from './archive.js';
@@ -65,7 +66,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action(() =>
       withCore(async ({ service, catalogFailures }) => {
         for (const s of service.catalog()) {
-          out(`${s.definition.id.padEnd(14)} ${s.definition.code.padEnd(8)} v${s.version}  ${s.definition.steps.length} kegiatan  ${s.definition.identity.nama}`);
+          const d = s.definition;
+          out(`${d.id.padEnd(14)} ${d.code.padEnd(8)} v${s.version}  ${d.steps.length} kegiatan  ${d.identity.nama} · Nomor ${d.identity.nomor}`);
         }
         if (catalogFailures.length) throw new CliError(CLI.catalogHasFailures(catalogFailures.length));
       }),
@@ -94,6 +96,35 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       withCore(async ({ service }) => {
         const s = service.sop(id);
         out(renderStepTable(s.definition, s.version));
+      }),
+    );
+
+  sop
+    .command('due')
+    .description(CLI.sopDue)
+    .argument('<id>')
+    .argument('<kegiatan>', CLI.argStep)
+    .option('--from <waktu>', CLI.optFrom)
+    .action((id: string, stepId: string, opts: { from?: string }) =>
+      withCore(async ({ service, database }) => {
+        const def = service.sop(id).definition;
+        const step = def.steps.find((s) => s.id === stepId.trim());
+        if (!step) throw new CliError(CLI.unknownStep(stepId, def.steps.map((s) => s.id)));
+        const calendar = await service.calendarFor(database.db, def);
+        const now = io.clock?.() ?? new Date();
+        const from = opts.from ? parseLocalDateTime(opts.from, def.unit.timezone, now) : now;
+        const waktu = parseWaktu(step.waktu, def.konversiWaktu);
+        if (waktu.kind === 'none') return void out(CLI.noWaktu(step.id));
+        if (waktu.kind === 'actor-sets') return void out(CLI.actorSetsWaktu(step.id, waktu.text));
+        // A waktu counted from another step: as if that step was done at --from.
+        const anchorDone: TaskState[] = waktu.kind === 'after-anchor' && step.anchor ? [doneVisit(step.anchor, from)] : [];
+        const due = deadlineFor(def, step, anchorDone, calendar, from)!;
+        out(`${DateTime.fromJSDate(due, { zone: calendar.timezone }).toFormat('yyyy-MM-dd HH:mm')} (${formatLocal(due, calendar)})`);
+        out(
+          waktu.kind === 'after-anchor'
+            ? CLI.dueAfterAnchor(describeWaktu(def, step), step.anchor ?? '', formatLocal(from, calendar))
+            : CLI.dueFrom(describeWaktu(def, step), formatLocal(from, calendar)),
+        );
       }),
     );
 
@@ -378,6 +409,52 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       }),
     );
 
+  const hours = program.command('hours').description(CLI.hours);
+  hours
+    .command('list')
+    .action(() =>
+      withCore(async ({ database }) => {
+        const rows = await store.listOfficeHours(database.db);
+        if (!rows.length) out(CLI.noOfficeHours);
+        for (const h of rows) {
+          out(CLI.officeHoursLine(h.id, h.fromDate, h.toDate, formatDayHours(parseDayHours(h.hours)), h.fridayHours ? formatDayHours(parseDayHours(h.fridayHours)) : null, h.name));
+        }
+      }),
+    );
+  hours
+    .command('add')
+    .description(CLI.hoursAdd)
+    .argument('<dari>', 'YYYY-MM-DD')
+    .argument('<sampai>', 'YYYY-MM-DD')
+    .requiredOption('--hours <periode>', CLI.optHours)
+    .option('--friday <periode>', CLI.optFridayHours)
+    .requiredOption('--name <nama>', CLI.optHoursName)
+    .action((from: string, to: string, opts: { hours: string; friday?: string; name: string }) =>
+      withCore(async ({ database }) => {
+        // Checked with the calendar's own rules and messages before anything is stored.
+        const span = { from, to, hours: parseDayHours(opts.hours), ...(opts.friday ? { fridayHours: parseDayHours(opts.friday) } : {}) };
+        makeCalendar({ includeShipped: false, specialHours: [span] });
+        const id = await store.addOfficeHours(database.db, {
+          fromDate: from,
+          toDate: to,
+          hours: opts.hours.trim(),
+          fridayHours: opts.friday?.trim() ?? null,
+          name: opts.name.trim(),
+        });
+        out(CLI.officeHoursAdded(id, from, to, formatDayHours(span.hours), span.fridayHours ? formatDayHours(span.fridayHours) : null, opts.name.trim()));
+      }),
+    );
+  hours
+    .command('remove')
+    .argument('<nomor>', CLI.argHoursId)
+    .action((id: string) =>
+      withCore(async ({ database }) => {
+        const n = Number(id.replace(/^#/, ''));
+        if (!Number.isInteger(n) || !(await store.removeOfficeHours(database.db, n))) throw new CliError(CLI.officeHoursMissing(id));
+        out(CLI.officeHoursRemoved(n));
+      }),
+    );
+
   program
     .command('doctor')
     .description(CLI.doctor)
@@ -512,4 +589,12 @@ function parseLocalDateTime(text: string, timezone: string, now: Date): Date {
   const date = parseDueInput(text, now, makeCalendar({ timezone })) ?? DateTime.fromISO(text.trim(), { setZone: true }).toJSDate();
   if (Number.isNaN(date.getTime())) throw new CliError(CLI.badDateTime(text));
   return date;
+}
+
+/** A finished visit of a step, to count a waktu that runs from that step's completion. */
+function doneVisit(stepId: string, at: Date): TaskState {
+  return {
+    id: 0, stepId, visit: 1, kind: 'task', roles: [], status: 'completed', openedAt: at, dueAt: null, returnReason: null,
+    confirmations: [], doneAt: at, doneBy: null, action: 'done', branch: null, comment: null, wentTo: null, version: 1,
+  };
 }

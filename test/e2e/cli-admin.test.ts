@@ -302,3 +302,64 @@ describe('sopbot bind remove', () => {
     expect(await listBindings(core.database.db)).toEqual([]);
   });
 });
+
+describe('sopbot sop due: the calendar, checked by hand', () => {
+  it('prints the deadline of a step opened at a given moment, then the Indonesian reading', async () => {
+    // PUPR row 2 "1500" = one working week (1 Hari = 300 menit).
+    expect(await ok('sop', 'due', 'pupr', '2', '--from', '2026-11-23 14:00')).toBe(
+      '2026-11-30 14:00 (Senin, 30 November 2026 14.00 WIB)\nWaktu 1500 (5 hari kerja), dihitung sejak Senin, 23 November 2026 14.00 WIB.',
+    );
+    // Pemalang row 2 "1 Jam" opened at 11.30: the break does not count.
+    expect((await ok('sop', 'due', 'pemalang', '2', '--from', '2026-11-23 11:30')).split('\n')[0]).toBe(
+      '2026-11-23 13:30 (Senin, 23 November 2026 13.30 WIB)',
+    );
+    // Row 10 counts from row 9's completion.
+    expect(await ok('sop', 'due', 'pemalang', '10', '--from', '2026-12-17 10:00')).toBe(
+      '2026-12-30 10:00 (Rabu, 30 Desember 2026 10.00 WIB)\n' +
+        'Waktu Maksimal 7 hari setelah pelaksanaan kegiatan (7 hari kerja setelah kegiatan 9 selesai), dihitung sejak kegiatan 9 selesai pada Kamis, 17 Desember 2026 10.00 WIB.',
+    );
+    expect(await ok('sop', 'due', 'pemalang', '9')).toBe(
+      'Kegiatan 9 berwaktu "menyesuaikan lamanya kegiatan": batas waktunya ditentukan pelaksana saat kegiatan dibuka.',
+    );
+    expect(await ok('sop', 'due', 'pemalang', '3')).toBe('Kegiatan 3 tidak memiliki standar waktu; tidak ada batas waktu.');
+  });
+
+  it('follows the holidays and the office hours an admin adds, without a restart', async () => {
+    expect((await ok('sop', 'due', 'tangerang', '4', '--from', '2026-11-23 10:00')).split('\n')[0]).toBe('2026-11-24 10:00 (Selasa, 24 November 2026 10.00 WIB)');
+    await ok('holiday', 'add', '2026-11-24', 'Hari jadi kota');
+    expect((await ok('sop', 'due', 'tangerang', '4', '--from', '2026-11-23 10:00')).split('\n')[0]).toBe('2026-11-25 10:00 (Rabu, 25 November 2026 10.00 WIB)');
+
+    expect(await ok('hours', 'list')).toBe('Belum ada jam kerja khusus; berlaku jam kerja yang dikonfigurasi.');
+    expect(await ok('hours', 'add', '2027-02-08', '2027-03-09', '--hours', '08:00-12:00, 12:30-15:00', '--friday', '08:00-11:30,13:00-15:30', '--name', 'Ramadan 1448 H')).toBe(
+      'Jam kerja #1 "Ramadan 1448 H" ditetapkan untuk 2027-02-08 s.d. 2027-03-09: Senin–Kamis 08.00–12.00, 12.30–15.00; Jumat 08.00–11.30, 13.00–15.30.',
+    );
+    expect(await ok('hours', 'list')).toBe('#1  2027-02-08 s.d. 2027-03-09  Senin–Kamis 08.00–12.00, 12.30–15.00; Jumat 08.00–11.30, 13.00–15.30  (Ramadan 1448 H)');
+    // "1 Jam" on Wednesday 10 February 2027 at 14.30: 30 minutes to 15.00, 30 from 08.00 on Thursday.
+    expect((await ok('sop', 'due', 'pemalang', '2', '--from', '2027-02-10 14:30')).split('\n')[0]).toBe('2027-02-11 08:30 (Kamis, 11 Februari 2027 08.30 WIB)');
+    expect(await ok('hours', 'remove', '1')).toBe('Jam kerja #1 dihapus.');
+    expect((await ok('sop', 'due', 'pemalang', '2', '--from', '2027-02-10 14:30')).split('\n')[0]).toBe('2027-02-10 15:30 (Rabu, 10 Februari 2027 15.30 WIB)');
+  });
+
+  it('says clearly what is wrong with an unknown step, bad hours or a missing span', async () => {
+    expect(await sopbot(['sop', 'due', 'pemalang', '11'])).toMatchObject({
+      code: 1,
+      err: 'Kegiatan "11" tidak ada di SOP ini. Kegiatan yang ada: 1, 2, 3, 4, 5, 5a, 5b, 6, 7, 8, 9, 10.',
+    });
+    expect(await sopbot(['hours', 'add', '2027-02-08', '2027-03-09', '--hours', '15:00-08:00', '--name', 'Ramadan'])).toMatchObject({
+      code: 1,
+      err: 'jam kerja periode "15.00–08.00" tidak sah: jam selesai harus sesudah jam mulai',
+    });
+    expect(await sopbot(['hours', 'add', '2027-03-09', '2027-02-08', '--hours', '08:00-15:00', '--name', 'Ramadan'])).toMatchObject({
+      code: 1,
+      err: 'periode jam kerja 2027-03-09 s.d. 2027-02-08 tidak sah: tanggal akhir sebelum tanggal awal',
+    });
+    expect(await sopbot(['hours', 'remove', '7'])).toMatchObject({ code: 1, err: 'Jam kerja 7 tidak ada. Lihat daftar dengan: sopbot hours list' });
+    expect(await ok('hours', 'list')).toBe('Belum ada jam kerja khusus; berlaku jam kerja yang dikonfigurasi.');
+  });
+
+  it('sop list shows each SOP\'s Nomor beside its name', async () => {
+    const list = await ok('sop', 'list');
+    expect(list).toContain('KERJASAMA KEGIATAN PENILAIAN KOMPETENSI · Nomor BKDPML/PA/59/2022');
+    expect(list).toContain('Nomor PUPR-05.02.CFM.04.SOP.IK.004');
+  });
+});

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { runCli } from '../../src/cli/program.js';
 import * as store from '../../src/db/store.js';
 import { buttonsOf } from '../support/fake-slack.js';
 import { SlackWorld, textOf } from '../support/slack-world.js';
@@ -288,4 +289,20 @@ describe('a Kemenkumham case across Slack and Telegram', () => {
     expect(outbox.filter((o) => o.status === 'dead')).toEqual([]);
     expect(new Set(outbox.filter((o) => o.platform).map((o) => o.platform))).toEqual(new Set(['slack', 'telegram']));
   }, 180_000);
+});
+
+describe('binding a private channel', () => {
+  it('lists it under its own name, not the "privategroup" Slack sends in slash commands', async () => {
+    world = await SlackWorld.start();
+    const w = world;
+    const person = w.slack.addUser({ name: 'petugas.kabid', realName: 'Petugas Kabid' });
+    const channel = w.slack.addChannel({ name: 'sop-kabid-rahasia', members: [person], isPrivate: true });
+    const code = await w.pairingCode('kabid');
+    await w.slack.runCommand(person, channel, `daftar ${code}`);
+    await w.slack.waitFor(() => w.botSaid(channel, 'terdaftar sebagai'), 20_000, 'binding');
+    const out: string[] = [];
+    expect(await runCli(['bind', 'list'], { core: w.core, out: (t) => out.push(t), err: (t) => out.push(t) })).toBe(0);
+    expect(out.join('\n')).toContain('#sop-kabid-rahasia');
+    expect(out.join('\n')).not.toContain('privategroup');
+  });
 });

@@ -128,10 +128,13 @@ export function registerHandlers(app: App, s: SlackContext): void {
   async function bind(command: Command, code: string, answer: (t: string, v?: 'me' | 'channel') => Promise<unknown>) {
     if (!code) return void (await answer(SLACK.bindUsage));
     const place = s.placeOf(command.channel_id);
+    // Slash commands name a private channel "privategroup"; its real name is in conversations.info.
+    const info = await channelInfo(command.channel_id);
+    const name = info?.name ?? (command.channel_name && command.channel_name !== 'privategroup' ? command.channel_name : undefined);
     const redeemed = await db.transaction(async (tx) => {
       const r = await channelStore.redeemPairingCode(tx, PLATFORM, code, s.clock());
       if (!r.ok) return r;
-      const fresh = await channelStore.bindPlace(tx, place, r.role, command.channel_name ? `#${command.channel_name}` : null);
+      const fresh = await channelStore.bindPlace(tx, place, r.role, name ? `#${name}` : null);
       return { ...r, fresh };
     });
     if (!redeemed.ok) {
@@ -141,15 +144,16 @@ export function registerHandlers(app: App, s: SlackContext): void {
     const label = e(service.roleLabel(redeemed.role));
     await answer(redeemed.fresh ? SLACK.bound(label) : SLACK.alreadyBound(label), 'channel');
     // The command works anywhere, cards only where the app is a member: say so now, not when cards fail.
-    if (!(await appIsMember(command.channel_id))) await answer(SLACK.inviteApp);
+    if (info?.isMember !== true) await answer(SLACK.inviteApp);
   }
 
-  async function appIsMember(channel: string): Promise<boolean> {
+  async function channelInfo(channel: string): Promise<{ name: string | undefined; isMember: boolean } | undefined> {
     try {
-      return (await s.api.conversations.info({ channel })).channel?.is_member === true;
+      const found = (await s.api.conversations.info({ channel })).channel;
+      return { name: found?.name, isMember: found?.is_member === true };
     } catch (err) {
-      logger.warn({ err: describeSlackError(err), channel }, 'conversations.info gagal');
-      return false;
+      logger.warn({ err: describeSlackError(err), method: 'conversations.info', channel }, 'conversations.info gagal');
+      return undefined;
     }
   }
 

@@ -268,7 +268,8 @@ export class FakeSlack {
         team_id: TEAM.id,
         team_domain: TEAM.domain,
         channel_id: channel.id,
-        channel_name: channel.name,
+        // As Slack does: a private channel is named "privategroup" in a slash command.
+        channel_name: channel.isPrivate ? 'privategroup' : channel.name,
         user_id: user.id,
         user_name: user.name,
         command: '/sop',
