@@ -144,7 +144,7 @@ export class OutboxDispatcher {
         try {
           await this.runOnce();
         } catch (err) {
-          this.logger.error({ err }, 'outbox run failed; retrying next tick');
+          this.logger.error({ err }, 'putaran outbox gagal; dicoba lagi pada putaran berikutnya');
         }
         if (this.stopping) break;
         await this.idle(await this.delayUntilDue(intervalMs));
@@ -204,7 +204,7 @@ export class OutboxDispatcher {
         if (!fanout) {
           this.logger.warn(
             { outboxId: parent.id, kind: parent.kind, role: parent.role },
-            'no chat is bound to this role; the message waits until one is',
+            'belum ada chat yang terdaftar untuk peran ini; pesan menunggu sampai ada',
           );
         }
         moved++;
@@ -266,7 +266,7 @@ export class OutboxDispatcher {
     const attempt = row.attempts;
     const heartbeat = setInterval(() => {
       extendLease(this.db, row.id, attempt, new Date(this.now().getTime() + this.leaseMs)).catch((err: unknown) =>
-        this.logger.warn({ err, outboxId: row.id }, 'could not renew a delivery lease'),
+        this.logger.warn({ err, outboxId: row.id }, 'masa klaim pengiriman tidak dapat diperpanjang'),
       );
     }, Math.max(1, Math.floor(this.leaseMs / 3)));
     heartbeat.unref();
@@ -285,7 +285,7 @@ export class OutboxDispatcher {
       if (outcome.ok) await this.recordSent(row, attempt, outcome.messageRef, counts);
       else await this.recordFailure(transport, row, attempt, outcome.error, counts);
     } catch (err) {
-      this.logger.error({ err, outboxId: row.id }, 'could not record a delivery outcome; the row is retried after its lease');
+      this.logger.error({ err, outboxId: row.id }, 'hasil pengiriman tidak dapat dicatat; pesan dicoba lagi setelah masa klaimnya habis');
     }
   }
 
@@ -304,7 +304,7 @@ export class OutboxDispatcher {
       return true;
     });
     if (!recorded) {
-      this.logger.warn({ outboxId: row.id, attempt }, 'delivered after the claim was lost; another replica may send it too');
+      this.logger.warn({ outboxId: row.id, attempt }, 'terkirim setelah klaim hilang; replika lain mungkin mengirimnya juga');
       return;
     }
     counts.sent++;
@@ -320,7 +320,7 @@ export class OutboxDispatcher {
     const now = this.now();
     const failure = error instanceof DeliveryError ? error : undefined;
     const lastError = describe(error);
-    const where = { outboxId: row.id, kind: row.kind, platform: row.platform, chatId: row.chatId, attempt };
+    const where = { outboxId: row.id, kind: row.kind, platform: row.platform, method: failure?.method, chatId: row.chatId, attempt };
 
     if (failure?.permanent || (failure?.retryAfterSeconds === undefined && attempt >= this.maxAttempts)) {
       const given = await this.db.transaction(async (tx) => {
@@ -330,7 +330,7 @@ export class OutboxDispatcher {
       });
       if (given) {
         counts.dead++;
-        this.logger.error({ ...where, lastError }, 'delivery given up');
+        this.logger.error({ ...where, lastError }, 'pengiriman dihentikan: gagal permanen atau terlalu sering gagal');
       }
       return;
     }
@@ -342,7 +342,7 @@ export class OutboxDispatcher {
         this.pausedUntil.set(transport.platform, Math.max(this.pausedUntil.get(transport.platform) ?? 0, at.getTime()));
       }
       if (await markRetry(this.db, row.id, attempt, { at, lastError, uncountAttempt: true })) counts.failed++;
-      this.logger.warn({ ...where, retryAfterSeconds: failure.retryAfterSeconds, scope: failure.scope }, 'rate limited by the server');
+      this.logger.warn({ ...where, retryAfterSeconds: failure.retryAfterSeconds, scope: failure.scope }, 'dibatasi server (429); menunggu sesuai retry_after');
       return;
     }
 
@@ -350,7 +350,7 @@ export class OutboxDispatcher {
     // Equal jitter: spreads replicas' retries yet never retries sooner than half the backoff.
     const delay = Math.round(exp / 2 + (exp / 2) * this.random());
     if (await markRetry(this.db, row.id, attempt, { at: new Date(now.getTime() + delay), lastError })) counts.failed++;
-    this.logger.warn({ ...where, lastError, retryInMs: delay }, 'delivery failed; will retry');
+    this.logger.warn({ ...where, lastError, retryInMs: delay }, 'pengiriman gagal; akan dicoba lagi');
   }
 
   private async wakeEditsOf(tx: Tx, row: OutboxRow, now: Date): Promise<void> {
@@ -368,7 +368,7 @@ export class OutboxDispatcher {
       const due = await nextAttemptAfter(this.db, now, [...this.transports.keys()]);
       if (due) next = due.getTime();
     } catch (err) {
-      this.logger.warn({ err }, 'could not read the next due time');
+      this.logger.warn({ err }, 'waktu jatuh tempo berikutnya tidak dapat dibaca');
     }
     for (const until of this.pausedUntil.values()) if (until > now.getTime()) next = Math.min(next, until);
     return Math.max(1, Math.min(intervalMs, next - now.getTime()));

@@ -51,6 +51,8 @@ export interface DeliveryErrorOptions {
   permanent?: boolean;
   /** HTTP status or the platform's error code, for the logs. */
   status?: number;
+  /** The platform method that failed (sendMessage, chat.update), for the logs. */
+  method?: string;
   cause?: unknown;
 }
 
@@ -60,6 +62,7 @@ export class DeliveryError extends Error {
   readonly scope: 'chat' | 'platform';
   readonly permanent: boolean;
   readonly status?: number;
+  readonly method?: string;
 
   constructor(message: string, options: DeliveryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -68,5 +71,6 @@ export class DeliveryError extends Error {
     this.scope = options.scope ?? 'chat';
     this.permanent = options.permanent ?? false;
     if (options.status !== undefined) this.status = options.status;
+    if (options.method !== undefined) this.method = options.method;
   }
 }

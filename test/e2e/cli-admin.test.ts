@@ -180,7 +180,7 @@ describe('sopbot doctor', () => {
     const env = { DATABASE_URL: 'postgres://sopbot:Sandi-Rahasia-9@127.0.0.1:1/sopbot', SOPBOT_DATA_DIR: dir };
     const r = await sopbot(['doctor'], { core: null, env });
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^MASALAH basis data: tidak bisa dihubungi \(.+\)\.$/m);
+    expect(r.out).toMatch(/^MASALAH basis data: tidak dapat dihubungi \(.+\)\.$/m);
     expect(`${r.out}\n${r.err}`).not.toContain('Sandi-Rahasia-9');
   }, 60_000);
 });

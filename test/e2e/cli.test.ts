@@ -69,7 +69,7 @@ describe('the catalog from the terminal', () => {
     const r = await sopbot('sop', 'validate', broken);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${broken}: identity:`);
-    expect(r.err).toContain('1 dari 1 file tidak valid.');
+    expect(r.err).toContain('1 dari 1 berkas tidak valid.');
   });
 
   it('refuses an unknown SOP and an unknown role with the choices', async () => {
@@ -90,7 +90,7 @@ describe('a Pemalang case from the terminal', () => {
     expect(started).toContain('Kabid · terbuka · batas Senin, 23 November 2026 09.10 WIB');
 
     const refused = await sopbot('task', 'done', 'PML-2026-0001', '--as', 'kabid');
-    expect(refused).toMatchObject({ code: 1, err: 'Kegiatan 1 belum bisa diselesaikan: output berikut belum diunggah: Disposisi.' });
+    expect(refused).toMatchObject({ code: 1, err: 'Kegiatan 1 belum dapat diselesaikan karena output berikut belum diunggah: Disposisi.' });
 
     const pdf = join(dir, 'disposisi.pdf');
     await writeFile(pdf, '%PDF-1.4 disposisi');
@@ -98,7 +98,7 @@ describe('a Pemalang case from the terminal', () => {
     const exe = join(dir, 'virus.exe');
     await writeFile(exe, 'MZ');
     expect((await sopbot('task', 'attach', 'PML-2026-0001', exe, '--as', 'kabid')).err).toBe(
-      'Jenis file virus.exe tidak diterima. Jenis yang diterima: pdf, doc, docx, xls, xlsx, jpg, jpeg, png.',
+      'Jenis berkas virus.exe tidak diterima. Jenis yang diterima: pdf, doc, docx, xls, xlsx, jpg, jpeg, png.',
     );
 
     await ok('task', 'done', 'PML-2026-0001', '--as', 'kabid');

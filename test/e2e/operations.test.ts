@@ -66,10 +66,34 @@ describe('the logs', () => {
     w.tg.userPresses(kasie.chat, kasie.person, question, slot.callback_data!);
     await w.tg.waitFor(() => lines.some((l) => l.includes('unduhan file Telegram gagal')), 20_000, 'the failed download is logged');
 
+    // A platform call that fails names the method and the chat: a command's answer…
+    w.tg.failNext('sendMessage', { status: 500 });
+    w.tg.userSends(kasie.chat, kasie.person, '/tugas');
+    const failedReply = await w.tg.waitFor(
+      () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'penanganan update Telegram gagal'),
+      20_000,
+      'the failed reply is logged',
+    );
+    expect(failedReply).toMatchObject({ method: 'sendMessage', chatId: kasie.chat.id });
+    // The person is told to try again (that answer goes through before the next fault is armed).
+    await w.tg.waitFor(() => w.botSaid(kasie.chat, 'Terjadi kesalahan'), 20_000, 'the apology');
+    // …and a card the dispatcher could not deliver.
+    w.tg.failNext('sendMessage', { status: 500 });
+    await w.core.service.startCase('pupr', 'Uji log kedua', { channel: 'cli', userId: 'admin', name: 'Admin' });
+    const failedCard = await w.tg.waitFor(
+      () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'pengiriman gagal; akan dicoba lagi'),
+      20_000,
+      'the failed delivery is logged',
+    );
+    expect(failedCard).toMatchObject({ method: 'sendMessage', chatId: String(kasie.chat.id), kind: 'card', platform: 'telegram' });
+
     const log = lines.join('');
     expect(log).toContain('SOP bot berjalan');
     const secretPart = w.tg.token.split(':')[1]!;
     expect(log).not.toContain(secretPart);
+    // Every line speaks the service's language.
+    const english = /\b(the|could not|failed|will retry|given up|is bound|waits)\b/i;
+    for (const line of lines) expect(String((JSON.parse(line) as { msg?: string }).msg ?? ''), line).not.toMatch(english);
   }, 60_000);
 });
 

@@ -94,14 +94,14 @@ describe('Kembalikan through the modal (PUPR)', () => {
     const oldReturn = buttonsOf(w.slack.message(card3.channel, card3.ts)!.history[0]!.blocks).find((b) => b.text.text.includes('Kembalikan'))!;
     await w.slack.clickButton(staf.person, card3, oldReturn);
     const notice = await w.modal(staf.person, 'notice');
-    expect(blocksText(notice.view.blocks as never)).toContain('sudah tidak terbuka');
+    expect(blocksText(notice.view.blocks as never)).toContain('sudah ditutup');
     expect(notice.view.submit).toBeUndefined();
 
     // The first visit's Selesai, clicked again from the old message: the task is closed.
     const eksternal = w.desk('asesor_eksternal');
     const oldButton = buttonsOf(w.slack.message(card2.channel, card2.ts)!.history[0]!.blocks).find((b) => b.text.text.includes('Selesai'))!;
     await w.slack.clickButton(eksternal.person, card2, oldButton);
-    expect(await w.whisperTo(eksternal.person, 'sudah tidak terbuka')).toContain('kegiatan 2');
+    expect(await w.whisperTo(eksternal.person, 'sudah ditutup')).toContain('kegiatan 2');
     // A button value this app never made.
     await w.slack.clickButton(eksternal.person, back2, { ...buttonsOf(back2.blocks)[0]!, value: 't:999999:1:c' });
     await w.whisperTo(eksternal.person, 'Tombol ini tidak dikenali');

@@ -87,7 +87,7 @@ describe('a Kemenkumham case in Slack channels', () => {
     // A file outside the card's thread, or of a refused type, is not taken.
     const loose = w.slack.shareFile(madya.person, madya.channel, { name: 'lepas.pdf', bytes: '%PDF lepas' });
     await loose.delivered;
-    expect(await w.whisperTo(madya.person, 'utas')).toContain('kirim file di utas');
+    expect(await w.whisperTo(madya.person, 'utas')).toContain('kirim berkas di utas');
     const exe = w.slack.shareFile(madya.person, madya.channel, { name: 'virus.exe', bytes: 'MZ', threadTs: first.ts });
     await exe.delivered;
     expect(await w.whisperTo(madya.person, 'tidak diterima')).toContain('pdf');
@@ -128,7 +128,7 @@ describe('a Kemenkumham case in Slack channels', () => {
     expect(await w.whisperTo(madya.person, 'sudah mengonfirmasi')).toContain('JF MADYA');
     await w.press('asesor_admin', cards3[3]!, 'Konfirmasi');
     const closed3 = await w.cardClosed('asesor', cards3[2]!, 'Dikonfirmasi oleh Petugas asesor_admin (ASESOR ADMIN)');
-    expect(textOf(closed3)).toContain('☑️ Sudah konfirmasi: JF MADYA (Petugas jf_madya), JF MUDA (Petugas jf_muda), ASESOR (Petugas asesor), ASESOR ADMIN (Petugas asesor_admin)');
+    expect(textOf(closed3)).toContain('☑️ Sudah mengonfirmasi: JF MADYA (Petugas jf_madya), JF MUDA (Petugas jf_muda), ASESOR (Petugas asesor), ASESOR ADMIN (Petugas asesor_admin)');
 
     await work(w, 'kemenkumham', 'asesor', ref, '4', 'Selesai');
 

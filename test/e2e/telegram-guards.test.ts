@@ -222,7 +222,7 @@ describe('presses that must change nothing', () => {
 
     // The old card lost its buttons; an old client still shows them and the Kabid taps again.
     const q = w.tg.userPresses(kabid.chat, kabid.person, oldCard, pressed, { force: true });
-    expect(await w.answerOf(q)).toMatch(/sudah tidak terbuka; sudah ditangani oleh Petugas kabid/);
+    expect(await w.answerOf(q)).toMatch(/sudah ditutup; sudah ditangani oleh Petugas kabid/);
     await w.settled();
     expect(await caseState(w, ref)).toEqual(before);
     // Step 2 reached the Subkor once.

@@ -124,7 +124,7 @@ describe('reminders, overdue notices and escalation', () => {
     await s.tick(wib('2026-12-28T07:45'));
     expect(await notices()).toEqual(['reminder→subkor', 'overdue→subkor', 'escalation→kabid']);
     const late = (await store.listOutbox(database.db)).find((r) => r.kind === 'overdue')!;
-    expect(late.payload.text).toContain('sudah lewat 15 menit kerja');
+    expect(late.payload.text).toContain('Telah melewati batas Rabu, 23 Desember 2026 16.00 WIB selama 15 menit kerja.');
   });
 
   it('asks nothing of a step without a deadline until the actor sets one, then counts from it', async () => {

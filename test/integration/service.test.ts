@@ -66,7 +66,7 @@ describe('a case in the database', () => {
 
     const report = await openTask(caseRef);
     const refused = await refusalOf(service.act(report.id, { type: 'complete' }, as('asesor')));
-    expect(refused.message).toBe('Kegiatan 3 belum bisa diselesaikan: output berikut belum diunggah: Laporan.');
+    expect(refused.message).toBe('Kegiatan 3 belum dapat diselesaikan karena output berikut belum diunggah: Laporan.');
     const attached = await service.attachDocument(
       report.id,
       { kind: 'output', name: 'laporan' },

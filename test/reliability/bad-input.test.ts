@@ -725,7 +725,7 @@ describe('one running service, Telegram (webhook) and Slack', () => {
       story: STORY,
       tried: `files that must not be stored: ${tgUploads.length} in Telegram and ${slackUploads.length} in Slack — declared too big, declared small but too big when downloaded, .exe .js .html .svg .zip .pdf.exe .pdf.js and no extension, and files not sent as a reply to a card / in a card's thread`,
       times: tgUploads.length + slackUploads.length,
-      held: `each answered in Indonesian ("${TG.uploadTooBig(1)}", "Jenis file ini tidak diterima. Jenis yang diterima: pdf, …", "${TG.uploadReplyToCard}", "${SLACK.uploadInThread}"); no document row, no file left in storage (the lying one was cut off at 1 MB and removed), no card changed`,
+      held: `each answered in Indonesian ("${TG.uploadTooBig(1)}", "Jenis berkas ini tidak diterima. Jenis yang diterima: pdf, …", "${TG.uploadReplyToCard}", "${SLACK.uploadInThread}"); no document row, no file left in storage (the lying one was cut off at 1 MB and removed), no card changed`,
     });
   }, 120_000);
 

@@ -87,7 +87,7 @@ describe('50 people press the same button at once', () => {
       expect(winners, answers.join('\n')).toHaveLength(1);
       const winner = `${winners[0]!.first_name} ${winners[0]!.last_name}`;
       const others = answers.filter((a) => a !== TG.recorded);
-      for (const a of others) expect(a).toMatch(new RegExp(`sudah tidak terbuka; sudah ditangani oleh ${winner}`));
+      for (const a of others) expect(a).toMatch(new RegExp(`sudah ditutup; sudah ditangani oleh ${winner}`));
 
       // The database: one closing event, one next task, one card row for it.
       const details = await svc.caseDetails(caseRef);
@@ -136,7 +136,7 @@ describe('50 people press the same button at once', () => {
       story: 'Concurrency',
       tried: `${PRESSERS} people press Selesai on one card in the same second, then ${PRESSERS} press Setujui (${where})`,
       times: 2 * PRESSERS,
-      held: `each burst: exactly 1 "Tercatat", 1 task closed, 1 closing event, 1 next card in the next group, 1 edit of the card; the other ${selesai.others} + ${setujui.others} were told "sudah tidak terbuka; sudah ditangani oleh <the winner>" (all answered in ${selesai.ms} / ${setujui.ms} ms)`,
+      held: `each burst: exactly 1 "Tercatat", 1 task closed, 1 closing event, 1 next card in the next group, 1 edit of the card; the other ${selesai.others} + ${setujui.others} were told "sudah ditutup; sudah ditangani oleh <the winner>" (all answered in ${selesai.ms} / ${setujui.ms} ms)`,
     });
   }, 120_000);
 });

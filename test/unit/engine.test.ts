@@ -92,7 +92,7 @@ describe('a case runs through the core', () => {
     expect(report.dueAt).toBeNull(); // "menyesuaikan": the Asesor sets it
     expect(engine.allowedCommands(def.steps[2]!, report)).toEqual(['complete', 'set-due']);
     expect(refusal(() => c.act('asesor', { type: 'complete' })).message).toBe(
-      'Kegiatan 3 belum bisa diselesaikan: output berikut belum diunggah: Laporan.',
+      'Kegiatan 3 belum dapat diselesaikan karena output berikut belum diunggah: Laporan.',
     );
     c.act('asesor', { type: 'set-due', dueAt: new Date('2026-11-27T08:00:00Z') });
     expect(c.open().dueAt?.toISOString()).toBe('2026-11-27T08:00:00.000Z');
@@ -147,7 +147,7 @@ describe('the core refuses what is not allowed, and says why', () => {
     expect(refusal(() => engine.applyCommand(c.ctx(), first.id, first.version + 1, { type: 'complete' }, as('kabid'), monday9)).code).toBe('stale_version');
     c.act('kabid', { type: 'complete' });
     const e = refusal(() => engine.applyCommand(c.ctx(), first.id, undefined, { type: 'complete' }, as('kabid'), monday9));
-    expect(e.message).toBe('Tugas #1 (kegiatan 1) sudah tidak terbuka; sudah ditangani oleh Pak kabid.');
+    expect(e.message).toBe('Tugas #1 (kegiatan 1) sudah ditutup; sudah ditangani oleh Pak kabid.');
   });
 
   it('refuses the wrong kind of action and an unknown branch', () => {

@@ -43,9 +43,10 @@ export function boltLogger(logger: Logger): import('@slack/bolt').Logger {
   const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
   return {
     debug: () => {},
-    info: (...msg: unknown[]) => logger.debug({ source: 'slack' }, text(msg)),
-    warn: (...msg: unknown[]) => logger.warn({ source: 'slack' }, text(msg)),
-    error: (...msg: unknown[]) => logger.error({ source: 'slack' }, text(msg)),
+    // Their words are English; the line stays in the service's language, with theirs as detail.
+    info: (...msg: unknown[]) => logger.debug({ source: 'slack', detail: text(msg) }, 'pesan dari pustaka Slack'),
+    warn: (...msg: unknown[]) => logger.warn({ source: 'slack', detail: text(msg) }, 'peringatan dari pustaka Slack'),
+    error: (...msg: unknown[]) => logger.error({ source: 'slack', detail: text(msg) }, 'galat dari pustaka Slack'),
     setLevel: () => {},
     getLevel: () => LogLevel.INFO,
     setName: () => {},

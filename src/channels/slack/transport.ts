@@ -63,7 +63,7 @@ export function slackTransport(client: WebClient, service: WorkflowService, db: 
       try {
         return await deliver(client, service, db, message);
       } catch (e) {
-        throw classify(e);
+        throw classify(e, message.kind === 'card-update' ? 'chat.update' : 'chat.postMessage');
       }
     },
   };
@@ -124,19 +124,19 @@ function htmlToMrkdwn(html: string): string {
   return escapeMrkdwn(text);
 }
 
-export function classify(e: unknown): DeliveryError {
+export function classify(e: unknown, method?: string): DeliveryError {
   if (e instanceof DeliveryError) return e;
   if (e instanceof webApi.WebAPIRateLimitedError) {
-    return new DeliveryError(e.message, { status: 429, retryAfterSeconds: e.retryAfter, cause: e });
+    return new DeliveryError(e.message, { method, status: 429, retryAfterSeconds: e.retryAfter, cause: e });
   }
   if (e instanceof webApi.WebAPIPlatformError) {
     const code = e.data.error;
     // A 200 with ok:false and "ratelimited" happens on some methods instead of a 429.
-    if (code === 'ratelimited') return new DeliveryError(code, { retryAfterSeconds: e.data.response_metadata?.retryAfter ?? 1, cause: e });
-    return new DeliveryError(`slack: ${code}`, { permanent: PERMANENT.has(code), cause: e });
+    if (code === 'ratelimited') return new DeliveryError(code, { method, retryAfterSeconds: e.data.response_metadata?.retryAfter ?? 1, cause: e });
+    return new DeliveryError(`slack: ${code}`, { method, permanent: PERMANENT.has(code), cause: e });
   }
   if (e instanceof webApi.WebAPIHTTPError) {
-    return new DeliveryError(`slack http ${e.statusCode}`, { status: e.statusCode, permanent: e.statusCode >= 400 && e.statusCode < 500, cause: e });
+    return new DeliveryError(`slack http ${e.statusCode}`, { method, status: e.statusCode, permanent: e.statusCode >= 400 && e.statusCode < 500, cause: e });
   }
-  return new DeliveryError(e instanceof Error ? e.message : String(e), { cause: e });
+  return new DeliveryError(e instanceof Error ? e.message : String(e), { method, cause: e });
 }

@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { Telegraf, type Context } from 'telegraf';
+import { failedMethod } from './errors.js';
 import type { Message, Update } from 'telegraf/types';
 import type { Core } from '../../bootstrap.js';
 import { parseDueInput } from '../../calendar/due-input.js';
@@ -518,7 +519,12 @@ export function createTelegramBot(options: TelegramBotOptions) {
   }
 
   bot.catch(async (err, ctx) => {
-    logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), updateId: ctx.update.update_id }, 'penanganan update Telegram gagal');
+    // Name the platform call that failed and where, so a 500 from Telegram can be traced.
+    const method = failedMethod(err);
+    logger.error(
+      { err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), method, chatId: ctx.chat?.id, updateId: ctx.update.update_id },
+      'penanganan update Telegram gagal',
+    );
     if (ctx.callbackQuery) await ctx.answerCbQuery(TG.internalError).catch(() => {});
     else if (ctx.chat) await ctx.reply(TG.internalError).catch(() => {});
   });

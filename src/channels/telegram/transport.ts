@@ -9,6 +9,7 @@ import { DeliveryError, type DeliveryMessage, type Transport, type TransportLimi
 import type { WorkflowService } from '../../workflow/service.js';
 import { cardMessageIn } from '../../db/channel-store.js';
 import type { Db } from '../../db/database.js';
+import { failedMethod } from './errors.js';
 import { escapeHtml, renderCardKeyboard, renderCardText } from './render.js';
 
 /** Telegram's documented limits for bots: ~30 messages/s overall, 20/min into one group. */
@@ -89,12 +90,13 @@ function classify(e: unknown): DeliveryError {
   if (e instanceof DeliveryError) return e;
   if (e instanceof TelegramError) {
     const status = e.code;
+    const method = failedMethod(e);
     if (status === 429) {
-      return new DeliveryError(e.description, { status, retryAfterSeconds: e.parameters?.retry_after ?? 1, cause: e });
+      return new DeliveryError(e.description, { status, method, retryAfterSeconds: e.parameters?.retry_after ?? 1, cause: e });
     }
-    if (status >= 500) return new DeliveryError(e.description, { status, cause: e });
+    if (status >= 500) return new DeliveryError(e.description, { status, method, cause: e });
     // 400 chat not found / message to edit not found, 403 bot removed from the group: retrying cannot help.
-    return new DeliveryError(e.description, { status, permanent: true, cause: e });
+    return new DeliveryError(e.description, { status, method, permanent: true, cause: e });
   }
   return new DeliveryError(e instanceof Error ? e.message : String(e), { cause: e });
 }
