@@ -23,6 +23,7 @@ export interface ImportOptions {
   code?: string;
   takenIds?: Set<string>;
   takenCodes?: Set<string>;
+  existing?: { id: string; code: string; nomor: string }[];
 }
 
 export type SourceFormat = 'docx' | 'text';
@@ -63,6 +64,7 @@ export function importDocument(bytes: Uint8Array, options: ImportOptions): Impor
       ...(options.code ? { code: k === 0 ? options.code : `${options.code.slice(0, 9)}${suffix}` } : {}),
       takenIds,
       takenCodes,
+      ...(options.existing ? { existing: options.existing } : {}),
     });
     takenIds.add(draft.id);
     takenCodes.add(draft.code);

@@ -58,6 +58,8 @@ export interface InferOptions {
   /** Ids and codes already taken (the catalog, or earlier SOPs of the same file). */
   takenIds?: Set<string>;
   takenCodes?: Set<string>;
+  /** SOPs already in the catalog, to recognise a document imported before by its Nomor SOP. */
+  existing?: { id: string; code: string; nomor: string }[];
 }
 
 interface Branch {
@@ -417,7 +419,7 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
       }
       say(step, step.roles ? 'roles' : 'role', M.c.roleFromMark(describeMarks(used, roleName)));
       if (subject && !markRoles.includes(subject.role)) {
-        const connectors = row.connectorsAbove.filter((c) => c.mark.shape === 'connector').map((c) => roleName(c.role));
+        const connectors = [...new Set(row.connectorsAbove.filter((c) => c.mark.shape === 'connector').map((c) => roleName(c.role)))];
         ask('role', M.q.markVersusSentence(roleName(markRoles[0]!), roleName(subject.role), connectors), step.id);
         say(step, step.roles ? 'roles' : 'role', M.c.markVersusSentence(roleName(subject.role)));
       }
@@ -712,10 +714,13 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
   });
 
   // ----- id and code
-  const id = options.id ?? uniqueId(slug(nama ?? options.file, '_', 40) || 'sop_impor', options.takenIds);
-  if (!options.id) ask('id', M.q.idChosen(id));
-  const code = options.code ?? uniqueCode(initials(nama ?? id), options.takenCodes);
-  if (!options.code) ask('id', M.q.codeChosen(code));
+  // The same SOP imported again keeps its catalog id and code, so its file is the one refused without --force.
+  const same = nomor ? options.existing?.find((e) => e.nomor === nomor) : undefined;
+  if (same && !options.id) ask('id', M.q.sameNomor(nomor!, same.id));
+  const id = options.id ?? same?.id ?? uniqueId(slug(nama ?? options.file, '_', 40) || 'sop_impor', options.takenIds);
+  if (!options.id && !same) ask('id', M.q.idChosen(id));
+  const code = options.code ?? same?.code ?? uniqueCode(initials(nama ?? id), options.takenCodes);
+  if (!options.code && !same) ask('id', M.q.codeChosen(code));
 
   const definition: Record<string, unknown> = {
     id,

@@ -154,6 +154,8 @@ export const IMPORT = {
     anchorGuessed: (_id: string, waktu: string, anchor: string) => `Waktu "${waktu}" dihitung dari kegiatan ${anchor} (ditebak). Benar?`,
     waktuUnreadable: (_id: string, waktu: string) => `Waktu "${waktu}" tidak dikenali; draf tanpa standar waktu. Tulis ulang (misalnya "2 hari").`,
     notAFile: (_id: string, name: string) => `Output "${name}" dianggap bukan berkas (document: false). Benar?`,
+    sameNomor: (nomor: string, id: string) =>
+      `SOP bernomor ${nomor} sudah ada di katalog sebagai "${id}"; draf memakai id dan kodenya (berkas lama tidak ditimpa tanpa --force).`,
     idChosen: (id: string) => `Id SOP dipilih otomatis: "${id}". Ganti dengan --id bila perlu.`,
     codeChosen: (code: string) => `Kode nomor kasus dipilih otomatis: "${code}". Ganti dengan --code bila perlu.`,
     unglued: (_id: string, w: 'kelengkapan' | 'output', text: string, pieces: string[]) =>
