@@ -355,8 +355,10 @@ function readFrontMatter(lines: Line[], sop: RawSop) {
   } else if (sop.letterhead.some((t) => institution.test(t))) {
     sop.instansi = { lines: sop.letterhead.filter((t) => institution.test(t)), from: 'letterhead' };
   } else {
-    const found = headings.find((t) => institution.test(t) && t === t.toUpperCase());
-    if (found) sop.instansi = { lines: splitInstansi(found), from: 'heading', joined: found };
+    // The unit's names at the top, one per line, or run together on one line.
+    const found = headings.filter((t) => institution.test(t) && t === t.toUpperCase()).slice(0, 4);
+    if (found.length === 1) sop.instansi = { lines: splitInstansi(found[0]!), from: 'heading', joined: found[0]! };
+    else if (found.length > 1) sop.instansi = { lines: found, from: 'heading' };
   }
   if (sop.instansi.lines.length === 1 && sop.instansi.joined === sop.instansi.lines[0]) delete sop.instansi.joined;
 }
@@ -694,7 +696,7 @@ function splitGlued(line: Line, p: Page, findings: Finding[]): Line[] {
     const m = /^(.*?)\s*\b(\d{1,3})$/.exec(texts[k] ?? '');
     if (!m) continue;
     const n = Number(m[2]);
-    if (Number.isFinite(first) && n !== first + 1) continue;
+    if (Number.isFinite(first) && n <= first) continue;
     if ((texts[k + 1] ?? '').split(' ').length < 2) continue;
     const head: Line = { ...line, cells: [...line.cells.slice(0, k), ...(m[1] ? [{ ...line.cells[k]!, paras: [{ text: m[1] }] }] : [])] };
     const tail: Line = { ...line, cells: [{ paras: [{ text: m[2]! }], marks: [], span: 1 }, ...line.cells.slice(k + 1)] };

@@ -288,6 +288,7 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
       ask('section', M.q.sectionOneItem(s.heading, s.items[0]!));
     }
     if (s.how === 'semicolons' || s.how === 'repeated-prefix') comments.push({ path: [key], text: M.c.sectionSplit(s.how) });
+    if (s.how === 'semicolons') ask('section', M.q.sectionSemicolons(s.heading));
   }
 
   // ----- roles
@@ -323,10 +324,6 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
       const n = Number(/^\d+/.exec(row.no)![0]);
       let id = row.no.toLowerCase();
       if (n < lastNumber) ask('numbering', M.q.outOfOrder(id, String(lastNumber)), id);
-      else if (n > lastNumber + 1 && lastNumber > 0 && !/[a-z]$/.test(id)) {
-        const missing = Array.from({ length: n - lastNumber - 1 }, (_v, k) => String(lastNumber + 1 + k));
-        ask('numbering', M.q.numbersSkipped(missing), id);
-      }
       lastNumber = Math.max(lastNumber, n);
       base = n;
       letter = 0;
@@ -371,6 +368,15 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
     for (const p of pendingTargets.splice(0)) p.decision.labels![p.label]!.target = steps.length - 1;
   });
   if (steps.length === 0) ask('numbering', M.q.noSteps);
+  // Numbers the table never uses, asked once at the step that follows the gap.
+  const numbers = raw.rows.flatMap((r) => (r.no === null ? [] : [Number.parseInt(r.no, 10)]));
+  const present = new Set(numbers);
+  const gaps: number[] = [];
+  for (let n = 1; n < Math.max(0, ...numbers); n++) if (!present.has(n)) gaps.push(n);
+  for (const gap of gaps) {
+    const after = steps.find((s) => Number.parseInt(s.id, 10) === Math.min(...numbers.filter((n) => n > gap)));
+    ask('numbering', M.q.numbersSkipped([String(gap)]), after?.id);
+  }
   for (const p of pendingTargets) ask('next', M.q.branchWithoutRows(p.decision.labels![p.label]!.label), p.decision.id);
 
   const say = (step: WorkStep, key: string, text: string) => step.comments.set(key, [...(step.comments.get(key) ?? []), text]);
@@ -564,8 +570,10 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
     for (const m of text.matchAll(RETURN_TO_STEP)) {
       const target = m[1]!.toLowerCase();
       const at = index.get(target);
+      // "Back" is by number as the SOP counts, even where its rows are out of order.
+      const earlier = Number.parseInt(target, 10) < Number.parseInt(s.id, 10) || (Number.parseInt(target, 10) === Number.parseInt(s.id, 10) && at !== undefined && at < i);
       if (at === undefined) ask('next', M.q.unknownTarget(s.id, target), s.id);
-      else if (at >= i) forward.push(target);
+      else if (!earlier) forward.push(target);
       else back.push(target);
     }
     const known = [...new Set(forward)].filter((t) => {

@@ -119,6 +119,7 @@ export const IMPORT = {
     identityStacked: 'Label identitas (Nomor, Tanggal, ...) terpisah dari nilainya; nilai dipasangkan menurut urutan. Periksa pasangannya.',
     identityConflict: (key: string, first: string, second: string) => `Identitas "${key}" tertulis dua kali dengan isi berbeda: "${first}" dan "${second}". Draf memakai yang pertama.`,
     sectionOneItem: (heading: string, item: string) => `${heading}: "${item}" ditulis tanpa pemisah butir; draf menjadikannya satu butir. Pecah bila berisi beberapa butir.`,
+    sectionSemicolons: (heading: string) => `${heading}: butir dipisah menurut titik koma, dan titik komanya dihapus. Periksa butirnya.`,
     roleVariants: (names: string[], chosen: string) => `Satu kolom pelaksana bernama berbeda di halaman tabel: ${list(names)}. Draf memakai "${chosen}".`,
     headerDataMismatch: (h: number, d: number) =>
       `Judul tabel menyebut ${h} kolom pelaksana, tetapi baris kegiatan hanya punya ${d} sel pelaksana. Tanda di lajur dipetakan menurut judul; periksa kolomnya.`,
