@@ -390,7 +390,8 @@ function sectionItems(heading: string, paras: Para[]): RawSection {
       continue;
     }
     const split = splitList(p.text);
-    if (texts.length === 1 || split.how !== 'single') how = split.how;
+    // A lone paragraph that reads as one item is one item; only a list whose markers were lost is in doubt.
+    if (split.how !== 'single' || p.glued) how = split.how;
     skipped.push(...split.skipped);
     items.push(...split.items.map((i) => i.text));
   }
