@@ -164,7 +164,8 @@ function textMark(cell: Cell): Mark | undefined {
   if (/^[→←↓↑➔➜⟶]+$/.test(t)) return { shape: 'arrow', text: t, source: 'symbol' };
   if (/^\d{1,3}[a-z]?$/i.test(t)) return { shape: 'process', text: t, source: 'symbol' };
   if (/^[x✓✔√v]$/i.test(t)) return { shape: 'process', text: t, source: 'symbol' };
-  return { shape: 'other', text: t, source: 'symbol' };
+  // A short word in a Pelaksana cell is a mark; a sentence there is text out of place.
+  return t.length <= 12 ? { shape: 'other', text: t, source: 'symbol' } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -453,7 +454,6 @@ function readTable(lines: Line[], findings: Finding[]): TableRead {
   const rows: RawRow[] = [];
   let page: Page | undefined;
   let headerBlock: Line[] = [];
-  let pendingConnectors: { line: Line; page: Page }[] = [];
   const rowLines: { line: Line; page: Page; kind: 'row' | 'loose' | 'connector' }[] = [];
   let lastRowIndex = -1;
   let waktuHeading = 'Waktu';
@@ -656,7 +656,10 @@ function placeRow(line: Line, p: Page, usualWaktu: number, roleAt: (col: number)
     const cell = line.cells[k];
     if (!cell || cell.spanned) continue;
     const found = cell.marks.length > 0 ? cell.marks : textMark(cell) ? [textMark(cell)!] : [];
-    if (found.length === 0) continue;
+    if (found.length === 0) {
+      if (cellText(cell) !== '') findings.push({ kind: 'stray-line', at: line.at, text: cellText(cell) });
+      continue;
+    }
     const role = roleAt(k);
     if (role < 0) {
       findings.push({ kind: 'mark-outside-roles', at: line.at, no: no ?? '', column: k });
