@@ -6,6 +6,7 @@ import { ImportError } from './errors.js';
 import { extractSops } from './extract.js';
 import { inferDraft, type Draft } from './infer.js';
 import { readDocx } from './read-docx.js';
+import { isHtmlDocument, readHtml } from './read-html.js';
 import { decodeText, readText } from './read-text.js';
 import { writeDraft } from './write.js';
 
@@ -45,7 +46,8 @@ export function importDocument(bytes: Uint8Array, options: ImportOptions): Impor
     throw new ImportError('too_large', { file: options.file, sizeBytes: bytes.length, limitBytes: MAX_IMPORT_BYTES });
   }
   const format = detectFormat(bytes, options.file);
-  const model = format === 'docx' ? readDocx(bytes, options.file) : readText(decodeText(bytes));
+  const text = format === 'text' ? decodeText(bytes) : '';
+  const model = format === 'docx' ? readDocx(bytes, options.file) : isHtmlDocument(text) ? readHtml(text) : readText(text);
   let raws;
   try {
     raws = extractSops(model);
