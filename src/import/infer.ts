@@ -364,6 +364,7 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
     }
     const step: WorkStep = { id: nextId(row), row, kegiatan: row.kegiatan, kind: 'task', comments: new Map() };
     if (row.loose) ask('kegiatan', M.q.looseRow(row.at), step.id);
+    if (clean(row.kegiatan) === '') ask('kegiatan', M.q.kegiatanEmpty(row.at), step.id);
     steps.push(step);
     for (const p of pendingTargets.splice(0)) p.decision.labels![p.label]!.target = steps.length - 1;
   });
@@ -577,9 +578,16 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
       else back.push(target);
     }
     const known = [...new Set(forward)].filter((t) => {
-      if (index.has(t)) return true;
-      ask('next', M.q.unknownTarget(s.id, t), s.id);
-      return false;
+      if (!index.has(t)) {
+        ask('next', M.q.unknownTarget(s.id, t), s.id);
+        return false;
+      }
+      // "Dilanjutkan ke kegiatan N" where row N stands above this one would loop with no way out.
+      if (index.get(t)! <= i) {
+        ask('next', M.q.forwardBehind(t), s.id);
+        return false;
+      }
+      return true;
     });
     const stop = STOP.exec(text);
     if (known.length >= 2) {

@@ -132,6 +132,7 @@ export const IMPORT = {
     duplicateNumber: (id: string, renamed: string) => `Nomor ${id} dipakai dua kali; baris kedua diberi nomor ${renamed}.`,
     looseRow: (at: number) => `Baris ${at} tidak berbentuk baris tabel; seluruh teksnya dijadikan kegiatan tanpa mutu baku. Lengkapi kelengkapan, waktu dan output.`,
     noSteps: 'Tabel tidak berisi kegiatan.',
+    kegiatanEmpty: (at: number) => `Baris ${at} bernomor tetapi tanpa teks kegiatan; isi "kegiatan" sebelum draf dapat divalidasi.`,
     branchWithoutRows: (label: string) => `Cabang "${label}" tidak diikuti kegiatan apa pun; draf mengakhiri kasus di cabang itu.`,
     markVersusSentence: (mark: string, subject: string, connectors: string[]) =>
       `Tanda lajur ada di kolom ${mark}, tetapi kalimatnya menyebut ${subject} sebagai pelaku${connectors.length ? ` (konektor di atasnya di kolom ${connectors.join(', ')})` : ''}. Draf mengikuti tanda; siapa pelaksananya?`,
@@ -145,6 +146,7 @@ export const IMPORT = {
     branchEndUnknown: (label: string, id: string, target: string) =>
       `Ke mana cabang "${label}" setelah kegiatan ${id} tidak tertulis; draf ${target === 'ditolak' || target === 'selesai' ? `mengakhiri kasus (${target})` : `melanjutkan ke ${target}`}.`,
     unknownTarget: (_id: string, target: string) => `Teks menyebut kegiatan ${target}, yang tidak ada di tabel.`,
+    forwardBehind: (target: string) => `Teks melanjutkan ke kegiatan ${target}, yang barisnya ada di atas baris ini; draf melanjutkan ke baris berikutnya. Periksa alurnya.`,
     unlabelledBranches: (_id: string, targets: string[]) =>
       `Cabang ditulis di teks tanpa label tombol; draf memakai "Ya" dan "Tidak" (ke ${targets.join(' / ')}). Ganti labelnya.`,
     jointWithReturn: (_id: string) => 'Langkah bersama ini menyebut pengembalian; format hanya mengizinkan Kembalikan pada pemeriksaan (review).',

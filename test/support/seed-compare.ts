@@ -82,7 +82,3 @@ export function compareSteps(draft: SopDefinition, shipped: SopDefinition, quest
   });
   return out;
 }
-
-export function identityOf(def: SopDefinition) {
-  return def.identity;
-}

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ImportError } from '../../src/import/errors.js';
 import { importDocument } from '../../src/import/import.js';
 import { parseDefinition } from '../../src/sop/loader.js';
 import type { SopDefinition } from '../../src/sop/definition.js';
@@ -96,6 +97,43 @@ describe('a messy export', () => {
     expect(drafts[0]!.questions.find((q) => q.step === '4' && q.topic === 'role')?.text).toBe(
       'Pelaksana ditebak Kepala Seksi. Pelaksana disimpulkan dari subjek kalimat kegiatan: Kepala Seksi. Benar?',
     );
+  });
+});
+
+describe('damaged exports', () => {
+  it('never crash the importer: 150 seeds with lines dropped, joined, cut, repeated or reversed give drafts or a named refusal', async () => {
+    const names = ['pemalang', 'tangerang', 'kemenkumham', 'jateng', 'pupr'];
+    const seeds = await Promise.all(names.map((n) => readFile(fileURLToPath(new URL(`../fixtures/seeds/${n}.txt`, import.meta.url)), 'utf8')));
+    let state = 20261201;
+    const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const outcomes = { drafts: 0, valid: 0, refused: 0 };
+    for (let i = 0; i < 150; i++) {
+      const lines = seeds[i % seeds.length]!.split('\n');
+      for (let k = 0, n = 1 + Math.floor(random() * 6); k < n; k++) {
+        const at = Math.floor(random() * lines.length);
+        const op = random();
+        if (op < 0.25) lines.splice(at, 1);
+        else if (op < 0.45) lines[at] = (lines[at] ?? '').replace('\t', '');
+        else if (op < 0.6) lines[at] = (lines[at] ?? '') + (lines[at + 1] ?? '');
+        else if (op < 0.75) lines.splice(at, 0, lines[Math.floor(random() * lines.length)] ?? '');
+        else if (op < 0.85) lines[at] = (lines[at] ?? '').split('\t').reverse().join('\t');
+        else lines[at] = (lines[at] ?? '').slice(0, Math.floor(random() * (lines[at]?.length ?? 0)));
+      }
+      try {
+        for (const draft of importDocument(new TextEncoder().encode(lines.join('\n')), { file: `rusak-${i}.txt` })) {
+          outcomes.drafts++;
+          // Written or not, a draft is YAML the validator can read and point into.
+          const parsed = parseDefinition(draft.yaml, 'draf.yaml');
+          if (parsed.ok) outcomes.valid++;
+          else expect(parsed.errors.every((e) => !e.detail.startsWith('sintaks YAML'))).toBe(true);
+        }
+      } catch (e) {
+        expect(e).toBeInstanceOf(ImportError);
+        outcomes.refused++;
+      }
+    }
+    expect(outcomes.drafts + outcomes.refused).toBeGreaterThanOrEqual(150);
+    expect(outcomes.valid).toBeGreaterThan(outcomes.drafts / 2);
   });
 });
 
