@@ -27,6 +27,7 @@ import { DEFAULT_ALLOWED_EXTENSIONS, isAllowedFile, mimeTypeOf } from '../storag
 import { FileTooLargeError, LocalFileStore, type FileStore } from '../storage/files.js';
 import { buildCaseArchive, DamagedDocumentsError } from './archive.js';
 import { checkCatalog, checkDatabase, checkDocuments, databaseDown, describeError, type DoctorResult } from './doctor.js';
+import { registerImportCommands } from '../import/cli.js';
 
 export interface CliIo {
   env?: NodeJS.ProcessEnv;
@@ -88,6 +89,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       }
       if (bad) throw new CliError(CLI.invalidFiles(bad, files.length));
     });
+  registerImportCommands(sop, { out, err, env, cwd: io.cwd, fail: (message) => { throw new CliError(message); } });
   sop
     .command('show')
     .description(CLI.sopShow)
