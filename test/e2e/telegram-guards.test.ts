@@ -254,7 +254,7 @@ describe('presses that must change nothing', () => {
       [`t:-${id}:${v}:c`, TG.unknownButton],
       [`t:${id}:${v}:b3`, TG.unknownButton],
       // A button this card never had: Setujui on a plain task.
-      [`t:${id}:${v}:a`, /tindakan yang bisa dilakukan: Selesai/],
+      [`t:${id}:${v}:a`, /tindakan yang dapat dilakukan: Selesai/],
       // Kembalikan on a plain task: refused at once, nobody is asked for a reason.
       [`t:${id}:${v}:r`, TG.unknownButton],
       [`t:${id}:${v}:d`, TG.unknownButton],

@@ -441,7 +441,7 @@ describe('one running service, Telegram (webhook) and Slack', () => {
       { what: 'an unknown action', data: `t:${id}:${v}:q`, expected: TG.unknownButton },
       { what: 'a version ahead', data: `t:${id}:${(task.version + 1).toString(36)}:c`, expected: stale },
       { what: 'a version far ahead on Setujui', data: `t:${id}:${(task.version + 7).toString(36)}:a`, expected: stale },
-      { what: 'Setujui on a plain task', data: `t:${id}:${v}:a`, expected: /tindakan yang bisa dilakukan: Selesai/ },
+      { what: 'Setujui on a plain task', data: `t:${id}:${v}:a`, expected: /tindakan yang dapat dilakukan: Selesai/ },
       { what: 'a branch on a plain task', data: `t:${id}:${v}:b0`, expected: TG.unknownButton },
       { what: 'Kembalikan on a plain task', data: `t:${id}:${v}:r`, expected: TG.unknownButton },
       { what: 'a due date on a timed step', data: `t:${id}:${v}:d`, expected: TG.unknownButton },
@@ -475,7 +475,7 @@ describe('one running service, Telegram (webhook) and Slack', () => {
       { what: 'an upload answer on a card button', button: { ...selesai, value: 's:1:0' }, expected: SLACK.unknownButton },
       { what: 'a branch on a plain task', button: { ...selesai, action_id: 'task:b0', value: `t:${slackTask.id}:${sv}:b0` }, expected: SLACK.unknownButton },
       { what: 'a version ahead', button: { ...selesai, value: `t:${slackTask.id}:${sv + 1}:c` }, expected: stale },
-      { what: 'Setujui on a plain task', button: { ...selesai, action_id: 'task:a', value: `t:${slackTask.id}:${sv}:a` }, expected: /tindakan yang bisa dilakukan: Selesai/ },
+      { what: 'Setujui on a plain task', button: { ...selesai, action_id: 'task:a', value: `t:${slackTask.id}:${sv}:a` }, expected: /tindakan yang dapat dilakukan: Selesai/ },
       { what: "a Telegram group's task", button: { ...selesai, value: `t:${task.id}:${task.version}:c` }, expected: SLACK.wrongChannel },
     ];
     // One at a time: Slack gets its ack at once and the answer follows, so answers could cross.
@@ -514,7 +514,7 @@ describe('one running service, Telegram (webhook) and Slack', () => {
       story: STORY,
       tried: `forged, oversized (65 B to 4 KB), stale and foreign button data: ${presses.length} Telegram callback payloads (text, empty, SQL, HTML, padded past 64 bytes, unknown ids and actions, a version ahead, buttons the step never shows, another role's and a Slack channel's task, the Kabid's button pressed in the Subkor's, an unbound and a private chat) and ${slackPresses.length + modalPresses.length} Slack button values`,
       times: presses.length + slackPresses.length + modalPresses.length,
-      held: `every press answered once in Indonesian ("${TG.unknownButton}", "${TG.wrongChat}", "…sudah berubah sejak pesan ini dikirim…", "…tindakan yang bisa dilakukan: Selesai"; Slack privately, or a modal without a form); no task, event, document, outbox row, prompt, binding or code changed; no card edited, nothing posted in any chat`,
+      held: `every press answered once in Indonesian ("${TG.unknownButton}", "${TG.wrongChat}", "…sudah berubah sejak pesan ini dikirim…", "…tindakan yang dapat dilakukan: Selesai"; Slack privately, or a modal without a form); no task, event, document, outbox row, prompt, binding or code changed; no card edited, nothing posted in any chat`,
     });
   }, 120_000);
 

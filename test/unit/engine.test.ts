@@ -152,7 +152,7 @@ describe('the core refuses what is not allowed, and says why', () => {
 
   it('refuses the wrong kind of action and an unknown branch', () => {
     const c = new MemoryCase();
-    expect(refusal(() => c.act('kabid', { type: 'approve' })).message).toBe('Kegiatan 1 berjenis tugas; tindakan yang bisa dilakukan: Selesai.');
+    expect(refusal(() => c.act('kabid', { type: 'approve' })).message).toBe('Kegiatan 1 berjenis tugas; tindakan yang dapat dilakukan: Selesai.');
     c.act('kabid', { type: 'complete' });
     expect(refusal(() => c.act('subkor', { type: 'choose', branch: 'Mungkin' })).message).toBe(
       'Pilihan "Mungkin" tidak ada. Pilihan yang tersedia: Diterima, Ditolak.',

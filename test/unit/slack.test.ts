@@ -95,7 +95,7 @@ describe('the Block Kit card', () => {
     expect(text).toContain('⬜ data hasil penilaian kompetensi: belum ada');
     expect(text).toContain('📅 Batas: Selasa, 24 November 2026 10.00 WIB');
     expect(text).toContain('ℹ️ Keterangan: OLEH ADMIN 1:30');
-    expect(text).toContain('Kirim file di utas');
+    expect(text).toContain('Kirim berkas di utas');
     const buttons = buttonsOf(blocks as never);
     expect(buttons.map((b) => [b.text.text, b.action_id, b.value])).toEqual([
       ['✅ Selesai', 'task:c', 't:41:2:c'],
@@ -113,7 +113,7 @@ describe('the Block Kit card', () => {
     const text = blocksText(closed as never);
     expect(text).toContain('*Dikembalikan oleh Budi (ASESOR ADMIN) pada Selasa, 24 November 2026 09.00 WIB*');
     expect(text).toContain('Alasan: _Ulangi_');
-    expect(text).not.toContain('Kirim file di utas');
+    expect(text).not.toContain('Kirim berkas di utas');
   });
 
   it("keeps within Slack's limits for long SOP texts", () => {
