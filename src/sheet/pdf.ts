@@ -1,0 +1,68 @@
+/**
+ * The sheet as a vector PDF for print: pdfkit writes the document, svg-to-pdfkit draws each
+ * page's SVG into it as paths and real text, set in the shipped Noto Sans (embedded as a
+ * subset), so what prints is what the layout measured and the text can be searched and copied.
+ */
+import { readFileSync } from 'node:fs';
+import PDFDocument from 'pdfkit';
+import SVGtoPDF from 'svg-to-pdfkit';
+import { FONT_FILES, type FontWeight } from '../graphics/fonts.js';
+
+const FONT_NAME: Record<FontWeight, string> = { regular: 'NotoSans', bold: 'NotoSans-Bold', italic: 'NotoSans-Italic' };
+let fontBytes: Record<FontWeight, Buffer> | undefined;
+
+function fonts(): Record<FontWeight, Buffer> {
+  fontBytes ??= {
+    regular: readFileSync(FONT_FILES.regular),
+    bold: readFileSync(FONT_FILES.bold),
+    italic: readFileSync(FONT_FILES.italic),
+  };
+  return fontBytes;
+}
+
+export interface PdfPage {
+  svg: string;
+  /** Page size in points. */
+  width: number;
+  height: number;
+}
+
+export interface PdfInfo {
+  title: string;
+  /** Recorded as the document's creation date (the same input gives the same bytes). */
+  createdAt: Date;
+}
+
+export function pagesToPdf(pages: PdfPage[], info: PdfInfo): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({
+      autoFirstPage: false,
+      margin: 0,
+      compress: true,
+      info: { Title: info.title, Creator: 'sopbot', Producer: 'sopbot', CreationDate: info.createdAt, ModDate: info.createdAt },
+    });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    try {
+      const bytes = fonts();
+      for (const w of Object.keys(FONT_NAME) as FontWeight[]) doc.registerFont(FONT_NAME[w], bytes[w]);
+      for (const page of pages) {
+        doc.addPage({ size: [page.width, page.height], margin: 0 });
+        SVGtoPDF(doc, page.svg, 0, 0, {
+          width: page.width,
+          height: page.height,
+          assumePt: true,
+          fontCallback: (_family: string, bold: boolean, italic: boolean) => FONT_NAME[bold ? 'bold' : italic ? 'italic' : 'regular'],
+          warningCallback: (message: string) => {
+            throw new Error(`svg-to-pdfkit: ${message}`);
+          },
+        });
+      }
+      doc.end();
+    } catch (e) {
+      reject(e as Error);
+    }
+  });
+}
