@@ -24,6 +24,7 @@ export const FLOW = {
   head: 6.8,
   role: 6.4,
   label: 5.6,
+  labelSmall: 4.8,
   title: 9,
   note: 6,
   pad: 3,
@@ -47,7 +48,7 @@ export const FLOW = {
   /** Where arrows turn above (into the top port) and below (out of the bottom port) a symbol. */
   portOffset: 5,
   bandH: 32,
-  head1H: 11,
+  head1H: 13.5,
 } as const;
 
 type Side = 'left' | 'right';
@@ -231,38 +232,51 @@ function planRoutes(steps: StepInfo[], byId: Map<string, StepInfo>, graph: FlowG
       const srcCol = exit === 'left' ? min : exit === 'right' ? max : nearest(s.cols, nearest(target.cols, (min + max) / 2));
       return { edge, fromRow: s.row, toRow: target.row, exit, srcCol, dstCol: nearest(target.cols, srcCol), slot: 0, slots: 1 };
     };
-    const naturalSide = (edge: Edge, isBack: boolean): Side => {
+    /** The side a target lies on, or undefined when it shares the source's columns (either side will do). */
+    const strictSide = (edge: Edge): Side | undefined => {
       const t = byId.get(edge.to)!;
       if (t.cols[t.cols.length - 1]! < min) return 'left';
       if (t.cols[0]! > max) return 'right';
-      return isBack ? 'right' : 'left';
+      return undefined;
+    };
+    const used = (side: Side) => mine.filter((r) => r.exit === side).length;
+    const toSide = (edge: Edge, isBack: boolean) => {
+      const strict = strictSide(edge);
+      // Either side: the less used one, so a diamond's two corners carry one arrow each.
+      const side = strict ?? (used('left') === used('right') ? (isBack ? 'right' : 'left') : used('left') < used('right') ? 'left' : 'right');
+      mine.push(stepRoute(edge, side));
     };
     const byDistance = [...forward].sort((a, b) => byId.get(a.to)!.row - byId.get(b.to)!.row);
     const bottom = byDistance[0];
     if (bottom) mine.push(stepRoute(bottom, 'bottom'));
-    for (const e of byDistance.slice(1)) mine.push(stepRoute(e, naturalSide(e, false)));
-    for (const e of back) mine.push(stepRoute(e, naturalSide(e, true)));
+    const sideways = [...byDistance.slice(1).map((e) => ({ e, back: false })), ...back.map((e) => ({ e, back: true }))];
+    // Arrows bound to a side first; the others then balance the two sides.
+    for (const { e, back: isBack } of sideways.filter((x) => strictSide(x.e))) toSide(e, isBack);
+    for (const { e, back: isBack } of sideways.filter((x) => !strictSide(x.e))) toSide(e, isBack);
     for (const e of ends) {
-      const used = (side: Side) => mine.filter((r) => r.exit === side).length;
-      const candidates = (['right', 'left'] as Side[]).filter((side) => (side === 'left' ? min > 0 : max < nCols - 1));
-      const free = candidates.filter((side) => used(side) === 0);
-      if (free.length) {
-        const side = free[0]!;
+      // The terminator goes in the next column on a side where no other arrow has to pass it
+      // (those that turn within the step's own columns do not).
+      const clear = (side: Side) =>
+        (side === 'left' ? min > 0 : max < nCols - 1) &&
+        mine.filter((r) => r.exit === side).every((r) => {
+          const { col } = laneSpot(r, steps);
+          return r.terminal === undefined && col >= min && col <= max;
+        });
+      const sides = (['right', 'left'] as Side[]).filter(clear).sort((a, b) => used(a) - used(b));
+      const side = sides[0];
+      if (side) {
         mine.push({ edge: e, fromRow: s.row, toRow: s.row, exit: side, srcCol: side === 'left' ? min : max, dstCol: side === 'left' ? min - 1 : max + 1, terminal: 'beside', slot: 0, slots: 1 });
         continue;
       }
-      // No free side: the terminator goes under the symbol, and whatever left by the bottom
-      // moves to its side (it runs in a lane from there).
-      const below = mine.find((r) => r.exit === 'bottom');
+      // No clear side: the terminator goes under the symbol, and whatever left by the bottom
+      // moves to a side (it runs in a lane from there). A second such end shares the spot.
+      const below = mine.find((r) => r.exit === 'bottom' && !r.terminal);
       if (below) {
-        const moved = stepRoute(below.edge, naturalSide(below.edge, false));
-        mine.splice(mine.indexOf(below), 1, moved);
+        mine.splice(mine.indexOf(below), 1);
+        toSide(below.edge, false);
       }
-      if (mine.some((r) => r.terminal === 'below')) {
-        // Several ends and no room: they share the one terminator's arrow path (rare; a
-        // definition with two ends from one step not drawn as the last row).
-      }
-      mine.push({ edge: e, fromRow: s.row, toRow: s.row, exit: 'bottom', srcCol: nearest(s.cols, (min + max) / 2), dstCol: nearest(s.cols, (min + max) / 2), terminal: 'below', slot: 0, slots: 1 });
+      const col = nearest(s.cols, (min + max) / 2);
+      mine.push({ edge: e, fromRow: s.row, toRow: s.row, exit: 'bottom', srcCol: col, dstCol: col, terminal: 'below', slot: 0, slots: 1 });
     }
     // Spread arrows that leave the same side (rectangles only; a diamond has one vertex a side).
     for (const side of ['left', 'right'] as Side[]) {
@@ -285,6 +299,23 @@ function laneInterval(r: Route): [number, number] {
   return start < end ? [start, end] : [end, start];
 }
 
+/**
+ * The margin an arrow runs in: the target's margin facing the source when the target lies
+ * beside it, else round the source's own side (never back across the symbol it left).
+ */
+function laneSpot(r: Route, steps: StepInfo[]): { col: number; side: Side } {
+  const target = steps[r.toRow]!;
+  const t0 = target.cols[0]!;
+  const t1 = target.cols[target.cols.length - 1]!;
+  const src = steps[r.fromRow]!;
+  const s0 = src.cols[0]!;
+  const s1 = src.cols[src.cols.length - 1]!;
+  if (r.terminal) return { col: r.dstCol, side: r.exit === 'left' ? 'right' : 'left' };
+  if (r.exit === 'left') return t1 < s0 ? { col: r.dstCol, side: 'right' } : { col: Math.min(s0, t0), side: 'left' };
+  if (r.exit === 'right') return t0 > s1 ? { col: r.dstCol, side: 'left' } : { col: Math.max(s1, t1), side: 'right' };
+  return { col: r.dstCol, side: r.srcCol > r.dstCol ? 'right' : 'left' };
+}
+
 function assignLanes(routes: Route[], steps: StepInfo[]) {
   const byLane = new Map<string, { interval: [number, number]; track: number }[]>();
   const needsLane = routes.filter((r) => !r.terminal && !(r.exit === 'bottom' && r.toRow === r.fromRow + 1));
@@ -295,24 +326,7 @@ function assignLanes(routes: Route[], steps: StepInfo[]) {
     return a1 - a0 - (b1 - b0) || a.fromRow - b.fromRow;
   });
   for (const r of needsLane) {
-    const target = steps[r.toRow]!;
-    const t0 = target.cols[0]!;
-    const t1 = target.cols[target.cols.length - 1]!;
-    const src = steps[r.fromRow]!;
-    let col: number;
-    let side: Side;
-    const s0 = src.cols[0]!;
-    const s1 = src.cols[src.cols.length - 1]!;
-    if (r.exit === 'left') {
-      // Out of the left side: to the target's facing margin when it lies to the left, else
-      // round the source's own left side (never back across the symbol).
-      [col, side] = t1 < s0 ? [r.dstCol, 'right'] : [Math.min(s0, t0), 'left'];
-    } else if (r.exit === 'right') {
-      [col, side] = t0 > s1 ? [r.dstCol, 'left'] : [Math.max(s1, t1), 'right'];
-    } else {
-      col = r.dstCol;
-      side = r.srcCol > col ? 'right' : 'left';
-    }
+    const { col, side } = laneSpot(r, steps);
     const key = `${col}:${side}`;
     const taken = byLane.get(key) ?? [];
     const interval = laneInterval(r);
@@ -370,7 +384,7 @@ function drawHeader(def: SopDefinition, page: Page, cols: Columns, roleHeads: Ro
     const r = rows ?? setParas([{ text, weight: 'bold' }], w - 2 * FLOW.pad, FLOW.head);
     const size = rows ? FLOW.role : FLOW.head;
     const th = textHeight(r.length, size);
-    const lines = placeRows(r, x + FLOW.pad, top + Math.max(FLOW.pad, (h - th) / 2), size, w - 2 * FLOW.pad, Math.max(1, rowsThatFit(h - 2 * FLOW.pad, size)));
+    const lines = placeRows(r, x + FLOW.pad, top + Math.max(0, (h - th) / 2), size, w - 2 * FLOW.pad, Math.max(1, rowsThatFit(h - 2, size)));
     // Centre each line in its cell, as the paper heads its columns.
     for (const l of lines) l.x = x + (w - textWidth(l.text, size, l.weight)) / 2;
     page.cells.push({ kind, x, y: top, w, h, lines, fill: '#eef1f4', ...(role ? { role } : {}) });
@@ -688,30 +702,51 @@ function endPath(geo: PageGeometry, r: Route): { points: Pt[]; terminal: Box } {
     const terminal = { x: box.x + box.w / 2 - w / 2, y: box.y + box.h + 8, w, h };
     return { points: [start, [start[0], terminal.y]], terminal };
   }
+  // At the far side of the next column (inside its lane margin), leaving room for the label.
   const cy = start[1];
-  const terminal = { x: geo.cx(r.dstCol) - w / 2, y: cy - h / 2, w, h };
+  const left = geo.cols.roleX[r.dstCol]!;
+  const margin = geo.cols.margin[r.dstCol]!;
+  const x = r.exit === 'left' ? left + margin : left + geo.cols.roleW - margin - w;
+  const terminal = { x, y: cy - h / 2, w, h };
   const endX = r.exit === 'left' ? terminal.x + terminal.w : terminal.x;
   return { points: [start, [endX, cy]], terminal };
 }
 
-/** The label of a branch, route or review arrow, beside where it leaves its symbol. */
+/** The label in the largest of the label sizes that fits `room`, cut with "…" at the smallest. */
+function fitLabel(text: string, room: number): { text: string; size: number } {
+  for (const size of [FLOW.label, FLOW.labelSmall]) if (textWidth(text, size) <= room) return { text, size };
+  return { text: ellipsize(text, room, FLOW.labelSmall), size: FLOW.labelSmall };
+}
+
+/** The label of a branch, route or review arrow, beside where it leaves its symbol, inside the Pelaksana columns. */
 function labelled(geo: PageGeometry, r: Route, points: Pt[]): { label?: TextLine } {
-  const text = r.edge.label;
-  if (!text) return {};
-  const size = FLOW.label;
-  const { ascent } = lineMetrics(size);
+  if (!r.edge.label) return {};
+  const areaLeft = geo.cols.roleX[0]!;
+  const areaRight = geo.cols.roleX[geo.cols.roleX.length - 1]! + geo.cols.roleW;
   const [x0, y0] = points[0]!;
-  if (r.exit === 'bottom') {
-    // Beside the first drop, on the side the arrow does not turn to.
-    const turn = points[2] ? points[2][0] - x0 : 0;
-    const room = geo.cols.roleW / 2 - 2;
-    const fitted = ellipsize(text, Math.max(room, 24), size, 'regular');
-    const w = textWidth(fitted, size);
-    const x = turn > 0.01 ? x0 - 2 - w : x0 + 2;
-    return { label: { x, y: y0 + 0.8 + ascent, text: fitted, size, weight: 'regular' } };
+  const line = (x: number, baseline: number, f: { text: string; size: number }): { label?: TextLine } =>
+    f.text ? { label: { x, y: baseline, text: f.text, size: f.size, weight: 'regular' } } : {};
+  if (r.terminal === 'below') {
+    const f = fitLabel(r.edge.label, areaRight - x0 - 24);
+    return line(x0 + Math.min(40, geo.symW(r.dstCol, 'terminator')) / 2 + 2, points[1]![1] + 8, f);
   }
-  const fitted = ellipsize(text, 60, size, 'regular');
-  const w = textWidth(fitted, size);
-  const x = r.exit === 'left' ? x0 - 2 - w : x0 + 2;
-  return { label: { x, y: y0 - 1.6, text: fitted, size, weight: 'regular' } };
+  if (r.exit === 'bottom') {
+    // Beside the first drop, on the side the arrow does not turn to, if it has room there.
+    const turn = points[2] ? points[2][0] - x0 : 0;
+    const roomRight = areaRight - x0 - 3;
+    const roomLeft = x0 - 3 - areaLeft;
+    const want = textWidth(r.edge.label, FLOW.labelSmall);
+    const right = turn > 0.01 ? roomLeft < want && roomRight > roomLeft : !(roomRight < want && roomLeft > roomRight);
+    const f = fitLabel(r.edge.label, Math.min(right ? roomRight : roomLeft, 70));
+    const x = right ? x0 + 2 : x0 - 2 - textWidth(f.text, f.size);
+    return line(x, y0 + 0.8 + lineMetrics(f.size).ascent, f);
+  }
+  // Above the first run out of a side: up to the terminator it leads to, or the table's edge.
+  const end = points[1]![0];
+  const room = r.terminal ? Math.abs(end - x0) - 4 : Math.min(70, r.exit === 'left' ? x0 - 3 - areaLeft : areaRight - x0 - 3);
+  const f = fitLabel(r.edge.label, room);
+  const x = r.exit === 'left' ? x0 - 2 - textWidth(f.text, f.size) : x0 + 2;
+  // Two arrows out of one corner of a diamond: the second label goes under the line.
+  const shared = geo.steps[r.fromRow]!.shape !== 'process' && r.slot % 2 === 1;
+  return line(x, shared ? y0 + 1.2 + lineMetrics(f.size).ascent : y0 - 1.6, f);
 }
