@@ -122,8 +122,11 @@ export function layoutFlowPages(def: SopDefinition, graph: FlowGraph, opts: Flow
   const tableW = cols.right - cols.left;
 
   // Header rows: the Pelaksana names may wrap; every page repeats them.
-  const roleHeads = def.roles.map((r) => setParas([{ text: r.name, weight: 'bold' }], cols.roleW - 2 * FLOW.pad, FLOW.role));
-  const head2H = Math.max(FLOW.head1H, ...roleHeads.map((r) => textHeight(r.length, FLOW.role) + 2 * FLOW.pad));
+  // One size for all the Pelaksana names: the largest at which no word has to be broken.
+  const words = def.roles.flatMap((r) => r.name.split(/\s+/));
+  const roleSize = [FLOW.role, FLOW.role - 0.6, FLOW.role - 1.2].find((size) => words.every((w) => textWidth(w, size, 'bold') <= cols.roleW - 2 * FLOW.pad)) ?? FLOW.role - 1.2;
+  const roleHeads = def.roles.map((r) => setParas([{ text: r.name, weight: 'bold' }], cols.roleW - 2 * FLOW.pad, roleSize));
+  const head2H = Math.max(FLOW.head1H, ...roleHeads.map((r) => textHeight(r.length, roleSize) + 2 * FLOW.pad));
   const headH = FLOW.head1H + head2H;
 
   // Body rows: the tallest of the text cells and the symbol with its bands.
@@ -169,7 +172,7 @@ export function layoutFlowPages(def: SopDefinition, graph: FlowGraph, opts: Flow
     const page: Page = { number: 0, kind: 'flow', width: opts.width, height: opts.height, cells: [], symbols: [], arrows: [], texts: [], swatches: [] };
     for (const t of opts.heading.left) page.texts.push({ ...t });
     let y = top;
-    drawHeader(def, page, cols, roleHeads, y, head2H);
+    drawHeader(def, page, cols, roleHeads, roleSize, y, head2H);
     y += headH;
     // Connector bands only where this page has connectors: above the rows for arrows arriving
     // from an earlier page (or returning to one), below for the others.
@@ -378,11 +381,11 @@ function layoutColumns(def: SopDefinition, routes: Route[], nCols: number, opts:
 // ---------------------------------------------------------------------------------------------
 // Header and body cells
 
-function drawHeader(def: SopDefinition, page: Page, cols: Columns, roleHeads: Rows[], y: number, head2H: number) {
+function drawHeader(def: SopDefinition, page: Page, cols: Columns, roleHeads: Rows[], roleSize: number, y: number, head2H: number) {
   const t = SHEET.table;
   const headCell = (text: string, x: number, w: number, top: number, h: number, kind: 'head' | 'head-role' = 'head', role?: string, rows?: Rows) => {
     const r = rows ?? setParas([{ text, weight: 'bold' }], w - 2 * FLOW.pad, FLOW.head);
-    const size = rows ? FLOW.role : FLOW.head;
+    const size = rows ? roleSize : FLOW.head;
     const th = textHeight(r.length, size);
     const lines = placeRows(r, x + FLOW.pad, top + Math.max(0, (h - th) / 2), size, w - 2 * FLOW.pad, Math.max(1, rowsThatFit(h - 2, size)));
     // Centre each line in its cell, as the paper heads its columns.

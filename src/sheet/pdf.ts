@@ -50,7 +50,10 @@ export function pagesToPdf(pages: PdfPage[], info: PdfInfo): Promise<Buffer> {
       for (const w of Object.keys(FONT_NAME) as FontWeight[]) doc.registerFont(FONT_NAME[w], bytes[w]);
       for (const page of pages) {
         doc.addPage({ size: [page.width, page.height], margin: 0 });
-        SVGtoPDF(doc, page.svg, 0, 0, {
+        // The SVG states its size in pt for viewers; svg-to-pdfkit would take "pt" for 4/3 of a
+        // user unit and scale the page up, so it gets the bare numbers (user units are points here).
+        const svg = page.svg.replace(/^(<svg[^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"/, '$1 width="$2" height="$3"');
+        SVGtoPDF(doc, svg, 0, 0, {
           width: page.width,
           height: page.height,
           assumePt: true,
