@@ -76,14 +76,22 @@ export function renderFlowPicture(def: SopDefinition, options: FlowPictureRender
   return layout.pages.map((page, i) => ({
     name: layout.pages.length > 1 ? `${base}-${i + 1}.png` : `${base}.png`,
     mimeType: MIME.png,
-    data: svgToPng(pageSvg(page, layout.title), { width }),
+    data: svgToPng(pageSvg(page, layout.title, { outlines: true }), { width }),
   }));
 }
 
 async function renderLayout(layout: SheetLayout, base: string, options: SheetRenderOptions): Promise<RenderedSheet> {
   const format = options.format ?? 'pdf';
-  const svgs = sheetSvgs(layout);
   const pages = layout.pages.length;
+  if (format === 'png') {
+    const files = layout.pages.map((page, i) => ({
+      name: pages > 1 ? `${base}-${i + 1}.png` : `${base}.png`,
+      mimeType: MIME.png,
+      data: svgToPng(pageSvg(page, layout.title, { outlines: true }), { width: options.pngWidth ?? 1754 }),
+    }));
+    return { format, pages, files };
+  }
+  const svgs = sheetSvgs(layout);
   if (format === 'pdf') {
     const data = await pagesToPdf(
       layout.pages.map((p, i) => ({ svg: svgs[i]!, width: p.width, height: p.height })),
@@ -91,11 +99,6 @@ async function renderLayout(layout: SheetLayout, base: string, options: SheetRen
     );
     return { format, pages, files: [{ name: `${base}.pdf`, mimeType: MIME.pdf, data }] };
   }
-  const name = (i: number) => (pages > 1 ? `${base}-${i + 1}.${format}` : `${base}.${format}`);
-  const files = svgs.map((svg, i) => ({
-    name: name(i),
-    mimeType: MIME[format],
-    data: format === 'svg' ? Buffer.from(svg, 'utf8') : svgToPng(svg, { width: options.pngWidth ?? 1754 }),
-  }));
+  const files = svgs.map((svg, i) => ({ name: pages > 1 ? `${base}-${i + 1}.svg` : `${base}.svg`, mimeType: MIME.svg, data: Buffer.from(svg, 'utf8') }));
   return { format, pages, files };
 }

@@ -3,8 +3,7 @@
  * element says what it is (class and data-* attributes: the cell's column and step, the symbol's
  * step and shape, the arrow's transition), so the tests can check the drawing itself.
  */
-import { FONT_FAMILY, textWidth } from '../graphics/fonts.js';
-import { lineMetrics } from '../graphics/fonts.js';
+import { FONT_FAMILY, glyphOutline, lineMetrics, placeGlyphs, textWidth, unitsPerEm, type FontWeight } from '../graphics/fonts.js';
 import type { Arrow, Box, Cell, Page, Swatch, SymbolItem, TextLine } from './model.js';
 
 const INK = '#111827';
@@ -35,7 +34,33 @@ function attrs(values: Record<string, string | number | undefined>): string {
     .join('');
 }
 
+/**
+ * Text as glyph outlines instead of <text>: for the PNG only. resvg shapes and outlines every
+ * glyph of every <text> anew (about 60 µs a glyph, most of a picture's time); outlines defined
+ * once per page and placed with <use> draw the same pixels several times faster. The SVG files
+ * and the PDF keep real text.
+ */
+interface Outlines {
+  used: Map<string, string>;
+}
+
+let outlineMode: Outlines | undefined;
+
+const GLYPH_PREFIX: Record<FontWeight, string> = { regular: 'r', bold: 'b', italic: 'i' };
+
+function outlinedText(line: TextLine, cls: string | undefined, o: Outlines): string {
+  const k = line.size / unitsPerEm(line.weight);
+  const uses: string[] = [];
+  for (const g of placeGlyphs(line.text, line.weight)) {
+    const id = `${GLYPH_PREFIX[line.weight]}${g.id}`;
+    if (!o.used.has(id)) o.used.set(id, glyphOutline(g.id, line.weight));
+    if (o.used.get(id)) uses.push(`<use href="#${id}" x="${Math.round(g.x)}"/>`);
+  }
+  return `<g${attrs({ class: cls, transform: `translate(${n(line.x)} ${n(line.y)}) scale(${k.toFixed(6)} ${(-k).toFixed(6)})`, fill: line.fill ?? INK })}>${uses.join('')}</g>`;
+}
+
 function text(line: TextLine, cls?: string): string {
+  if (outlineMode) return outlinedText(line, cls, outlineMode);
   return `<text${attrs({ class: cls, x: line.x, y: line.y, 'font-size': line.size, 'font-weight': line.weight === 'bold' ? 'bold' : undefined, 'font-style': line.weight === 'italic' ? 'italic' : undefined, fill: line.fill ?? INK })}>${escapeXml(line.text)}</text>`;
 }
 
@@ -123,18 +148,39 @@ function swatch(s: Swatch): string {
   }
 }
 
-export function pageSvg(page: Page, title: string): string {
+export interface PageSvgOptions {
+  /** Draw text as glyph outlines (for rasterising with resvg); default: real <text>. */
+  outlines?: boolean;
+}
+
+export function pageSvg(page: Page, title: string, options: PageSvgOptions = {}): string {
+  const o: Outlines | undefined = options.outlines ? { used: new Map() } : undefined;
+  outlineMode = o;
+  try {
+    const body = pageBody(page);
+    const defs = o ? `<defs>${[...o.used].filter(([, d]) => d).map(([id, d]) => `<path id="${id}" d="${d}"/>`).join('')}</defs>` : '';
+    return (
+      `<svg xmlns="http://www.w3.org/2000/svg"${attrs({ width: `${n(page.width)}pt`, height: `${n(page.height)}pt`, viewBox: `0 0 ${n(page.width)} ${n(page.height)}`, 'font-family': FONT_FAMILY, 'data-page': page.number, 'data-kind': page.kind })}>` +
+      `<title>${escapeXml(title)}</title>` +
+      defs +
+      body +
+      `</svg>`
+    );
+  } finally {
+    outlineMode = undefined;
+  }
+}
+
+function pageBody(page: Page): string {
   const caseMode = page.symbols.some((s) => s.state !== undefined) || page.swatches.length > 0;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg"${attrs({ width: `${n(page.width)}pt`, height: `${n(page.height)}pt`, viewBox: `0 0 ${n(page.width)} ${n(page.height)}`, 'font-family': FONT_FAMILY, 'data-page': page.number, 'data-kind': page.kind })}>` +
-    `<title>${escapeXml(title)}</title>` +
+
     `<rect x="0" y="0" width="${n(page.width)}" height="${n(page.height)}" fill="#ffffff"/>` +
     (page.flowArea ? `<g class="flow-area"${attrs({ 'data-x': page.flowArea.x, 'data-y': page.flowArea.y, 'data-w': page.flowArea.w, 'data-h': page.flowArea.h })}/>` : '') +
     `<g class="cells">${page.cells.map(cell).join('')}</g>` +
     `<g class="arrows">${page.arrows.map((a) => arrow(a, caseMode)).join('')}</g>` +
     `<g class="symbols">${page.symbols.map(symbol).join('')}</g>` +
     `<g class="legend">${page.swatches.map(swatch).join('')}</g>` +
-    `<g class="texts">${page.texts.map((t) => text(t)).join('')}</g>` +
-    `</svg>`
+    `<g class="texts">${page.texts.map((t) => text(t)).join('')}</g>`
   );
 }
