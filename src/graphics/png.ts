@@ -35,7 +35,8 @@ export function svgToPng(svg: string, options: PngOptions = {}): Buffer {
  * not told about (resvg-js#216; fixed upstream, unreleased in 2.6.2): their JS handles are tiny,
  * so no collection comes for them and a service drawing a picture per press of Posisi grew by
  * that much each time (measured: 140 MB → 960 MB over 60 pictures). A young-generation collection
- * once the picture's handles are unreachable frees them; it takes about a millisecond.
+ * once the picture's handles are unreachable frees them (their native part when the event loop
+ * next turns); it takes about a millisecond.
  */
 let collect: ((options: { type: 'minor' }) => void) | undefined;
 let pending = false;
@@ -44,12 +45,16 @@ function releaseSoon() {
   if (pending) return;
   pending = true;
   setImmediate(() => {
-    pending = false;
-    if (!collect) {
-      // gc() without --expose-gc on node's command line: set the flag, then a new context has it.
-      setFlagsFromString('--expose-gc');
-      collect = runInNewContext('gc') as typeof collect;
-    }
-    collect!({ type: 'minor' });
+    if (pending) release();
   });
+}
+
+function release() {
+  pending = false;
+  if (!collect) {
+    // gc() without --expose-gc on node's command line: set the flag, then a new context has it.
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as typeof collect;
+  }
+  collect!({ type: 'minor' });
 }
