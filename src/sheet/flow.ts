@@ -15,8 +15,8 @@ import { lineMetrics, textWidth } from '../graphics/fonts.js';
 import { SHEET } from '../messages/sheet.js';
 import { stepDocuments, type SopDefinition, type StepDefinition } from '../sop/definition.js';
 import type { Overlay } from './case-view.js';
-import { isEnd, stepColumns, type Edge, type FlowGraph } from './graph.js';
-import type { Arrow, Box, Cell, Page, SymbolItem, TextLine } from './model.js';
+import { isEnd, stepColumns, type Edge, type FlowGraph, type Shape } from './graph.js';
+import type { Box, Page, SymbolItem, TextLine } from './model.js';
 import { centred, ellipsize, placeRows, rowsThatFit, setParas, textHeight, type Para, type Rows } from './text.js';
 
 export const FLOW = {
@@ -70,13 +70,15 @@ interface Route {
   /** Index among the arrows leaving the same side of the same symbol (rectangles spread them). */
   slot: number;
   slots: number;
+  /** Shares its first run and its label with an earlier arrow (two Kembalikan from one corner): labelled once. */
+  quiet?: boolean;
 }
 
 interface StepInfo {
   step: StepDefinition;
   row: number;
   cols: number[];
-  shape: ReturnType<FlowGraph['shapes']['get']> & string;
+  shape: Shape;
   inferred: boolean;
 }
 
@@ -117,7 +119,7 @@ export function layoutFlowPages(def: SopDefinition, graph: FlowGraph, opts: Flow
   const byId = new Map(steps.map((s) => [s.step.id, s]));
   const nCols = def.roles.length;
   const routes = planRoutes(steps, byId, graph, nCols);
-  const cols = layoutColumns(def, routes, nCols, opts);
+  const cols = layoutColumns(routes, nCols, opts);
   const tableX = cols.left;
   const tableW = cols.right - cols.left;
 
@@ -130,13 +132,13 @@ export function layoutFlowPages(def: SopDefinition, graph: FlowGraph, opts: Flow
   const headH = FLOW.head1H + head2H;
 
   // Body rows: the tallest of the text cells and the symbol with its bands.
-  const bodies = steps.map((s) => rowTexts(def, s, cols));
+  const bodies = steps.map((s) => rowTexts(s, cols));
   const symbolNeed = steps.map((s) => {
     const h = symbolHeight(s.shape);
     const below = routes.some((r) => r.edge.from === s.step.id && r.terminal === 'below');
     return h + 2 * FLOW.band + (below ? FLOW.endTermH + 8 : 0);
   });
-  const fullRowH = steps.map((s, i) => Math.max(symbolNeed[i]!, ...bodies[i]!.map((b) => textHeight(b.rows.length, FLOW.body) + 2 * FLOW.pad)));
+  const fullRowH = steps.map((_, i) => Math.max(symbolNeed[i]!, ...bodies[i]!.map((b) => textHeight(b.rows.length, FLOW.body) + 2 * FLOW.pad)));
 
   const top = opts.margin + opts.heading.height;
   const bottomReserve = opts.margin + opts.footer.height;
@@ -158,7 +160,6 @@ export function layoutFlowPages(def: SopDefinition, graph: FlowGraph, opts: Flow
   });
   const pageOfRow = new Map<number, number>();
   pageRows.forEach((rows, p) => rows.forEach((r) => pageOfRow.set(r, p)));
-  const multi = pageRows.length > 1;
 
   // Connector numbers, in reading order: pages, then source rows.
   const connectorOf = new Map<string, number>();
@@ -168,7 +169,7 @@ export function layoutFlowPages(def: SopDefinition, graph: FlowGraph, opts: Flow
   }
 
   const pages: Page[] = [];
-  pageRows.forEach((rows, p) => {
+  pageRows.forEach((rows) => {
     const page: Page = { number: 0, kind: 'flow', width: opts.width, height: opts.height, cells: [], symbols: [], arrows: [], texts: [], swatches: [] };
     for (const t of opts.heading.left) page.texts.push({ ...t });
     let y = top;
@@ -200,7 +201,7 @@ export function layoutFlowPages(def: SopDefinition, graph: FlowGraph, opts: Flow
 
     const geo = new PageGeometry(steps, cols, rowY, routes);
     for (const r of rows) page.symbols.push(geo.stepSymbol(steps[r]!, opts.overlay));
-    drawArrows(page, geo, routes, rows, pageOfRow, p, connectorOf, { top: bandTop, bottom: bandBottom }, opts.overlay);
+    drawArrows(page, geo, routes, rows, connectorOf, { top: bandTop, bottom: bandBottom }, opts.overlay);
 
     const footerTop = opts.fitHeight || opts.height === Infinity ? y + 6 : Math.max(y + 6, opts.height - opts.margin - opts.footer.height);
     opts.footer.draw(page, footerTop);
@@ -287,6 +288,7 @@ function planRoutes(steps: StepInfo[], byId: Map<string, StepInfo>, graph: FlowG
       same.forEach((r, i) => {
         r.slot = i;
         r.slots = same.length;
+        if (s.shape !== 'process' && same.slice(0, i).some((o) => o.edge.label === r.edge.label)) r.quiet = true;
       });
     }
     routes.push(...mine);
@@ -344,7 +346,7 @@ function assignLanes(routes: Route[], steps: StepInfo[]) {
 // ---------------------------------------------------------------------------------------------
 // Columns
 
-function layoutColumns(def: SopDefinition, routes: Route[], nCols: number, opts: FlowOptions): Columns {
+function layoutColumns(routes: Route[], nCols: number, opts: FlowOptions): Columns {
   const tracks = Array.from({ length: nCols }, () => ({ left: 0, right: 0 }));
   for (const r of routes) if (r.lane) tracks[r.lane.col]![r.lane.side] = Math.max(tracks[r.lane.col]![r.lane.side], r.lane.track + 1);
   const margin = tracks.map((t) => {
@@ -374,7 +376,6 @@ function layoutColumns(def: SopDefinition, routes: Route[], nCols: number, opts:
   const output = at((textW * weights.output) / total);
   const keterangan = at(right - x);
   const symW = margin.map((m) => Math.max(FLOW.minSymW, Math.min(FLOW.maxSymW, roleW - 2 * m)));
-  void def;
   return { x: { no, kegiatan, kelengkapan, waktu, output, keterangan }, roleX, roleW, margin, symW, left, right };
 }
 
@@ -407,7 +408,7 @@ function drawHeader(def: SopDefinition, page: Page, cols: Columns, roleHeads: Ro
 
 type TextColumn = 'no' | 'kegiatan' | 'kelengkapan' | 'waktu' | 'output' | 'keterangan';
 
-function rowTexts(def: SopDefinition, s: StepInfo, cols: Columns): { kind: TextColumn; rows: Rows }[] {
+function rowTexts(s: StepInfo, cols: Columns): { kind: TextColumn; rows: Rows }[] {
   const t = SHEET.table;
   const w = (k: TextColumn) => cols.x[k].w - 2 * FLOW.pad;
   const docs = stepDocuments(s.step);
@@ -425,7 +426,6 @@ function rowTexts(def: SopDefinition, s: StepInfo, cols: Columns): { kind: TextC
     { kind: 'output', rows: setParas(entries(docs.output), w('output'), FLOW.body) },
     { kind: 'keterangan', rows: setParas((s.step.keterangan ?? '').split('\n').filter((l) => l.trim()).map((text) => ({ text })), w('keterangan'), FLOW.body) },
   ];
-  void def;
 }
 
 const STATE_FILL = { visited: '#dbeafe', open: '#fde68a', overdue: '#fecaca', cancelled: '#e5e7eb' } as const;
@@ -545,8 +545,6 @@ function drawArrows(
   geo: PageGeometry,
   routes: Route[],
   rows: number[],
-  pageOfRow: Map<number, number>,
-  p: number,
   connectorOf: Map<string, number>,
   bands: Bands,
   overlay?: Overlay,
@@ -630,8 +628,6 @@ function drawArrows(
     const points = src ? outPath(geo, r, conn, ty) : inPath(geo, r, conn, ty);
     page.arrows.push({ ...base, points, part: src ? 'out' : 'in', connector: number, ...(src ? labelled(geo, r, points) : {}) });
   }
-  void pageOfRow;
-  void p;
 }
 
 function dedupe(points: Pt[]): Pt[] {
@@ -723,7 +719,7 @@ function fitLabel(text: string, room: number): { text: string; size: number } {
 
 /** The label of a branch, route or review arrow, beside where it leaves its symbol, inside the Pelaksana columns. */
 function labelled(geo: PageGeometry, r: Route, points: Pt[]): { label?: TextLine } {
-  if (!r.edge.label) return {};
+  if (!r.edge.label || r.quiet) return {};
   const areaLeft = geo.cols.roleX[0]!;
   const areaRight = geo.cols.roleX[geo.cols.roleX.length - 1]! + geo.cols.roleW;
   const [x0, y0] = points[0]!;
