@@ -109,7 +109,10 @@ export function layoutIdentityPages(def: SopDefinition, width: number, height: n
       }
       const size = Math.max(...block.cells.map((c) => c.size));
       const fitRows = rowsThatFit(room - 2 * ID.pad, size);
-      if (fitRows >= 2 && y > margin) {
+      const atTop = y <= margin + 0.01;
+      if (atTop && fitRows < 1) throw new Error('page too small for the identity sections');
+      // Split here when two lines fit (one alone would be a stray line), or always on a fresh page.
+      if (fitRows >= 2 || atTop) {
         const h = drawBlock(page, block, from, fitRows, y);
         from = from.map((f, i) => Math.min(block.cells[i]!.rows.length, f + fitRows));
         remaining = Math.max(...block.cells.map((c, i) => (c.rows.length - from[i]! > 0 ? textHeight(c.rows.length - from[i]!, c.size) + 2 * ID.pad : 0)));

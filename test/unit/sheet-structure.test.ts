@@ -325,6 +325,32 @@ describe('an awkward SOP', () => {
       // Cramped: pages so short that nearly every arrow crosses a page.
       checkSheet(def, layoutFlowPicture(def, { width: 500, maxHeight: 260 }));
     });
+    it('continues a long identity page and a long table on further pages, every line still inside its cell', () => {
+      const law = (i: number) => `Peraturan Daerah Nomor ${i} Tahun 2020 tentang Ketentuan yang Sangat Panjang untuk Menguji Pemotongan Halaman Identitas SOP`;
+      // Forty kegiatan round four roles, with a review at 30 that sends the case back to 3.
+      const roles = def.roles.map((r) => r.id);
+      const long: SopDefinition = {
+        ...def,
+        dasarHukum: Array.from({ length: 70 }, (_, i) => law(i + 1)),
+        steps: Array.from({ length: 40 }, (_, i) => ({
+          id: String(i + 1),
+          kegiatan: `Kegiatan ${i + 1}: memeriksa dan meneruskan berkas permohonan ke pelaksana berikutnya`,
+          kind: i === 29 ? ('review' as const) : ('task' as const),
+          role: roles[i % roles.length]!,
+          kelengkapan: [{ name: `Berkas ${i}` }],
+          output: [{ name: `Berkas ${i + 1}`, document: true }],
+          waktu: '1 jam',
+          ...(i === 29 ? { returnTo: '3' } : {}),
+          ...(i < 39 ? { next: String(i + 2) } : { end: 'selesai' as const }),
+        })),
+      };
+      const pages = checkSheet(long, layoutSheet(long));
+      const identity = pages.filter((p) => p.kind === 'identity');
+      expect(identity.length).toBeGreaterThan(1);
+      expect(pages.filter((p) => p.kind === 'flow').length).toBeGreaterThan(3);
+      const laws = identity.flatMap((p) => p.cells.flatMap((c) => c.texts.map((t) => t.text))).filter((t) => /^\d+\.$/.test(t));
+      expect(laws).toContain('70.');
+    });
   }
 });
 
