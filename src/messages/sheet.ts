@@ -59,19 +59,15 @@ export const SHEET = {
     return: 'Kembalikan',
     /** The way out of a route entry that has no condition: the other branches of the decision. */
     otherwise: 'selain itu',
-    /** The outcome of an end that is not the SOP's normal end, under its terminator. */
-    outcome: (o: Outcome) => OUTCOME[o],
   },
   page: {
     of: (n: number, total: number) => `Halaman ${n} dari ${total}`,
     title: (nama: string) => `SOP ${nama}`,
     nomor: (nomor: string) => `Nomor SOP: ${nomor}`,
-    continued: 'lanjutan',
     inferredMark: '*',
     inferredNote: '* Pelaksana dibaca dari uraian kegiatan (tanda kolom pelaksana tidak terbaca di dokumen sumber); mohon dipastikan.',
     konversi: (k: { jam: number; hari: number; minggu: number }) =>
       `Konversi waktu: 1 Jam = ${k.jam} menit, 1 Hari = ${k.hari} menit, 1 Minggu = ${k.minggu} menit`,
-    connectorNote: 'Angka di dalam segi lima: penghubung ke halaman lain dengan angka yang sama.',
   },
   legend: {
     title: (ref: string, title: string) => `Kasus ${ref}: ${title}`,
