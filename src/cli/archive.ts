@@ -9,6 +9,9 @@ import { strToU8, zipSync, type Zippable } from 'fflate';
 import { formatLocal, type WorkCalendar } from '../calendar/calendar.js';
 import { CLI } from '../messages/id.js';
 import { renderCase } from '../messages/render.js';
+import { SHEET } from '../messages/sheet.js';
+import { caseViewOf } from '../sheet/case-view.js';
+import { renderCaseSheet } from '../sheet/render.js';
 import type { FileStore } from '../storage/files.js';
 import type { WorkflowService } from '../workflow/service.js';
 
@@ -59,6 +62,7 @@ export async function buildCaseArchive(details: CaseDetails, calendar: WorkCalen
     ...(stored.length ? stored.map((s) => `- ${CLI.archive.fileLine(s.path, s.doc.stepId, s.doc.slotName)}`) : [CLI.archive.noFiles]),
     '',
     CLI.archive.contents,
+    SHEET.files.archiveContents,
     CLI.archive.verify,
     '',
   ].join('\n');
@@ -82,6 +86,9 @@ export async function buildCaseArchive(details: CaseDetails, calendar: WorkCalen
   };
   add('RIWAYAT.txt', strToU8(timeline), now);
   add('kasus.json', strToU8(`${JSON.stringify(raw, null, 2)}\n`), now);
+  // The case on its SOP as the regulation draws it: where it went, where it stands.
+  const sheet = await renderCaseSheet(details.definition, caseViewOf(details, now), { format: 'pdf', createdAt: now });
+  add(SHEET.files.archiveEntry, sheet.files[0]!.data, now);
   for (const s of stored) add(s.path, s.bytes, s.doc.uploadedAt);
   entries['SHA256SUMS'] = [strToU8(`${sums.join('\n')}\n`), { mtime: now }];
   return { zip: zipSync(entries), documents: stored.length };

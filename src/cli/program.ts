@@ -26,6 +26,8 @@ import type { Actor, TaskCommand, TaskState } from '../workflow/model.js';
 import { DEFAULT_ALLOWED_EXTENSIONS, isAllowedFile, mimeTypeOf } from '../storage/mime.js';
 import { FileTooLargeError, LocalFileStore, type FileStore } from '../storage/files.js';
 import { buildCaseArchive, DamagedDocumentsError } from './archive.js';
+import { registerSheetCommands, writeValidationSheet, type SheetCommandContext } from './sheet-commands.js';
+import { SHEET } from '../messages/sheet.js';
 import { checkCatalog, checkDatabase, checkDocuments, databaseDown, describeError, type DoctorResult } from './doctor.js';
 import { registerImportCommands } from '../import/cli.js';
 
@@ -59,6 +61,15 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
     .showHelpAfterError();
+  const sheetCtx: SheetCommandContext = {
+    out,
+    withCore,
+    cwd: io.cwd ?? process.cwd(),
+    now: () => io.clock?.() ?? new Date(),
+    fail: (message) => {
+      throw new CliError(message);
+    },
+  };
 
   const sop = program.command('sop').description(CLI.sop);
   sop
@@ -77,12 +88,15 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .command('validate')
     .description(CLI.sopValidate)
     .argument('<files...>')
-    .action(async (files: string[]) => {
+    .option('--sheet [folder]', SHEET.cli.optSheet)
+    .action(async (files: string[], opts: { sheet?: string | true }) => {
       let bad = 0;
       for (const file of files) {
         const result = await loadDefinitionFile(file);
-        if (result.ok) out(CLI.validOk(file, result.definition.id, result.definition.steps.length));
-        else {
+        if (result.ok) {
+          out(CLI.validOk(file, result.definition.id, result.definition.steps.length));
+          if (opts.sheet !== undefined) out(await writeValidationSheet(file, result.definition, opts.sheet, sheetCtx));
+        } else {
           bad++;
           for (const e of result.errors) err(e.message);
         }
@@ -504,6 +518,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       if (problems) throw new CliError(CLI.doctorFailed(problems));
       out(CLI.doctorOk);
     });
+
+  registerSheetCommands(program, sheetCtx);
 
   /** Prints the open tasks of a case: who acts next, and by when. */
   async function printOpened(ref: string) {

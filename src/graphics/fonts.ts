@@ -99,3 +99,52 @@ export function wrapText(text: string, width: number, size: number, weight: Font
   }
   return lines;
 }
+
+/**
+ * The parsed font itself, shared: a PDF writer given this object (pdfkit accepts a fontkit font)
+ * does not parse the TTF again for every document.
+ */
+export function fontOf(weight: FontWeight): fontkit.Font {
+  return metrics(weight).font;
+}
+
+export interface PlacedGlyph {
+  /** Glyph id in the weight's font. */
+  id: number;
+  /** Offset from the start of the line, in font units. */
+  x: number;
+}
+
+/**
+ * The glyphs of a line placed by their advances, exactly as `textWidth` measures them (no
+ * kerning), for drawing text as outlines where a renderer's own text engine is too slow.
+ */
+export function placeGlyphs(text: string, weight: FontWeight = 'regular'): PlacedGlyph[] {
+  const m = metrics(weight);
+  const out: PlacedGlyph[] = [];
+  let x = 0;
+  for (const ch of text) {
+    const glyph = m.font.glyphForCodePoint(ch.codePointAt(0)!);
+    out.push({ id: glyph.id, x });
+    x += advanceOf(m, ch.codePointAt(0)!);
+  }
+  return out;
+}
+
+const outlines = new Map<string, string>();
+
+/** The outline of a glyph as SVG path data, in font units with y up. */
+export function glyphOutline(id: number, weight: FontWeight = 'regular'): string {
+  const key = `${weight}:${id}`;
+  let d = outlines.get(key);
+  if (d === undefined) {
+    d = metrics(weight).font.getGlyph(id).path.toSVG();
+    outlines.set(key, d);
+  }
+  return d;
+}
+
+export function unitsPerEm(weight: FontWeight = 'regular'): number {
+  return metrics(weight).unitsPerEm;
+}
+

@@ -3,7 +3,7 @@
  * PGlite lives inside the process and WebAssembly memory never shrinks, so figures taken after
  * another benchmark ran would carry that one's peak. Reports to the parent over IPC (or prints).
  *
- *   tsx test/bench/child.ts <engine|latency|sweep|delivery|idle> <pglite|postgres>
+ *   tsx test/bench/child.ts <engine|latency|sweep|delivery|idle|sheet> <pglite|postgres>
  */
 import { benchDelivery } from './delivery.js';
 import { openBenchDatabase, type Driver } from './db.js';
@@ -11,6 +11,7 @@ import { benchEngine } from './engine.js';
 import { benchIdle } from './idle.js';
 import { benchLatency } from './latency.js';
 import { RssSampler, ServerMemorySampler, settledRssMb } from './measure.js';
+import { benchSheet } from './sheet.js';
 import { benchSweep } from './sweep.js';
 import { BENCHES, type BenchName, type ChildReport } from './types.js';
 
@@ -51,6 +52,9 @@ async function main() {
         break;
       case 'delivery':
         report.result = await benchDelivery(database, driver, ready, sample);
+        break;
+      case 'sheet':
+        report.result = await benchSheet(database, ready, sample);
         break;
     }
     report.ok = true;

@@ -7,6 +7,7 @@ import type { Driver } from './db.js';
 import { LIMITS, type DeliveryResult } from './delivery.js';
 import type { EngineResult } from './engine.js';
 import type { LatencyResult } from './latency.js';
+import { SHEET_TARGET_MS, type SheetResult } from './sheet.js';
 import type { SweepCase, SweepResult } from './sweep.js';
 import { BENCHES, type BenchName, type BenchOutput, type RunRecord } from './types.js';
 
@@ -120,6 +121,24 @@ function verdicts(res: Results): Verdict[] {
   }
   lost.held = all(lostChecks);
   list.push(lost, rate);
+
+  const sheetChecks: Record<'png' | 'pdf' | 'posisi', (boolean | undefined)[]> = { png: [], pdf: [], posisi: [] };
+  const sheetVerdicts: Record<'png' | 'pdf' | 'posisi', Verdict> = {
+    png: { what: 'SOP sheet: the largest seed drawn as the chat picture (PNG), median', target: `< ${SHEET_TARGET_MS} ms`, figures: {} },
+    pdf: { what: 'SOP sheet: the largest seed as the printable PDF (every page), median', target: `< ${SHEET_TARGET_MS} ms`, figures: {} },
+    posisi: { what: 'SOP sheet: one press of Posisi (case read + drawn + PNG), median', target: `< ${SHEET_TARGET_MS} ms`, figures: {} },
+  };
+  for (const d of drivers) {
+    const r = res.result<SheetResult>(d, 'sheet');
+    for (const k of ['png', 'pdf', 'posisi'] as const) {
+      sheetVerdicts[k].figures[d] = r ? `${fixed(r[k].p50, 0)} ms (p95 ${fixed(r[k].p95, 0)} ms; CPU ${fixed(r[k].cpuP50, 0)} ms; ${r.seed})` : 'not measured';
+      sheetChecks[k].push(r ? r[k].p50 < SHEET_TARGET_MS : undefined);
+    }
+  }
+  for (const k of ['png', 'pdf', 'posisi'] as const) {
+    sheetVerdicts[k].held = all(sheetChecks[k]);
+    list.push(sheetVerdicts[k]);
+  }
 
   const memory: Verdict = { what: 'Resident memory of the service, idle → peak under load', target: 'report (no target set)', figures: {} };
   for (const d of drivers) {
@@ -298,6 +317,21 @@ function deliveryTables(res: Results): string[] {
   return parts;
 }
 
+function sheetTable(res: Results): string[] {
+  const rows: (string | number)[][] = [];
+  for (const d of res.out.drivers) {
+    const r = res.result<SheetResult>(d, 'sheet');
+    if (!r) continue;
+    const kb = (n: number) => `${Math.round(n / 1024)} KB`;
+    const t = (x: { p50: number; p95: number; max: number; cpuP50: number }) => `${fixed(x.p50, 0)} / ${fixed(x.p95, 0)} / ${fixed(x.max, 0)} (CPU ${fixed(x.cpuP50, 0)})`;
+    rows.push([DRIVER_NAME[d], `${r.seed} (${r.steps} kegiatan, ${r.roles} Pelaksana)`, t(r.png), `${r.png.width} × ${r.png.height} px, ${kb(r.png.bytes)}`, t(r.pdf), `${r.pdf.pages} pages, ${kb(r.pdf.bytes)}`, t(r.posisi), `${r.posisi.visits} visits, ${kb(r.posisi.bytes)}`]);
+  }
+  return [
+    `### The formal SOP sheet (ms: wall time median / p95 / max, and the process's CPU time (median) of ${res.out.runs.find((x) => x.bench === 'sheet' && x.ok) ? (res.out.runs.find((x) => x.bench === 'sheet')!.result as SheetResult).runs : '–'} runs)`,
+    table(['database', 'seed', 'chat picture (PNG)', 'picture', 'printable sheet (PDF)', 'PDF', 'press of Posisi', 'case picture'], rows),
+  ];
+}
+
 function memoryTable(res: Results): string[] {
   const rows: (string | number)[][] = [];
   const serverRows: (string | number)[][] = [];
@@ -317,7 +351,7 @@ function memoryTable(res: Results): string[] {
       if (BENCHES.some((b) => res.run(d, b)?.memory?.server)) serverRows.push(['PostgreSQL server, the service’s connections (Pss)', ...BENCHES.map(server)]);
     }
   }
-  const head = ['', 'idle service', 'engine throughput', '50-user latency', 'sweep (to 100 000 tasks)', 'delivery (2 000 cards)'];
+  const head = ['', 'idle service', 'engine throughput', '50-user latency', 'sweep (to 100 000 tasks)', 'delivery (2 000 cards)', 'SOP sheet'];
   const parts = ['### Resident memory (MB; settled before the load → peak during it)', table(head, [...rows.map((r) => [`service process on ${r[0]}`, ...r.slice(1)]), ...serverRows])];
   return parts;
 }
@@ -332,6 +366,7 @@ export function renderTables(out: BenchOutput): string {
     ...latencyTable(res),
     ...sweepTable(res),
     ...deliveryTables(res),
+    ...sheetTable(res),
     ...memoryTable(res),
   ];
   const failed = out.runs.filter((r) => !r.ok);
@@ -450,6 +485,11 @@ const EXPLANATIONS = [
   '  are checked per group from what the groups received. The run is cut off at 150 s. The last column counts the',
   '  database statements the service sent while delivering (routing the backlog to the groups, claiming within the',
   '  limits, rendering each card, recording each send), and the rows they returned, per card.',
+  '- **SOP sheet** (`sheet.ts`). The seed with the most kegiatan, drawn by `src/sheet` one run at a time after three',
+  '  runs not counted: as the chat picture (`renderFlowPicture`: layout, SVG, PNG at 1600 px with resvg) and as the',
+  '  printable sheet (`renderSopSheet` to PDF: identity page and every flowchart page, pdfkit + svg-to-pdfkit, the font',
+  '  embedded as a subset). A press of Posisi is what the button does: `caseDetails` of a case of that SOP with two',
+  '  returns (14 visits) from the database, then its picture.',
   '- **Memory** (`child.ts`, `measure.ts`). Resident set size of the process running the service (with PGlite that',
   '  includes the database itself), after a forced garbage collection once the set-up is done ("settled"), and the',
   '  peak sampled every 20 ms during the load. The idle benchmark starts the whole service (bot long polling,',
