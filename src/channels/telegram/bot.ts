@@ -13,8 +13,8 @@ import * as store from '../../db/store.js';
 import type { Logger } from '../../logging.js';
 import { brief, NOTICE, TG } from '../../messages/id.js';
 import { renderCase, renderTaskLine } from '../../messages/render.js';
-import { FileTooLargeError } from '../../storage/files.js';
-import { DEFAULT_ALLOWED_EXTENSIONS, extensionOf, mimeTypeOf } from '../../storage/mime.js';
+import { checkFileName, isUploadRefused, storeChecked, transportName, UploadRefusedError, withStoredFile, toMb, type UploadLimit } from '../../storage/intake.js';
+import { DEFAULT_ALLOWED_EXTENSIONS, mimeTypeOf } from '../../storage/mime.js';
 import { allowedCommands, findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
 import type { Actor, TaskCommand } from '../../workflow/model.js';
@@ -28,8 +28,10 @@ export interface TelegramBotOptions {
   core: Core;
   logger: Logger;
   clock?: () => Date;
-  /** getFile limit of the Bot API server: 20 MB on the public one. */
+  /** getFile limit of the Bot API server: 20 MB on the public one (TELEGRAM_MAX_DOWNLOAD_MB). */
   maxDownloadBytes?: number;
+  /** The service's own upload limit, the same for every channel (SOPBOT_MAX_UPLOAD_MB). */
+  maxUploadBytes?: number;
   allowedExtensions?: string[];
   /** How long a question (return reason, case title) waits for its answer. */
   promptTtlMs?: number;
@@ -45,7 +47,11 @@ export function createTelegramBot(options: TelegramBotOptions) {
   const { service, database } = core;
   const db = database.db;
   const clock = options.clock ?? (() => new Date());
-  const maxDownload = options.maxDownloadBytes ?? 20 * 1024 * 1024;
+  // The lower of the two binds, and the refusal names the one that did.
+  const botApiCap = options.maxDownloadBytes ?? 20 * 1024 * 1024;
+  const serviceCap = options.maxUploadBytes ?? core.config.maxUploadBytes;
+  const limit: UploadLimit = botApiCap < serviceCap ? { bytes: botApiCap, by: 'telegram' } : { bytes: serviceCap, by: 'service' };
+  const tooLarge = () => new UploadRefusedError('too_large', { limitMb: toMb(limit.bytes), by: limit.by });
   const allowed = options.allowedExtensions ?? DEFAULT_ALLOWED_EXTENSIONS;
   const promptTtl = options.promptTtlMs ?? 10 * 60 * 1000;
 
@@ -211,7 +217,7 @@ export function createTelegramBot(options: TelegramBotOptions) {
     if (!details.documents.length) return void (await reply(ctx, TG.noDocuments(details.caseRow.ref)));
     for (const d of details.documents) {
       await ctx.replyWithDocument(
-        { source: core.files.open(d.storageKey), filename: d.fileName },
+        { source: core.files.open(d.storageKey), filename: transportName(d.fileName) },
         { caption: `${details.caseRow.ref} · kegiatan ${d.stepId} · ${d.slotName}`, ...threadExtra(placeOf(ctx)) },
       );
     }
@@ -449,8 +455,13 @@ export function createTelegramBot(options: TelegramBotOptions) {
       file = { fileId: largest.file_id, fileName: `foto-${message.message_id}.jpg`, size: largest.file_size };
     }
     const refuse = (text: string) => reply(ctx, text, { reply_parameters: { message_id: message.message_id } });
-    if (file.size !== undefined && file.size > maxDownload) return void (await refuse(TG.uploadTooBig(Math.floor(maxDownload / 1024 / 1024))));
-    if (!allowed.includes(extensionOf(file.fileName))) return void (await refuse(TG.uploadBadType(allowed)));
+    try {
+      checkFileName(file.fileName, allowed);
+      if (file.size !== undefined && file.size > limit.bytes) throw tooLarge();
+    } catch (e) {
+      if (isUploadRefused(e)) return void (await refuse(escapeHtml(e.message)));
+      throw e;
+    }
 
     const task = (await store.getTask(db, taskId))!;
     const who = await roleForTask(ctx, task.roles);
@@ -488,18 +499,24 @@ export function createTelegramBot(options: TelegramBotOptions) {
       const link = await ctx.telegram.getFileLink(upload.fileId);
       const response = await fetch(link);
       if (!response.ok || !response.body) throw new Error(`download ${response.status}`);
-      stored = await core.files.put(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), { maxBytes: maxDownload });
+      // The announced size may lie (or be missing): the length header, then the bytes themselves, are counted too.
+      if (Number(response.headers.get('content-length') ?? 0) > limit.bytes) {
+        await response.body.cancel();
+        throw tooLarge();
+      }
+      stored = await storeChecked(core.files, Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), {
+        fileName: upload.fileName,
+        allowed,
+        limit,
+      });
     } catch (e) {
-      if (e instanceof FileTooLargeError) return void (await reply(ctx, TG.uploadTooBig(Math.floor(maxDownload / 1024 / 1024))));
+      if (isUploadRefused(e)) return void (await reply(ctx, escapeHtml(e.message)));
       logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'unduhan file Telegram gagal');
       return void (await reply(ctx, TG.uploadFailed));
     }
     try {
-      const result = await service.attachDocument(
-        upload.taskId,
-        slot,
-        { fileName: upload.fileName, mimeType: upload.mimeType, ...stored },
-        actorOf(ctx, upload.role),
+      const result = await withStoredFile(core.files, stored, () =>
+        service.attachDocument(upload.taskId, slot, { fileName: upload.fileName, mimeType: upload.mimeType, ...stored }, actorOf(ctx, upload.role)),
       );
       await reply(ctx, escapeHtml(TG.uploaded(upload.fileName, result.slotName, stored.sizeBytes, stored.sha256)));
     } catch (e) {
