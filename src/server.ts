@@ -47,7 +47,9 @@ export async function startService(config: Config, logger: Logger, options: Star
   const channelReadiness: Record<string, () => boolean> = {};
   const http = await startHttpServer({
     port: config.port,
-    host: options.host,
+    host: options.host ?? config.host,
+    ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+    ...(config.metrics.port !== undefined ? { metricsListener: { port: config.metrics.port, host: options.host ?? config.metrics.host } } : {}),
     ready: async () => {
       const health = await databaseHealth(core.database.db);
       const parts: Readiness = { database: health.reachable, migrations: health.migrated };
@@ -132,6 +134,8 @@ export async function startService(config: Config, logger: Logger, options: Star
       database: core.database.driver,
       sops: core.service.catalog().map((s) => `${s.definition.id}@v${s.version}`),
       port: http.port,
+      host: options.host ?? config.host,
+      metricsPort: http.metricsPort,
       telegram: telegram ? (config.telegram?.webhookUrl ? 'webhook' : 'polling') : 'mati',
       slack: slack ? slack.mode : 'mati',
     },
