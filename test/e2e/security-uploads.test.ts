@@ -246,3 +246,27 @@ function officeZip(part: string, kind: string): Buffer {
   const types = `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/${part}" ContentType="application/vnd.openxmlformats-officedocument.${kind}.main+xml"/></Types>`;
   return Buffer.from(zipSync({ '[Content_Types].xml': strToU8(types), [part]: strToU8('<x/>') }));
 }
+
+describe('names on their way out', () => {
+  it('/dokumen sends names with a quote or a line break intact as a name: no header is cut or injected; the stored original is kept', async () => {
+    tg = await TelegramWorld.start(QUIET);
+    const w = tg;
+    const kabid = await w.bindGroup('kabid');
+    const admin = { channel: 'cli' as const, userId: 'admin', name: 'Admin', role: 'kabid' };
+    const { caseRef, openedTaskIds } = await w.core.service.startCase('pemalang', 'Uji nama berkas', admin);
+    // Names as an older version stored them (today's intake refuses the line break).
+    const names = ['kutip"ganda.pdf', 'baris\r\nContent-Type: text/html\r\nX-Sisip: 1.pdf', 'miring\\balik.pdf'];
+    for (const fileName of names) {
+      const stored = await w.core.files.put(Buffer.from(`%PDF-1.4 ${fileName}`));
+      await w.core.service.attachDocument(openedTaskIds[0]!, { kind: 'output', name: 'Disposisi' }, { fileName, mimeType: 'application/pdf', ...stored }, admin);
+    }
+    const ask = w.tg.userSends(kabid.chat, kabid.person, `/dokumen ${caseRef}`);
+    const sent = await w.tg.waitFor(() => {
+      const docs = w.botMessages(kabid.chat).filter((m) => m.message_id > ask.message_id && m.document);
+      return docs.length === names.length ? docs : undefined;
+    }, WAIT, 'three documents sent');
+    expect(sent.map((m) => m.document!.file_name)).toEqual(["kutip'ganda.pdf", 'barisContent-Type: text_htmlX-Sisip: 1.pdf', 'miring_balik.pdf']);
+    expect(w.tg.callsTo('sendDocument').every((c) => c.response?.ok)).toBe(true);
+    expect((await w.core.service.caseDetails(caseRef)).documents.map((d) => d.fileName)).toEqual(names);
+  });
+});
