@@ -11,7 +11,7 @@ export const UPLOAD_REFUSAL = {
       empty: 'Nama berkas kosong. Beri nama berkas lalu kirim lagi.',
       control: 'Nama berkas mengandung karakter tersembunyi atau karakter kendali. Ganti nama berkas lalu kirim lagi.',
       too_long: 'Nama berkas terlalu panjang (lebih dari 200 karakter). Perpendek namanya lalu kirim lagi.',
-      path: 'Nama berkas tidak boleh memuat garis miring atau berupa "." dan "..". Ganti nama berkas lalu kirim lagi.',
+      path: 'Nama berkas tidak boleh hanya "." atau "..". Ganti nama berkas lalu kirim lagi.',
     })[p.reason],
   type_not_allowed: (p: { allowed: string[] }) => `Jenis berkas ini tidak diterima. Jenis yang diterima: ${p.allowed.join(', ')}.`,
   content_mismatch: (p: { extension: string; detected: string | null }) =>

@@ -48,7 +48,8 @@ export function checkFileName(fileName: string, allowed: readonly string[]): str
   if (!fileName.trim()) throw new UploadRefusedError('name_invalid', { reason: 'empty' });
   if (HIDDEN.test(fileName)) throw new UploadRefusedError('name_invalid', { reason: 'control' });
   if ([...fileName].length > MAX_NAME_LENGTH) throw new UploadRefusedError('name_invalid', { reason: 'too_long' });
-  if (/[/\\]/.test(fileName) || fileName === '.' || fileName === '..') throw new UploadRefusedError('name_invalid', { reason: 'path' });
+  // A slash is kept ("Surat 800/12/2026.pdf" is a real name): keys are random, and the archive and transport replace it.
+  if (fileName.trim() === '.' || fileName.trim() === '..') throw new UploadRefusedError('name_invalid', { reason: 'path' });
   const extension = extensionOf(fileName);
   if (!extension || !allowed.includes(extension)) throw new UploadRefusedError('type_not_allowed', { allowed: [...allowed] });
   return extension;

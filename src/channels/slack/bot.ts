@@ -11,8 +11,9 @@ import { parseDueInput } from '../../calendar/due-input.js';
 import * as channelStore from '../../db/channel-store.js';
 import { rerouteUnrouted } from '../../delivery/dispatcher.js';
 import * as store from '../../db/store.js';
-import { brief, TG, SLACK } from '../../messages/id.js';
+import { brief, NOTICE, TG, SLACK } from '../../messages/id.js';
 import { renderCase, renderTaskLine } from '../../messages/render.js';
+import { transportName } from '../../storage/intake.js';
 import { allowedCommands, findStep } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
 import type { Actor, TaskCommand } from '../../workflow/model.js';
@@ -20,10 +21,13 @@ import { TASK_ACTION, decodePress } from './action-value.js';
 import { describeSlackError } from './api.js';
 import { PLATFORM, type SlackContext } from './context.js';
 import { registerHome } from './home.js';
-import { INPUT, VIEW, dueModal, escapeMrkdwn, loadingModal, newCaseModal, noticeModal, returnModal } from './render.js';
+import { INPUT, VIEW, cutMrkdwn, dueModal, escapeMrkdwn, loadingModal, newCaseModal, noticeModal, returnModal } from './render.js';
 import { registerUploads } from './uploads.js';
 
 export const SLASH_COMMAND = '/sop';
+
+/** One answer's text budget: Slack advises 4 000 characters (and cuts at 40 000). */
+const MAX_ANSWER = 3_900;
 
 type Command = SlackCommandMiddlewareArgs['command'];
 
@@ -93,7 +97,8 @@ export function registerHandlers(app: App, s: SlackContext): void {
           const details = await caseForChannel(command, arg, SLACK.caseUsage, answer);
           if (!details) return;
           const text = renderCase(details, await service.calendarFor(db, details.definition));
-          return void (await answer(`\`\`\`${e(text.length > 2800 ? `${text.slice(0, 2800)}…` : text)}\`\`\``));
+          // Cut after escaping (an escape is up to five characters), never through one.
+          return void (await answer(`\`\`\`${cutMrkdwn(e(text), MAX_ANSWER - 10)}\`\`\``));
         }
         case 'dokumen':
           return void (await documents(command, arg, answer));
@@ -189,10 +194,20 @@ export function registerHandlers(app: App, s: SlackContext): void {
     const open = await service.openTasks(roles);
     if (!open.length) return void (await answer(SLACK.noTasks));
     const lines: string[] = [`*${SLACK.tasksTitle}*`];
-    for (const t of open.slice(0, 30)) {
+    // Like Telegram's /tugas: a brief title, and the list stops well inside one message (Slack
+    // cuts text past 40 000 characters and advises 4 000), saying how many are left.
+    let length = lines[0]!.length;
+    for (const [i, t] of open.slice(0, 30).entries()) {
       const def = await service.definitionOf(db, t.sopVersionId, t.sopId);
-      lines.push(`*${e(t.caseRef)}* · ${e(t.caseTitle)}\n${e(renderTaskLine(def, t, await service.calendarFor(db, def)))}`);
+      const line = `*${e(t.caseRef)}* · ${e(brief(t.caseTitle, 200))}\n${e(renderTaskLine(def, t, await service.calendarFor(db, def)))}`;
+      length += line.length + 2;
+      if (length > MAX_ANSWER) {
+        lines.push(e(NOTICE.more(open.length - i)));
+        break;
+      }
+      lines.push(line);
     }
+    if (open.length > 30 && length <= MAX_ANSWER) lines.push(e(NOTICE.more(open.length - 30)));
     await answer(lines.join('\n\n'));
   }
 
@@ -217,9 +232,9 @@ export function registerHandlers(app: App, s: SlackContext): void {
       await s.api.filesUploadV2({
         channel_id: command.channel_id,
         file: await buffer(s.core.files.open(d.storageKey)),
-        filename: d.fileName,
+        filename: transportName(d.fileName),
         title: d.fileName,
-        initial_comment: SLACK.documentCaption(details.caseRow.ref, d.stepId, d.slotName),
+        initial_comment: e(SLACK.documentCaption(details.caseRow.ref, d.stepId, d.slotName)),
       });
     }
   }

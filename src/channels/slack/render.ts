@@ -3,7 +3,7 @@
  * Pure: data in, Block Kit out.
  */
 import type { types } from '@slack/bolt';
-import { ACTION_LABEL, BUTTON, CARD, SLACK } from '../../messages/id.js';
+import { ACTION_LABEL, brief, BUTTON, CARD, SLACK } from '../../messages/id.js';
 import type { Card } from '../../workflow/card.js';
 import { encodePress } from './action-value.js';
 
@@ -23,12 +23,13 @@ export function escapeMrkdwn(text: string): string {
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 /** Escaped mrkdwn cut like `cut`, but never through an escape (`&am…` would show as typed). */
-const cutMrkdwn = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…` : text);
+export const cutMrkdwn = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…` : text);
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: cutMrkdwn(text, MAX_SECTION) } });
 const plain = (text: string, max = MAX_BUTTON) => ({ type: 'plain_text' as const, text: cut(text, max), emoji: true });
 
+/** The notification text: mrkdwn too (Slack parses mentions and links in it), so escaped like the blocks. */
 export function renderCardText(card: Card): string {
-  return SLACK.cardFallback(card.caseRef, CARD.step(card.step.id, card.step.index, card.step.total, card.step.visit), card.step.kegiatan);
+  return escapeMrkdwn(SLACK.cardFallback(card.caseRef, CARD.step(card.step.id, card.step.index, card.step.total, card.step.visit), card.step.kegiatan));
 }
 
 export function renderCardBlocks(card: Card): KnownBlock[] {
@@ -258,7 +259,7 @@ export function homeView(roles: string[], tasks: HomeTask[]): types.HomeView {
     blocks.push(
       section(
         [
-          `${t.overdue ? `🔴 *${SLACK.home.overdue}* · ` : ''}*${e(t.caseRef)}* · ${e(t.caseTitle)}`,
+          `${t.overdue ? `🔴 *${SLACK.home.overdue}* · ` : ''}*${e(t.caseRef)}* · ${e(brief(t.caseTitle, 200))}`,
           `${e(t.step)}: ${e(t.kegiatan)}`,
           `👤 ${e(t.roles.join(' + '))} · 📅 ${due}`,
         ].join('\n'),

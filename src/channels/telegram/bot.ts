@@ -201,6 +201,8 @@ export function createTelegramBot(options: TelegramBotOptions) {
       }
       lines.push(`<b>${escapeHtml(t.caseRef)}</b> · ${escapeHtml(title)}\n${escapeHtml(taskLine)}`);
     }
+    // More than 30 that all fit: still say the list is not all of them.
+    if (open.length > 30 && length <= 3900) lines.push(escapeHtml(NOTICE.more(open.length - 30)));
     await reply(ctx, lines.join('\n\n'));
   });
 
