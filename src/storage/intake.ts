@@ -162,10 +162,14 @@ export function toMb(bytes: number): number {
  * characters. The stored original stays as it was, for the archive.
  */
 export function transportName(fileName: string): string {
-  const safe = fileName
-    .replace(new RegExp(HIDDEN.source, 'g'), '')
+  const safe = stripHidden(fileName)
     .replace(/"/g, "'")
     .replace(/[\\/]/g, '_')
     .trim();
   return safe || 'dokumen';
+}
+
+/** The name without control, direction and zero-width characters (a stored name from before the intake check). */
+export function stripHidden(name: string): string {
+  return name.replace(new RegExp(HIDDEN.source, 'g'), '');
 }

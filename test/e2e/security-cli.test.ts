@@ -5,7 +5,9 @@
  * limit; a document row that cannot be written takes its file with it; and `sopbot doctor`
  * names a file in the folder that no document names.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
@@ -86,5 +88,35 @@ describe('sopbot task attach', () => {
     expect(doctor.code).toBe(1);
     expect(doctor.out).toContain(`MASALAH berkas: ${stray} (4 byte) ada di folder berkas, tetapi tidak tercatat pada dokumen mana pun`);
     expect(doctor.out).toContain('Folder berkas: 1 berkas tanpa catatan dokumen.');
+  });
+});
+
+describe('sopbot case export', () => {
+  it('names survive the system unzip: UTF-8 names, no right-to-left override, the extension kept when cut; sha256sum -c passes', async () => {
+    const admin = { channel: 'cli' as const, userId: 'admin', name: 'Admin', role: 'kabid' };
+    const { caseRef, openedTaskIds } = await core.service.startCase('pemalang', 'Uji arsip', admin);
+    const long = `${'Laporan kegiatan penilaian kompetensi '.repeat(5)}akhir.pdf`;
+    // Names as an older version stored them (today's intake refuses the override).
+    const names = ['Surat José.pdf', 'laporan\u202Efdp.exe.pdf', long, 'Cafe\u0301 Ñandú 漢字.pdf'];
+    for (const fileName of names) {
+      const stored = await core.files.put(Buffer.from(`%PDF-1.4 ${fileName}`));
+      await core.service.attachDocument(openedTaskIds[0]!, { kind: 'output', name: 'Disposisi' }, { fileName, mimeType: 'application/pdf', ...stored }, admin);
+    }
+    const zip = join(dir, 'ekspor.zip');
+    const exported = await sopbot('case', 'export', caseRef, '--out', zip);
+    expect(exported.code, exported.err).toBe(0);
+    const into = join(dir, 'buka');
+    const run = promisify(execFile);
+    await run('unzip', ['-q', zip, '-d', into], { env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } });
+    const check = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: into });
+    expect(check.stdout.split('\n').filter(Boolean).every((l) => l.endsWith(': OK'))).toBe(true);
+    const extracted = (await readdir(join(into, 'dokumen', '1-Disposisi'))).sort();
+    expect(extracted).toContain('Surat José.pdf');
+    expect(extracted).toContain('laporanfdp.exe.pdf');
+    expect(extracted).toContain('Café Ñandú 漢字.pdf');
+    const cut = extracted.find((n) => n.startsWith('Laporan kegiatan'))!;
+    expect(cut.endsWith('.pdf')).toBe(true);
+    expect([...cut].length).toBeLessThanOrEqual(120);
+    expect(extracted.join('')).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
   });
 });
