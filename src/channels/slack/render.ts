@@ -5,6 +5,7 @@
 import type { types } from '@slack/bolt';
 import { ACTION_LABEL, brief, BUTTON, CARD, SLACK } from '../../messages/id.js';
 import type { Card } from '../../workflow/card.js';
+import { SLACK_PICKER } from '../../messages/security.js';
 import { encodePress } from './action-value.js';
 
 type KnownBlock = types.KnownBlock;
@@ -158,8 +159,15 @@ export function noticeModal(text: string): types.ModalView {
   return { type: 'modal', callback_id: VIEW.notice, title: plain(SLACK.appName, MAX_TITLE), close: plain(SLACK.close, MAX_TITLE), blocks: [section(text)] };
 }
 
+/** A static_select holds 100 options, or 100 groups of 100: more SOPs than that are grouped, never dropped. */
+const MAX_OPTIONS = 100;
+
 export function newCaseModal(metadata: string, sops: { id: string; name: string }[], roles: string[]): types.ModalView {
   const options = sops.map((s) => ({ text: plain(s.name, MAX_OPTION), value: s.id }));
+  const groups: { label: ReturnType<typeof plain>; options: typeof options }[] = [];
+  for (let i = 0; options.length > MAX_OPTIONS && i < options.length; i += MAX_OPTIONS) {
+    groups.push({ label: plain(SLACK_PICKER.group(i + 1, Math.min(i + MAX_OPTIONS, options.length))), options: options.slice(i, i + MAX_OPTIONS) });
+  }
   return {
     type: 'modal',
     callback_id: VIEW.newCase,
@@ -177,7 +185,7 @@ export function newCaseModal(metadata: string, sops: { id: string; name: string 
           type: 'static_select',
           action_id: INPUT.sop.action,
           placeholder: plain(SLACK.sopPlaceholder),
-          options,
+          ...(groups.length ? { option_groups: groups } : { options }),
           ...(options.length === 1 ? { initial_option: options[0] } : {}),
         },
       },

@@ -13,6 +13,7 @@ import * as store from '../../db/store.js';
 import type { Logger } from '../../logging.js';
 import { brief, NOTICE, TG } from '../../messages/id.js';
 import { renderCase, renderTaskLine } from '../../messages/render.js';
+import { SECURITY } from '../../messages/security.js';
 import { checkFileName, isUploadRefused, storeChecked, transportName, UploadRefusedError, withStoredFile, toMb, type UploadLimit } from '../../storage/intake.js';
 import { DEFAULT_ALLOWED_EXTENSIONS, mimeTypeOf } from '../../storage/mime.js';
 import { allowedCommands, findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
@@ -40,6 +41,8 @@ export interface TelegramBotOptions {
 }
 
 type Place = channelStore.Place;
+/** Buttons one inline keyboard holds. */
+const MAX_PICKER = 100;
 const PLATFORM = 'telegram' as const;
 
 export function createTelegramBot(options: TelegramBotOptions) {
@@ -172,10 +175,16 @@ export function createTelegramBot(options: TelegramBotOptions) {
     const catalog = service.catalog();
     const startable = catalog.filter((s) => roles.includes(s.definition.steps[0]!.role ?? ''));
     if (!startable.length) return void (await reply(ctx, TG.noStartableSop));
+    // "/baru pupr" starts that SOP at once: the way to the ones past the picker's limit.
+    const named = startable.find((s) => s.definition.id === ctx.payload.trim().toLowerCase());
+    if (named) return void (await askTitle(ctx, named.definition.id));
     if (startable.length === 1) return void (await askTitle(ctx, startable[0]!.definition.id));
-    await reply(ctx, TG.chooseSop, {
+    // An inline keyboard holds 100 buttons: past that, the rest are named, not dropped.
+    const shown = startable.length > MAX_PICKER ? startable.slice(0, MAX_PICKER - 1) : startable;
+    const rest = startable.length - shown.length;
+    await reply(ctx, rest ? `${TG.chooseSop}\n${escapeHtml(SECURITY.moreSops(rest))}` : TG.chooseSop, {
       reply_markup: {
-        inline_keyboard: startable.map((s) => [
+        inline_keyboard: shown.map((s) => [
           { text: s.definition.identity.nama.slice(0, 60), callback_data: encodePress({ kind: 'start', sopIndex: catalog.indexOf(s) }) },
         ]),
       },

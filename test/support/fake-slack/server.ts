@@ -345,12 +345,13 @@ export class FakeSlack {
     const state: Record<string, Record<string, unknown>> = {};
     for (const block of (view.view.blocks as Block[] | undefined) ?? []) {
       if (block.type !== 'input') continue;
-      const element = block.element as { type: string; action_id: string; options?: { text: unknown; value: string }[] };
+      const element = block.element as { type: string; action_id: string; options?: { text: unknown; value: string }[]; option_groups?: { options: { text: unknown; value: string }[] }[] };
+      const choices = element.options ?? element.option_groups?.flatMap((g) => g.options);
       const given = values[String(block.block_id)];
       state[String(block.block_id)] = {
         [element.action_id]:
           element.type === 'static_select'
-            ? { type: 'static_select', selected_option: given === undefined ? null : (element.options?.find((o) => o.value === given) ?? null) }
+            ? { type: 'static_select', selected_option: given === undefined ? null : (choices?.find((o) => o.value === given) ?? null) }
             : { type: element.type, value: given ?? null },
       };
     }
