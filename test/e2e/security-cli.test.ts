@@ -16,6 +16,7 @@ import type { Core } from '../../src/bootstrap.js';
 import { runCli } from '../../src/cli/program.js';
 import { uploadRefusal } from '../../src/messages/security.js';
 import { createTestCore } from '../support/test-core.js';
+import { note } from '../reliability/report.js';
 
 let dir: string;
 let core: Core;
@@ -46,7 +47,8 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 const EXE = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00', 'latin1'), Buffer.alloc(100)]);
 
 describe('sopbot task attach', () => {
-  it('applies SOPBOT_ALLOWED_EXTENSIONS, the signature check and the size limit; a failed row leaves no file; doctor finds strays', async () => {
+  it('applies SOPBOT_ALLOWED_EXTENSIONS, the signature check and the size limit; a failed row leaves no file; doctor finds strays', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'sopbot task attach (issue 12 #4, #5): a real .png with SOPBOT_ALLOWED_EXTENSIONS=pdf,zip, MZ bytes as laporan.pdf, 2 MB with a 1 MB limit, a good PDF into a slot that does not exist, a real .zip; then a stray file in the folder', times: 6, held: 'the png, the fake pdf and the big one refused before writing; the failed slot\'s file removed with its row; the zip stored; sopbot doctor names the stray file and exits 1' });
     const started = await sopbot('case', 'start', 'pemalang', '--title', 'Uji lampiran CLI', '--as', 'kabid');
     expect(started.code).toBe(0);
     const file = async (name: string, bytes: Buffer | string) => {
@@ -92,7 +94,8 @@ describe('sopbot task attach', () => {
 });
 
 describe('sopbot case export', () => {
-  it('names survive the system unzip: UTF-8 names, no right-to-left override, the extension kept when cut; sha256sum -c passes', async () => {
+  it('names survive the system unzip: UTF-8 names, no right-to-left override, the extension kept when cut; sha256sum -c passes', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'case export names (issue 12 #9): Surat José.pdf, a right-to-left override, a 190-character name, decomposed Café Ñandú 漢字.pdf; unpacked with the system unzip', times: 4, held: 'names as written (UTF-8, NFC), the override gone, the long name cut to 120 keeping .pdf; sha256sum -c SHA256SUMS: every line OK' });
     const admin = { channel: 'cli' as const, userId: 'admin', name: 'Admin', role: 'kabid' };
     const { caseRef, openedTaskIds } = await core.service.startCase('pemalang', 'Uji arsip', admin);
     const long = `${'Laporan kegiatan penilaian kompetensi '.repeat(5)}akhir.pdf`;

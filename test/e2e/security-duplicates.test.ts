@@ -10,6 +10,7 @@ import { findStep, missingOutputs } from '../../src/workflow/engine.js';
 import type { Actor } from '../../src/workflow/model.js';
 import { buttonsOf } from '../support/fake-slack.js';
 import { SlackWorld, textOf } from '../support/slack-world.js';
+import { note } from '../reliability/report.js';
 
 const WAIT = 20_000;
 let world: SlackWorld | undefined;
@@ -40,7 +41,8 @@ async function driveTo(w: SlackWorld, ref: string, stepId: string, choose: Recor
 }
 
 describe('the same signed Slack form posted twice acts once', () => {
-  it('/sop baru: one case, not KUMHAM-2026-0001 and -0002; Kembalikan: one return, no second answer; due date: one change', async () => {
+  it('/sop baru: one case, not KUMHAM-2026-0001 and -0002; Kembalikan: one return, no second answer; due date: one change', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'the same signed Slack form posted again (issue 12 #14): /sop baru three times (two at once), Kembalikan\'s reason three times, the due date twice; a refused form corrected and sent', times: 8, held: 'one case (KUMHAM-2026-0001 only), one return, one due-date change, one answer each; the corrected form started its own case' });
     world = await SlackWorld.start();
     const w = world;
     const madya = await w.bindChannel('jf_madya');
@@ -105,7 +107,8 @@ describe('the same signed Slack form posted twice acts once', () => {
     expect(w.slack.ephemeralsFor(asesor.person).slice(asesorBefore)).toHaveLength(1);
   }, 90_000);
 
-  it('a button press posted twice is handled once (action_ts)', async () => {
+  it('a button press posted twice is handled once (action_ts)', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'the same signed Selesai press posted three times (two at once)', times: 3, held: 'one completion, one "Tercatat", no second answer' });
     world = await SlackWorld.start();
     const w = world;
     const madya = await w.bindChannel('jf_madya');

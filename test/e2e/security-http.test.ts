@@ -16,6 +16,7 @@ import { createTestCore } from '../support/test-core.js';
 import { startFakeSlack } from '../support/fake-slack.js';
 import { SlackWorld } from '../support/slack-world.js';
 import { TelegramWorld, WEBHOOK_SECRET } from '../support/telegram-world.js';
+import { note } from '../reliability/report.js';
 
 let world: TelegramWorld | undefined;
 let running: { service: RunningService; close: () => Promise<void> } | undefined;
@@ -62,7 +63,8 @@ function streamBody(url: string, total: number, headers: Record<string, string>,
 }
 
 describe('request bodies are capped on every endpoint', () => {
-  it('the Telegram webhook (with its secret) and the Slack endpoint answer 413 to a 60 MB body, announced or chunked, without reading it; null gets 400', async () => {
+  it('the Telegram webhook (with its secret) and the Slack endpoint answer 413 to a 60 MB body, announced or chunked, without reading it; null gets 400', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: '60 MB request bodies (issue 12 #7), announced and chunked, to the Telegram webhook with its secret, the Slack endpoint and an unknown path; and null, 42, [], a non-update and broken JSON with the secret', times: 11, held: '413 before reading an announced body; a chunked one cut off within a few MB (the server never held more than 2 MB of it); null / 42 / [] / non-update 400, broken JSON 415; a signed Slack null 400; the webhook worked afterwards' });
     const slack = await startFakeSlack();
     world = await TelegramWorld.start({ webhook: true, startScheduler: false, env: SlackWorld.env(slack) });
     const w = world;
@@ -120,7 +122,8 @@ async function serviceWith(env: Record<string, string>): Promise<RunningService>
 }
 
 describe('operational endpoints', () => {
-  it('METRICS_TOKEN: /metrics needs the bearer token, /readyz shows its parts only with it', async () => {
+  it('METRICS_TOKEN: /metrics needs the bearer token, /readyz shows its parts only with it', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: '/metrics and /readyz with METRICS_TOKEN (issue 12 #11): no token, a wrong one, the right one', times: 3, held: '401 without the right bearer token, metrics with it; /readyz shows its parts only with it' });
     const token = 'token-metrik-rahasia-123';
     const service = await serviceWith({ HOST: '127.0.0.1', METRICS_TOKEN: token });
     const base = `http://127.0.0.1:${service.http.port}`;
@@ -139,7 +142,8 @@ describe('operational endpoints', () => {
     });
   });
 
-  it('METRICS_PORT: metrics on their own loopback listener, not on the public port; an unrouted row is platform="none"', async () => {
+  it('METRICS_PORT: metrics on their own loopback listener, not on the public port; an unrouted row is platform="none"', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'METRICS_PORT: /metrics and /readyz asked on the public port, then on the metrics listener', times: 2, held: '404 on the public port (healthz still 200), served on loopback; an unrouted row labelled platform="none" (was "peran")' });
     const service = await serviceWith({ HOST: '127.0.0.1', METRICS_PORT: '0' });
     expect(service.http.metricsPort).toBeGreaterThan(0);
     expect((await fetch(`http://127.0.0.1:${service.http.port}/metrics`)).status).toBe(404);
@@ -159,9 +163,14 @@ describe('operational endpoints', () => {
     expect(typeof address === 'object' && address?.address).toBe('127.0.0.1');
   });
 
-  it('HOST: the server listens where it is told (loopback behind a proxy), 0.0.0.0 by default; METRICS_HOST defaults to loopback', async () => {
+  it('HOST: the server listens where it is told (loopback behind a proxy), 0.0.0.0 by default; METRICS_HOST defaults to loopback', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'HOST=127.0.0.2 (issue 12 #13)', times: 1, held: 'the server listens there only (127.0.0.1 refused); default 0.0.0.0, METRICS_HOST default 127.0.0.1' });
     expect(loadConfig({}).host).toBe('0.0.0.0');
     expect(loadConfig({}).metrics).toEqual({ token: undefined, port: undefined, host: '127.0.0.1' });
+    // Slack's file host is the only place the bot token goes; an origin, not a URL with a path.
+    const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-1-uji', SLACK_SIGNING_SECRET: 'rahasia-uji-123' };
+    expect(loadConfig(slackEnv).slack!.filesOrigin).toBe('https://files.slack.com');
+    expect(() => loadConfig({ ...slackEnv, SLACK_FILES_ORIGIN: 'https://files.slack.com/files-pri' })).toThrow(/SLACK_FILES_ORIGIN/);
     const service = await serviceWith({ HOST: '127.0.0.2' });
     const address = service.http.server.address();
     expect(typeof address === 'object' && address?.address).toBe('127.0.0.2');

@@ -11,6 +11,7 @@ import type { Block } from '../support/fake-slack.js';
 import { buttonsOf } from '../support/fake-slack.js';
 import { SlackWorld, textOf } from '../support/slack-world.js';
 import { TelegramWorld } from '../support/telegram-world.js';
+import { note } from '../reliability/report.js';
 
 const WAIT = 20_000;
 const HOSTILE = '<!channel> <https://evil.example/login|Klik untuk unduh> <@U0BOT0001> <#C0000001> <!here>';
@@ -48,7 +49,8 @@ function mrkdwnOut(w: SlackWorld): { where: string; text: string }[] {
 }
 
 describe('Slack: every string a person gave is escaped in every message kind', () => {
-  it('a hostile display name, case title, file name and return reason never become a ping, a mention or a link', async () => {
+  it('a hostile display name, case title, file name and return reason never become a ping, a mention or a link', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'Slack mrkdwn injection (issue 12 #3): <!channel> <https://evil.example/login|Klik untuk unduh> <@U…> <#C…> <!here> as display names, case title, file name and return reason, through the case-started note, slot question and its edit, acknowledgement, cards, notices, /sop tugas, /sop kasus, /sop dokumen and the Home tab', times: 4, held: 'every mrkdwn text the app produced holds them escaped (&lt;!channel&gt;…); none is a live ping, mention or link; the stored file name is the original' });
     slack = await SlackWorld.start();
     const w = slack;
     const person = (role: string) => w.slack.addUser({ name: `petugas.${role}`, realName: `${HOSTILE} ${role}` });
@@ -116,7 +118,8 @@ describe('Slack: every string a person gave is escaped in every message kind', (
 });
 
 describe('lists stay inside each platform\'s limits', () => {
-  it('six open tasks with 10 000-character titles: Slack /sop tugas, /sop kasus and Home; Telegram /tugas, /kasus', async () => {
+  it('six open tasks with 10 000-character titles: Slack /sop tugas, /sop kasus and Home; Telegram /tugas, /kasus', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'lists with 10 000-character titles (issue 12 #8): six open tasks per role; Slack /sop tugas, /sop kasus and Home, Telegram /tugas and /kasus', times: 5, held: 'every Slack answer under 4 000 characters (was 51 570), every Home section under 3 000; every Telegram message under 4 096 and accepted' });
     const { startFakeSlack } = await import('../support/fake-slack.js');
     const fake = await startFakeSlack();
     tg = await TelegramWorld.start({ startScheduler: false, env: SlackWorld.env(fake) });

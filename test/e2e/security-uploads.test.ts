@@ -17,6 +17,7 @@ import type { TgChat, TgMessage } from '../support/fake-telegram.js';
 import { startOutsideServer, type OutsideServer } from '../support/outside-server.js';
 import { SlackWorld, textOf } from '../support/slack-world.js';
 import { TelegramWorld } from '../support/telegram-world.js';
+import { note } from '../reliability/report.js';
 
 const WAIT = 20_000;
 const QUIET = { startScheduler: false } as const;
@@ -47,7 +48,8 @@ async function filesOnDisk(dir: string): Promise<string[]> {
 const EXE = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00', 'latin1'), Buffer.alloc(200, 0x41)]);
 
 describe('Slack: the bot token goes to Slack\'s file host only', () => {
-  it('an external file, a foreign url_private and a redirect off the host are refused; the outside server never sees the token', async () => {
+  it('an external file, a foreign url_private and a redirect off the host are refused; the outside server never sees the token', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'the Slack bot token sent away (issue 12 #1): a file shared in a card thread that is external (is_external, gdrive, its url_private on another server), one whose url_private is on another host, and one on Slack\'s file host that redirects to another host; the other host is a loopback server recording the Authorization header', times: 3, held: 'each refused in Indonesian (external: upload the file itself; foreign address: not downloaded); the other server received no request at all, so never the token; only the redirecting file was fetched, once, from SLACK_FILES_ORIGIN; no document, no file on disk; a normal file still stored' });
     outside = await startOutsideServer();
     slack = await SlackWorld.start();
     const w = slack;
@@ -85,7 +87,8 @@ describe('Slack: the bot token goes to Slack\'s file host only', () => {
 });
 
 describe('one upload limit (SOPBOT_MAX_UPLOAD_MB) for every channel', () => {
-  it('Telegram: a 2 MB PDF with SOPBOT_MAX_UPLOAD_MB=1 is refused, announced or not, and nothing is stored', async () => {
+  it('Telegram: a 2 MB PDF with SOPBOT_MAX_UPLOAD_MB=1 is refused, announced or not, and nothing is stored', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'SOPBOT_MAX_UPLOAD_MB=1 on Telegram (issue 12 #2): a 2 MB PDF replying to a card, announced as 2 MB, and announced as 1 KB (a lie)', times: 2, held: 'both refused naming SOPBOT_MAX_UPLOAD_MB (1 MB); the announced one before any getFile; the lying one cut off at the limit; no document row, no file on disk' });
     tg = await TelegramWorld.start({ ...QUIET, env: { SOPBOT_MAX_UPLOAD_MB: '1' } });
     const w = tg;
     const kabid = await w.bindGroup('kabid');
@@ -110,7 +113,8 @@ describe('one upload limit (SOPBOT_MAX_UPLOAD_MB) for every channel', () => {
     expect(refusal).not.toBe(uploadRefusal('too_large', { limitMb: 1, by: 'telegram' }));
   });
 
-  it('Telegram: with the Bot API cap lower than SOPBOT_MAX_UPLOAD_MB, the refusal names the Bot API cap', async () => {
+  it('Telegram: with the Bot API cap lower than SOPBOT_MAX_UPLOAD_MB, the refusal names the Bot API cap', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'a 21 MB file with SOPBOT_MAX_UPLOAD_MB=50 and the Bot API\'s 20 MB cap', times: 1, held: 'refused naming the Bot API\'s 20 MB limit, the lower of the two' });
     tg = await TelegramWorld.start({ ...QUIET, env: { SOPBOT_MAX_UPLOAD_MB: '50', TELEGRAM_MAX_DOWNLOAD_MB: '20' } });
     const w = tg;
     const kabid = await w.bindGroup('kabid');
@@ -121,7 +125,8 @@ describe('one upload limit (SOPBOT_MAX_UPLOAD_MB) for every channel', () => {
     expect((await answerTo(w, kabid.chat, huge)).text).toBe(uploadRefusal('too_large', { limitMb: 20, by: 'telegram' }));
   });
 
-  it('Slack: a 2 MB file with SOPBOT_MAX_UPLOAD_MB=1 is refused, announced or not', async () => {
+  it('Slack: a 2 MB file with SOPBOT_MAX_UPLOAD_MB=1 is refused, announced or not', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'SOPBOT_MAX_UPLOAD_MB=1 on Slack: a 2 MB file, announced truly and announced as 1 KB', times: 2, held: 'both refused naming SOPBOT_MAX_UPLOAD_MB; nothing stored' });
     slack = await SlackWorld.start({ env: { SOPBOT_MAX_UPLOAD_MB: '1' } });
     const w = slack;
     const desk = await w.bindChannel('jf_madya');
@@ -142,7 +147,8 @@ describe('one upload limit (SOPBOT_MAX_UPLOAD_MB) for every channel', () => {
 });
 
 describe('the content must be what the extension says', () => {
-  it('Telegram: executable bytes named laporan.pdf, x.exe.pdf or foto.png, a spreadsheet named .docx and an empty PDF are refused; a real DOCX is stored', async () => {
+  it('Telegram: executable bytes named laporan.pdf, x.exe.pdf or foto.png, a spreadsheet named .docx and an empty PDF are refused; a real DOCX is stored', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'content against extension on Telegram (issue 12 #4): executable (MZ) bytes named laporan.pdf, x.exe.pdf and foto.png, a spreadsheet (xlsx) named surat.docx, an empty PDF', times: 5, held: 'each refused with what the content really is ("isinya berkas exe", "…xlsx", empty); nothing stored, /dokumen has nothing to serve; a real DOCX is stored' });
     tg = await TelegramWorld.start(QUIET);
     const w = tg;
     const kabid = await w.bindGroup('kabid');
@@ -172,7 +178,8 @@ describe('the content must be what the extension says', () => {
     expect(real.text).toContain('disposisi.docx tersimpan');
   });
 
-  it('Slack: executable bytes named laporan.pdf are refused with the reason', async () => {
+  it('Slack: executable bytes named laporan.pdf are refused with the reason', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'executable bytes named laporan.pdf shared in a Slack card thread', times: 1, held: 'refused after the first bytes were read, with the reason; nothing stored' });
     slack = await SlackWorld.start();
     const w = slack;
     const desk = await w.bindChannel('jf_madya');
@@ -190,7 +197,8 @@ describe('the content must be what the extension says', () => {
 });
 
 describe('names that cannot be stored', () => {
-  it('Telegram: a NUL byte, a right-to-left override or a line break in the name is refused before anything is written', async () => {
+  it('Telegram: a NUL byte, a right-to-left override or a line break in the name is refused before anything is written', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'file names that cannot be stored (issue 12 #5): a NUL byte, a right-to-left override (laporan‮fdp.exe.pdf), a line break', times: 3, held: 'each refused before any download or write (no getFile, no file, no row), instead of a system error after the bytes were written' });
     tg = await TelegramWorld.start(QUIET);
     const w = tg;
     const kabid = await w.bindGroup('kabid');
@@ -248,7 +256,8 @@ function officeZip(part: string, kind: string): Buffer {
 }
 
 describe('names on their way out', () => {
-  it('/dokumen sends names with a quote or a line break intact as a name: no header is cut or injected; the stored original is kept', async () => {
+  it('/dokumen sends names with a quote or a line break intact as a name: no header is cut or injected; the stored original is kept', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'header injection through /dokumen (issue 12 #6): stored names with a double quote, with CR LF and a header after it, with a backslash', times: 3, held: 'sent as one intact name each (quote → \', line breaks removed, backslash → _), every sendDocument accepted; the stored originals unchanged' });
     tg = await TelegramWorld.start(QUIET);
     const w = tg;
     const kabid = await w.bindGroup('kabid');

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging.js';
+import { note } from '../reliability/report.js';
 
 function capture() {
   const written: string[] = [];
@@ -21,7 +22,8 @@ function capture() {
 }
 
 describe('errors in the log', () => {
-  it('keep message and stack: a refused password and a refused connection are named', async () => {
+  it('keep message and stack: a refused password and a refused connection are named', async (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'start-up errors in the log (issue 12 #10): password authentication failed, ECONNREFUSED', times: 2, held: 'message, code and stack kept (the scrubber kept only enumerable fields)' });
     const { log, lines } = capture();
     const auth = Object.assign(new Error('password authentication failed for user "sopbot"'), { code: '28P01', severity: 'FATAL' });
     log.fatal({ err: auth }, 'gagal memulai');
@@ -33,7 +35,8 @@ describe('errors in the log', () => {
     expect(b!.err).toMatchObject({ message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED' });
   });
 
-  it('an error as the first argument, its cause, and an AggregateError (dual-stack connects) keep their words', () => {
+  it('an error as the first argument, its cause, and an AggregateError (dual-stack connects) keep their words', (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'an Error as the first log argument, with an AggregateError cause', times: 1, held: 'message and the inner errors\' messages kept' });
     const { log, lines } = capture();
     const inner = new Error('connect ECONNREFUSED ::1:5432');
     log.error(new Error('koneksi gagal', { cause: new AggregateError([inner], '') }), 'gagal');
@@ -41,7 +44,8 @@ describe('errors in the log', () => {
     expect(line).toMatchObject({ message: 'koneksi gagal', cause: { type: 'AggregateError', errors: [{ message: 'connect ECONNREFUSED ::1:5432' }] } });
   });
 
-  it('secrets are cut from message and stack; a failed query\'s values are not logged at all', () => {
+  it('secrets are cut from message and stack; a failed query\'s values are not logged at all', (ctx) => {
+    note(ctx, { story: 'Bad input', tried: 'a bot token and a connection-string password in an error; a failed query with a NUL file name and a person\'s name in its parameters', times: 2, held: 'token and password cut from message and stack; the query\'s values dropped (params: [disembunyikan]), its statement and cause kept' });
     const { log, lines } = capture();
     const token = new Error('GET https://api.telegram.org/file/bot123456:AAH-abcdefghijklmnopqrstuv/a.pdf gagal; postgres://sopbot:Sandi-Rahasia-9@db:5432/sopbot');
     log.error({ err: token }, 'unduhan gagal');
