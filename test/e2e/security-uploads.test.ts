@@ -198,7 +198,7 @@ describe('the content must be what the extension says', () => {
 
 describe('names that cannot be stored', () => {
   it('Telegram: a NUL byte, a right-to-left override or a line break in the name is refused before anything is written', async (ctx) => {
-    note(ctx, { story: 'Bad input', tried: 'file names that cannot be stored (issue 12 #5): a NUL byte, a right-to-left override (laporan‮fdp.exe.pdf), a line break', times: 3, held: 'each refused before any download or write (no getFile, no file, no row), instead of a system error after the bytes were written' });
+    note(ctx, { story: 'Bad input', tried: 'file names that cannot be stored (issue 12 #5): a NUL byte, a right-to-left override (laporan, U+202E, fdp.exe.pdf), a line break', times: 3, held: 'each refused before any download or write (no getFile, no file, no row), instead of a system error after the bytes were written' });
     tg = await TelegramWorld.start(QUIET);
     const w = tg;
     const kabid = await w.bindGroup('kabid');
