@@ -57,6 +57,10 @@ const envSchema = z.object({
   SOPBOT_MAX_UPLOAD_MB: z.coerce.number().positive().default(20),
   SOPBOT_ALLOWED_EXTENSIONS: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_TOKEN: z.string().min(16, 'token metrik minimal 16 karakter').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'token bot Telegram berbentuk 123456:ABC... (dari BotFather)').optional(),
   TELEGRAM_API_ROOT: z.string().url().optional(),
   TELEGRAM_WEBHOOK_URL: z.string().url().optional(),
@@ -86,6 +90,11 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(8, 'signing secret Slack terlalu pendek').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'token aplikasi Slack (Socket Mode) diawali xapp-').optional(),
   SLACK_API_URL: z.string().url().optional(),
+  SLACK_FILES_ORIGIN: z
+    .string()
+    .url()
+    .refine((v) => new URL(v).origin === v.replace(/\/$/, ''), 'tulis asal alamat saja: skema, host dan port, contoh https://files.slack.com')
+    .default('https://files.slack.com'),
   SLACK_RATE_PER_CHANNEL_PER_MINUTE: z.coerce.number().positive().default(60),
 });
 
@@ -98,6 +107,15 @@ export interface Config {
   maxUploadBytes: number;
   allowedExtensions: string[];
   port: number;
+  /** Where the HTTP server listens: every interface by default, 127.0.0.1 behind a reverse proxy on the same machine. */
+  host: string;
+  metrics: {
+    /** Bearer token /metrics and /readyz's details ask for; unset = open (or on their own listener). */
+    token: string | undefined;
+    /** Own listener for /metrics (and /readyz, /healthz) instead of the main port; unset = main port. */
+    port: number | undefined;
+    host: string;
+  };
   telegram:
     | {
         token: string;
@@ -114,6 +132,8 @@ export interface Config {
         signingSecret: string | undefined;
         appToken: string | undefined;
         apiUrl: string | undefined;
+        /** The only origin the bot token is sent to when downloading files (Slack's file host). */
+        filesOrigin: string;
         limits: { perChatPerMinute: number };
       }
     | undefined;
@@ -200,6 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? e.SOPBOT_ALLOWED_EXTENSIONS.split(',').map((x) => x.trim().toLowerCase().replace(/^\./, '')).filter(Boolean)
       : DEFAULT_ALLOWED_EXTENSIONS,
     port: e.PORT,
+    host: e.HOST,
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {
           token: e.TELEGRAM_BOT_TOKEN,
@@ -217,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           signingSecret: e.SLACK_APP_TOKEN ? undefined : e.SLACK_SIGNING_SECRET,
           appToken: e.SLACK_APP_TOKEN,
           apiUrl: e.SLACK_API_URL,
+          filesOrigin: new URL(e.SLACK_FILES_ORIGIN).origin,
           limits: { perChatPerMinute: e.SLACK_RATE_PER_CHANNEL_PER_MINUTE },
         }
       : undefined,

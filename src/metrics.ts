@@ -86,7 +86,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'sopbot_outbox_messages',
-      help: 'Baris outbox per status (pending/sending = antrean, dead = gagal permanen, unrouted = peran belum punya chat)',
+      help: 'Baris outbox per status (pending/sending = antrean, dead = gagal permanen, unrouted = peran belum punya chat, platform="none")',
       labelNames: ['status', 'platform'],
       registers: [registry],
       async collect() {
@@ -94,7 +94,8 @@ export class Metrics {
         for (const r of await rows<{ status: string; platform: string | null; n: number }>(
           sql`select status, platform, count(*)::int as n from outbox where status <> 'sent' group by status, platform`,
         )) {
-          this.set({ status: r.status, platform: r.platform ?? 'peran' }, Number(r.n));
+          // A row waiting for its role to be bound has no platform yet.
+          this.set({ status: r.status, platform: r.platform ?? 'none' }, Number(r.n));
         }
       },
     });

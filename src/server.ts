@@ -47,7 +47,9 @@ export async function startService(config: Config, logger: Logger, options: Star
   const channelReadiness: Record<string, () => boolean> = {};
   const http = await startHttpServer({
     port: config.port,
-    host: options.host,
+    host: options.host ?? config.host,
+    ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+    ...(config.metrics.port !== undefined ? { metricsListener: { port: config.metrics.port, host: options.host ?? config.metrics.host } } : {}),
     ready: async () => {
       const health = await databaseHealth(core.database.db);
       const parts: Readiness = { database: health.reachable, migrations: health.migrated };
@@ -78,6 +80,7 @@ export async function startService(config: Config, logger: Logger, options: Star
         webhookUrl: config.telegram.webhookUrl,
         webhookSecret: config.telegram.webhookSecret,
         maxDownloadBytes: config.telegram.maxDownloadBytes,
+        maxUploadBytes: config.maxUploadBytes,
         limits: config.telegram.limits,
         digest: { role: config.scheduler.digest.role, build: (now) => scheduler.buildDigest(now) },
         allowedExtensions: config.allowedExtensions,
@@ -98,6 +101,8 @@ export async function startService(config: Config, logger: Logger, options: Star
         signingSecret: config.slack.signingSecret,
         appToken: config.slack.appToken,
         apiUrl: config.slack.apiUrl,
+        filesOrigin: config.slack.filesOrigin,
+        maxUploadBytes: config.maxUploadBytes,
         limits: config.slack.limits,
         allowedExtensions: config.allowedExtensions,
         clock: options.clock,
@@ -129,6 +134,8 @@ export async function startService(config: Config, logger: Logger, options: Star
       database: core.database.driver,
       sops: core.service.catalog().map((s) => `${s.definition.id}@v${s.version}`),
       port: http.port,
+      host: options.host ?? config.host,
+      metricsPort: http.metricsPort,
       telegram: telegram ? (config.telegram?.webhookUrl ? 'webhook' : 'polling') : 'mati',
       slack: slack ? slack.mode : 'mati',
     },

@@ -13,6 +13,7 @@ import { SHEET } from '../messages/sheet.js';
 import { caseViewOf } from '../sheet/case-view.js';
 import { renderCaseSheet } from '../sheet/render.js';
 import type { FileStore } from '../storage/files.js';
+import { stripHidden } from '../storage/intake.js';
 import type { WorkflowService } from '../workflow/service.js';
 
 export type CaseDetails = Awaited<ReturnType<WorkflowService['caseDetails']>>;
@@ -80,8 +81,11 @@ export async function buildCaseArchive(details: CaseDetails, calendar: WorkCalen
   // Insertion order is the order in the zip: the timeline first, where a reader looks.
   const entries: Zippable = {};
   const sums: string[] = [];
+  // Made on Unix (os 3) with plain file modes: Info-ZIP's unzip honours the UTF-8 name flag
+  // (which fflate sets) only then; with fflate's default MS-DOS origin it reads "José" as CP437.
+  const attributes = { os: 3, attrs: 0o100644 << 16 };
   const add = (path: string, bytes: Uint8Array, mtime: Date) => {
-    entries[path] = [bytes, { mtime }];
+    entries[path] = [bytes, { mtime, ...attributes }];
     sums.push(`${sha256Of(bytes)}  ${path}`);
   };
   add('RIWAYAT.txt', strToU8(timeline), now);
@@ -90,7 +94,7 @@ export async function buildCaseArchive(details: CaseDetails, calendar: WorkCalen
   const sheet = await renderCaseSheet(details.definition, caseViewOf(details, now), { format: 'pdf', createdAt: now });
   add(SHEET.files.archiveEntry, sheet.files[0]!.data, now);
   for (const s of stored) add(s.path, s.bytes, s.doc.uploadedAt);
-  entries['SHA256SUMS'] = [strToU8(`${sums.join('\n')}\n`), { mtime: now }];
+  entries['SHA256SUMS'] = [strToU8(`${sums.join('\n')}\n`), { mtime: now, ...attributes }];
   return { zip: zipSync(entries), documents: stored.length };
 }
 
@@ -128,14 +132,23 @@ async function readAll(files: FileStore, storageKey: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A name any unzip tool on any system accepts: no separators, reserved or control characters. */
+/**
+ * A name any unzip tool on any system accepts and shows as it is: NFC (one form for "é"), no
+ * control, direction or zero-width characters (a right-to-left override makes "laporan\u202Efdp.exe"
+ * read as "laporanexe.pdf"), no separators or reserved characters; cut to 120 characters keeping
+ * the extension, so the file still opens with the right program.
+ */
 function safeName(name: string): string {
-  const cleaned = name
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_')
-    .replace(/^[.\s]+|[.\s]+$/g, '')
-    .slice(0, 120);
-  return cleaned || '_';
+  const cleaned = stripHidden(name.normalize('NFC'))
+    .replace(/[/\\:*?"<>|]+/g, '_')
+    .replace(/^[.\s]+|[.\s]+$/g, '');
+  const chars = [...cleaned];
+  if (chars.length <= MAX_NAME) return cleaned || '_';
+  const ext = /\.[\p{L}\p{N}]{1,10}$/u.exec(cleaned)?.[0] ?? '';
+  return `${chars.slice(0, MAX_NAME - [...ext].length).join('').replace(/[.\s]+$/, '')}${ext}`;
 }
+
+const MAX_NAME = 120;
 
 /** A slot uploaded on several visits keeps every file: later ones get " (2)", " (3)". */
 function uniquePath(path: string, taken: Set<string>): string {

@@ -8,6 +8,7 @@ import type { Db } from '../db/database.js';
 import { databaseHealth } from '../db/database.js';
 import { listAllDocuments } from '../db/store.js';
 import { CLI } from '../messages/id.js';
+import { SECURITY } from '../messages/security.js';
 import type { CatalogFailure } from '../sop/loader.js';
 import type { FileStore } from '../storage/files.js';
 
@@ -54,7 +55,21 @@ export async function checkDocuments(db: Db, files: FileStore): Promise<DoctorRe
     if (problem) lines.push(CLI.doctorDocument(doc.caseRef, doc.stepId, doc.slotName, doc.fileName, problem));
   }
   lines.push(lines.length ? CLI.doctorDocumentsChecked(docs.length, lines.length) : CLI.doctorDocumentsOk(docs.length));
-  return { lines, problems: lines.length - 1 };
+  const orphans = await orphanFiles(files, new Set(docs.map((d) => d.storageKey)));
+  return { lines: [...lines, ...orphans.lines], problems: lines.length - 1 + orphans.problems };
+}
+
+/** The reverse check: files in the folder that no document names (an upload whose row failed, a stray copy). */
+async function orphanFiles(files: FileStore, named: Set<string>): Promise<DoctorResult> {
+  let stored: { storageKey: string; sizeBytes: number }[];
+  try {
+    stored = await files.list();
+  } catch (e) {
+    return { lines: [CLI.doctorDocumentsUnlisted(describeError(e))], problems: 1 };
+  }
+  const orphans = stored.filter((f) => !named.has(f.storageKey));
+  if (!orphans.length) return { lines: [SECURITY.doctorOrphansOk], problems: 0 };
+  return { lines: [...orphans.map((f) => SECURITY.doctorOrphanFile(f.storageKey, f.sizeBytes)), SECURITY.doctorOrphansFound(orphans.length)], problems: orphans.length };
 }
 
 async function documentProblem(files: FileStore, doc: { storageKey: string; sizeBytes: number; sha256: string }): Promise<string | null> {

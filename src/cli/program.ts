@@ -3,7 +3,7 @@
  * out) so tests drive it in-process exactly as an admin would from the terminal.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
@@ -23,8 +23,9 @@ import { deadlineFor, findStep, missingOutputs, uploadSlots } from '../workflow/
 import { isWorkflowError } from '../workflow/errors.js';
 import type { SopDefinition } from '../sop/definition.js';
 import type { Actor, TaskCommand, TaskState } from '../workflow/model.js';
-import { DEFAULT_ALLOWED_EXTENSIONS, isAllowedFile, mimeTypeOf } from '../storage/mime.js';
-import { FileTooLargeError, LocalFileStore, type FileStore } from '../storage/files.js';
+import { mimeTypeOf } from '../storage/mime.js';
+import { LocalFileStore, type FileStore } from '../storage/files.js';
+import { checkFileName, isUploadRefused, storeChecked, withStoredFile } from '../storage/intake.js';
 import { buildCaseArchive, DamagedDocumentsError } from './archive.js';
 import { registerSheetCommands, writeValidationSheet, type SheetCommandContext } from './sheet-commands.js';
 import { SHEET } from '../messages/sheet.js';
@@ -266,7 +267,14 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .option('--slot <nama>', CLI.optSlot)
     .action((ref: string, file: string, opts: { as: string; slot?: string }) =>
       withCore(async ({ service, files, database, config }) => {
-        if (!isAllowedFile(file)) throw new CliError(CLI.fileTypeRefused(basename(file), DEFAULT_ALLOWED_EXTENSIONS));
+        // The same door as Telegram and Slack: SOPBOT_ALLOWED_EXTENSIONS, the name, the content's signature, the size.
+        try {
+          checkFileName(basename(file), config.allowedExtensions);
+        } catch (e) {
+          if (isUploadRefused(e) && e.code === 'type_not_allowed') throw new CliError(CLI.fileTypeRefused(basename(file), config.allowedExtensions));
+          if (isUploadRefused(e)) throw new CliError(e.message);
+          throw e;
+        }
         const target = await resolveTask(ref, opts.as);
         const taskRow = (await store.getTask(database.db, target.taskId))!;
         const step = findStep(target.def, taskRow.stepId);
@@ -282,18 +290,23 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
               ? slots[0]!
               : null;
         if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
-        const bytes = await readFile(file).catch(() => {
+        let source;
+        try {
+          source = await open(file);
+        } catch {
           throw new CliError(CLI.fileUnreadable(file));
-        });
-        const stored = await files.put(bytes, { maxBytes: config.maxUploadBytes }).catch((e: unknown) => {
-          if (e instanceof FileTooLargeError) throw new CliError(CLI.fileTooLarge(basename(file), config.maxUploadBytes / 1024 / 1024));
+        }
+        const stored = await storeChecked(files, source.createReadStream(), {
+          fileName: basename(file),
+          allowed: config.allowedExtensions,
+          limit: { bytes: config.maxUploadBytes, by: 'service' },
+        }).catch((e: unknown) => {
+          if (isUploadRefused(e) && e.code === 'too_large') throw new CliError(CLI.fileTooLarge(basename(file), config.maxUploadBytes / 1024 / 1024));
+          if (isUploadRefused(e)) throw new CliError(`${basename(file)}: ${e.message}`);
           throw e;
         });
-        const result = await service.attachDocument(
-          target.taskId,
-          slot,
-          { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored },
-          cliActor(target.role),
+        const result = await withStoredFile(files, stored, () =>
+          service.attachDocument(target.taskId, slot, { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored }, cliActor(target.role)),
         );
         out(CLI.attached(basename(file), result.slotName, stored.sizeBytes, stored.sha256));
       }),

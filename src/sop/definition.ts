@@ -8,10 +8,14 @@
  * reader finds every definition rule in those two files.
  */
 import { z } from 'zod';
+import { LIMIT } from '../messages/security.js';
 
+/** Slack keeps an option's value (the SOP picked in /sop baru) up to 150 characters. */
+export const MAX_ID_LENGTH = 150;
 const id = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'harus huruf kecil, angka, "-" atau "_" (contoh: "kasi_penilaian")');
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'harus huruf kecil, angka, "-" atau "_" (contoh: "kasi_penilaian")')
+  .max(MAX_ID_LENGTH, LIMIT.idTooLong(MAX_ID_LENGTH));
 const stepId = z.union([z.string(), z.number()]).transform(String).pipe(
   z.string().regex(/^[0-9]+[a-z]?$/, 'nomor kegiatan harus angka, boleh diikuti satu huruf (contoh: "5", "5a")'),
 );

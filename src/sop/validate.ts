@@ -16,6 +16,7 @@
 import { IANAZone } from 'luxon';
 import { CalendarConfigError, makeCalendar, parseDayHours } from '../calendar/calendar.js';
 import { parseWaktu, type Waktu } from '../calendar/waktu.js';
+import { LIMIT } from '../messages/security.js';
 import { returnTargets, type PathCondition, type SopDefinition, type StepDefinition } from './definition.js';
 
 export interface DefinitionProblem {
@@ -225,11 +226,24 @@ function checkCondition(def: SopDefinition, when: PathCondition, stepIndex: Map<
   }
 }
 
+/**
+ * A Slack actions block holds 25 buttons: a card carries the branches plus Kembalikan and
+ * Tetapkan batas waktu, the slot question one button per document. Past that, buttons were
+ * dropped without a word; such a definition is refused here instead.
+ */
+export const MAX_BRANCHES = 23;
+export const MAX_UPLOAD_SLOTS = 25;
+
 function checkOutputs(step: StepDefinition, at: At, say: Report) {
   const names = step.output.map((o) => o.name);
   names.forEach((name, j) => {
     if (names.indexOf(name) !== j) say(at('output', j), `output "${name}" ditulis dua kali`);
   });
+  const branches = step.branches?.length ?? 0;
+  if (branches > MAX_BRANCHES) say(at('branches'), LIMIT.tooManyBranches(branches, MAX_BRANCHES));
+  // Every entry counts, whatever its `when`: on some path all of them are asked for.
+  const slots = step.kelengkapan.length + step.output.filter((o) => o.document).length;
+  if (slots > MAX_UPLOAD_SLOTS) say(at(), LIMIT.tooManySlots(slots, MAX_UPLOAD_SLOTS));
 }
 
 interface Graph {

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -29,6 +29,10 @@ export interface FileStore {
   exists(storageKey: string): Promise<boolean>;
   /** What is really stored under the key (hashed from the bytes, not taken from the database); null when the file is gone. */
   inspect(storageKey: string): Promise<{ sizeBytes: number; sha256: string } | null>;
+  /** Takes a file away again (its database row could not be written); gone already is fine. */
+  remove(storageKey: string): Promise<void>;
+  /** Every file in the store, with its size: what `sopbot doctor` compares with the documents. */
+  list(): Promise<{ storageKey: string; sizeBytes: number }[]>;
 }
 
 export class LocalFileStore implements FileStore {
@@ -86,6 +90,30 @@ export class LocalFileStore implements FileStore {
       throw e;
     }
     return { sizeBytes, sha256: hash.digest('hex') };
+  }
+
+  async remove(storageKey: string): Promise<void> {
+    await rm(this.pathOf(storageKey), { force: true });
+  }
+
+  async list(): Promise<{ storageKey: string; sizeBytes: number }[]> {
+    const found: { storageKey: string; sizeBytes: number }[] = [];
+    let months: string[];
+    try {
+      months = (await readdir(this.root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return found;
+      throw e;
+    }
+    for (const month of months.sort()) {
+      for (const entry of await readdir(join(this.root, month), { withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        // Keys are what pathOf accepts; anything else (a .partial left by a crash, a stray copy) is listed by its name.
+        const storageKey = `${month}/${entry.name}`;
+        found.push({ storageKey, sizeBytes: (await stat(join(this.root, storageKey))).size });
+      }
+    }
+    return found;
   }
 
   private pathOf(storageKey: string): string {

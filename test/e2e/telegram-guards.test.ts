@@ -12,6 +12,7 @@ import * as channelStore from '../../src/db/channel-store.js';
 import { pendingPrompts } from '../../src/db/schema.js';
 import * as store from '../../src/db/store.js';
 import { TG } from '../../src/messages/id.js';
+import { uploadRefusal } from '../../src/messages/security.js';
 import type { TgChat, TgMessage, TgUser } from '../support/fake-telegram.js';
 import { TelegramWorld, type RoleDesk } from '../support/telegram-world.js';
 
@@ -555,9 +556,9 @@ describe('chat commands', () => {
       w.tg.waitFor(() => botAfter(w, kabid.chat, m).find((r) => r.reply_to_message?.message_id === m.message_id), WAIT, `answer to upload ${m.message_id}`);
 
     const huge = w.tg.userUploads(kabid.chat, kabid.person, { fileName: 'pindaian.pdf', bytes: '%PDF-1.4', fileSize: 21 * 1024 * 1024, replyTo: card });
-    expect((await refusalTo(huge)).text).toBe(TG.uploadTooBig(20));
+    expect((await refusalTo(huge)).text).toBe(uploadRefusal('too_large', { limitMb: 20, by: 'service' }));
     const exe = w.tg.userUploads(kabid.chat, kabid.person, { fileName: 'disposisi.exe', bytes: 'MZ\x90\x00', replyTo: card });
-    expect((await refusalTo(exe)).text).toBe(TG.uploadBadType(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'jpg', 'jpeg', 'png']));
+    expect((await refusalTo(exe)).text).toBe(uploadRefusal('type_not_allowed', { allowed: ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'jpg', 'jpeg', 'png'] }));
     const loose = w.tg.userUploads(kabid.chat, kabid.person, { fileName: 'disposisi.pdf', bytes: '%PDF-1.4 lepas' });
     expect((await refusalTo(loose)).text).toBe(TG.uploadReplyToCard);
     await w.settled();

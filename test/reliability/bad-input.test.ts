@@ -23,6 +23,7 @@ import { outbox, processedUpdates, sopVersions } from '../../src/db/schema.js';
 import { escapeMrkdwn, INPUT } from '../../src/channels/slack/render.js';
 import { escapeHtml } from '../../src/channels/telegram/render.js';
 import { brief, SLACK, TG } from '../../src/messages/id.js';
+import { uploadRefusal } from '../../src/messages/security.js';
 import { startService, type RunningService } from '../../src/server.js';
 import { catalogDir } from '../../src/sop/loader.js';
 import { findStep } from '../../src/workflow/engine.js';
@@ -672,14 +673,15 @@ describe('one running service, Telegram (webhook) and Slack', () => {
     const before = await stateSnapshot(t.database.db);
     const filesBefore = await filesIn(t.core.config.filesDir);
     const lastInKabid = t.botMessages(kabid.chat).at(-1)!.message_id;
-    const allowed = TG.uploadBadType(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'jpg', 'jpeg', 'png']);
+    const allowed = uploadRefusal('type_not_allowed', { allowed: ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'jpg', 'jpeg', 'png'] });
+    const tooBig = uploadRefusal('too_large', { limitMb: 1, by: 'service' });
     const bound = t.botSaid(kabid.chat, 'terdaftar sebagai')!;
     const own = t.tg.userSends(kabid.chat, kabid.person, 'catatan sendiri');
-    const big = Buffer.alloc(1536 * 1024, 0x41);
+    const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(1536 * 1024, 0x41)]);
 
     const tgUploads: { what: string; upload: Parameters<FakeTelegram['userUploads']>[2]; expected: string }[] = [
-      { what: 'a PDF of 5 MB (limit 1 MB)', upload: { fileName: 'pindaian.pdf', bytes: '%PDF-1.4', fileSize: 5 * 1024 * 1024, replyTo: card }, expected: TG.uploadTooBig(1) },
-      { what: 'a PDF that says 1 KB and is 1.5 MB', upload: { fileName: 'bohong.pdf', bytes: big, fileSize: 1000, replyTo: card }, expected: TG.uploadTooBig(1) },
+      { what: 'a PDF of 5 MB (limit 1 MB)', upload: { fileName: 'pindaian.pdf', bytes: '%PDF-1.4', fileSize: 5 * 1024 * 1024, replyTo: card }, expected: tooBig },
+      { what: 'a PDF that says 1 KB and is 1.5 MB', upload: { fileName: 'bohong.pdf', bytes: big, fileSize: 1000, replyTo: card }, expected: tooBig },
       { what: 'an .exe', upload: { fileName: 'disposisi.exe', bytes: 'MZ\x90\x00', replyTo: card }, expected: allowed },
       { what: 'a .js', upload: { fileName: 'skrip.js', bytes: 'alert(1)', replyTo: card }, expected: allowed },
       { what: 'an .html', upload: { fileName: 'halaman.html', bytes: '<html></html>', replyTo: card }, expected: allowed },
@@ -698,8 +700,8 @@ describe('one running service, Telegram (webhook) and Slack', () => {
     }
 
     const slackUploads: { what: string; file: Parameters<FakeSlack['shareFile']>[2]; expected: string }[] = [
-      { what: 'a PDF of 5 MB (limit 1 MB)', file: { name: 'pindaian.pdf', bytes: '%PDF', size: 5 * 1024 * 1024, threadTs: slackCard.ts }, expected: SLACK.uploadTooBig(1) },
-      { what: 'a PDF that says 100 bytes and is 1.5 MB', file: { name: 'bohong.pdf', bytes: big, size: 100, threadTs: slackCard.ts }, expected: SLACK.uploadTooBig(1) },
+      { what: 'a PDF of 5 MB (limit 1 MB)', file: { name: 'pindaian.pdf', bytes: '%PDF', size: 5 * 1024 * 1024, threadTs: slackCard.ts }, expected: tooBig },
+      { what: 'a PDF that says 100 bytes and is 1.5 MB', file: { name: 'bohong.pdf', bytes: big, size: 100, threadTs: slackCard.ts }, expected: tooBig },
       { what: 'an .exe', file: { name: 'virus.exe', bytes: 'MZ', threadTs: slackCard.ts }, expected: allowed },
       { what: 'an .html', file: { name: 'index.html', bytes: '<html></html>', mimetype: 'text/html', threadTs: slackCard.ts }, expected: allowed },
       { what: 'a .pdf.js', file: { name: 'laporan.pdf.js', bytes: 'x', threadTs: slackCard.ts }, expected: allowed },
@@ -725,7 +727,7 @@ describe('one running service, Telegram (webhook) and Slack', () => {
       story: STORY,
       tried: `files that must not be stored: ${tgUploads.length} in Telegram and ${slackUploads.length} in Slack — declared too big, declared small but too big when downloaded, .exe .js .html .svg .zip .pdf.exe .pdf.js and no extension, and files not sent as a reply to a card / in a card's thread`,
       times: tgUploads.length + slackUploads.length,
-      held: `each answered in Indonesian ("${TG.uploadTooBig(1)}", "Jenis berkas ini tidak diterima. Jenis yang diterima: pdf, …", "${TG.uploadReplyToCard}", "${SLACK.uploadInThread}"); no document row, no file left in storage (the lying one was cut off at 1 MB and removed), no card changed`,
+      held: `each answered in Indonesian ("${tooBig}", "Jenis berkas ini tidak diterima. Jenis yang diterima: pdf, …", "${TG.uploadReplyToCard}", "${SLACK.uploadInThread}"); no document row, no file left in storage (the lying one was cut off at 1 MB and removed), no card changed`,
     });
   }, 120_000);
 

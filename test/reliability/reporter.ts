@@ -117,7 +117,8 @@ function render(results: Results): string {
   const out: string[] = [
     '# Reliability and security',
     '',
-    'Produced by `npm run test:reliability` (the suite in `test/reliability/`, one file at a time); the',
+    'Produced by `npm run test:reliability` (the suite in `test/reliability/`, and the attacks of',
+    '`test/e2e/security-*.test.ts`, which add rows to the bad-input story; one file at a time); the',
     "suite's reporter (`test/reliability/reporter.ts`) rewrites this file and `docs/reliability.json` at",
     'the end of every run. Each row is one thing the suite did to the service and what it checked',
     'afterwards; "times" counts the attempts (presses, cases, kills, inputs). Every story runs against',
@@ -138,7 +139,8 @@ function render(results: Results): string {
     const run = results.runs[driver];
     if (!run) continue;
     const tests = Object.values(run.tests).sort(
-      (a, b) => storyIndex(a) - storyIndex(b) || a.file.localeCompare(b.file),
+      // The story's own file first, then the tests elsewhere that add rows to it (test/e2e/security-*).
+      (a, b) => storyIndex(a) - storyIndex(b) || ownFile(a) - ownFile(b) || a.file.localeCompare(b.file),
     );
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const t of tests) counts[t.state]++;
@@ -166,6 +168,10 @@ function render(results: Results): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+function ownFile(t: TestRecord): number {
+  return t.file.startsWith('test/reliability/') ? 0 : 1;
 }
 
 function storyIndex(t: TestRecord): number {

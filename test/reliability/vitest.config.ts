@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/reliability/**/*.test.ts'],
+    // The security attacks of issue 12 live with the main suite (test/e2e/security-*.test.ts) and
+    // note their findings here too, as rows of the bad-input story.
+    include: ['test/reliability/**/*.test.ts', 'test/e2e/security-*.test.ts', 'test/unit/logging-errors.test.ts'],
     testTimeout: 300_000,
     hookTimeout: 120_000,
     pool: 'forks',

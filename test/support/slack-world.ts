@@ -55,6 +55,8 @@ export class SlackWorld {
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: slack.signingSecret,
       SLACK_API_URL: slack.apiUrl,
+      // The fake serves private files from its own address; the token goes there and nowhere else.
+      SLACK_FILES_ORIGIN: slack.base,
       // The fake counts nothing; tests about limits set their own.
       SLACK_RATE_PER_CHANNEL_PER_MINUTE: '1000',
     };

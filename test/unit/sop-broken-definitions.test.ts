@@ -339,6 +339,29 @@ const cases: { name: string; yaml: string; expected: string[] }[] = [
     yaml: '# belum diisi\n',
     expected: ['contoh.yaml: (dokumen): berkas kosong; tulis definisi SOP (id, code, identity, roles, steps)'],
   },
+  // What a chat platform cannot show is refused here, not dropped on a card (issue 12, item 12).
+  {
+    name: 'an SOP id longer than 150 characters (Slack keeps an option value up to 150)',
+    yaml: broken('id: contoh\n', `id: ${'a'.repeat(151)}\n`),
+    expected: ['contoh.yaml: id: paling panjang 150 karakter (Slack menyimpan pilihan SOP sampai 150 karakter)'],
+  },
+  {
+    name: 'a decision with 24 branches (a card holds 25 buttons, Kembalikan and the due date included)',
+    yaml: broken(
+      '      - label: Diterima\n        next: "4"\n      - label: Ditolak\n        next: "4"\n',
+      Array.from({ length: 24 }, (_, i) => `      - label: Pilihan ${i + 1}\n        next: "4"\n`).join(''),
+    ).replace('branch: Ditolak', 'branch: Pilihan 2'),
+    expected: [
+      'contoh.yaml: steps[2].branches: langkah "3": 24 cabang keputusan; paling banyak 23, karena satu kartu Slack memuat paling banyak 25 tombol (termasuk Kembalikan dan Tetapkan batas waktu)',
+    ],
+  },
+  {
+    name: 'a step asking for 26 documents (the slot question holds 25 buttons)',
+    yaml: broken('    output: [Konsep surat]\n', `    kelengkapan: [${Array.from({ length: 20 }, (_, i) => `Lampiran ${i + 1}`).join(', ')}]\n    output: [${Array.from({ length: 6 }, (_, i) => `Konsep ${i + 1}`).join(', ')}]\n`),
+    expected: [
+      'contoh.yaml: steps[0]: langkah "1": 26 dokumen unggahan (kelengkapan dan output berupa dokumen); paling banyak 25, karena pertanyaan "dokumen ini untuk yang mana?" memuat paling banyak 25 tombol',
+    ],
+  },
 ];
 
 describe('broken definitions', () => {

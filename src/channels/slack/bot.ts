@@ -5,14 +5,16 @@
  * however slow the database is.
  */
 import type { App, CodedError, SlackCommandMiddlewareArgs, types } from '@slack/bolt';
+import { createHash } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { makeCalendar } from '../../calendar/calendar.js';
 import { parseDueInput } from '../../calendar/due-input.js';
 import * as channelStore from '../../db/channel-store.js';
 import { rerouteUnrouted } from '../../delivery/dispatcher.js';
 import * as store from '../../db/store.js';
-import { brief, CASE_VIEW, TG, SLACK } from '../../messages/id.js';
+import { brief, CASE_VIEW, NOTICE, TG, SLACK } from '../../messages/id.js';
 import { renderCase, renderCaseSummary, renderTaskLine } from '../../messages/render.js';
+import { transportName } from '../../storage/intake.js';
 import { allowedCommands, findStep } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
 import type { Actor, TaskCommand } from '../../workflow/model.js';
@@ -20,10 +22,13 @@ import { TASK_ACTION, decodePress } from './action-value.js';
 import { describeSlackError } from './api.js';
 import { PLATFORM, type SlackContext } from './context.js';
 import { registerHome } from './home.js';
-import { INPUT, VIEW, dueModal, escapeMrkdwn, loadingModal, newCaseModal, noticeModal, returnModal } from './render.js';
+import { INPUT, VIEW, cutMrkdwn, dueModal, escapeMrkdwn, loadingModal, newCaseModal, noticeModal, returnModal } from './render.js';
 import { registerUploads } from './uploads.js';
 
 export const SLASH_COMMAND = '/sop';
+
+/** One answer's text budget: Slack advises 4 000 characters (and cuts at 40 000). */
+const MAX_ANSWER = 3_900;
 
 type Command = SlackCommandMiddlewareArgs['command'];
 
@@ -55,6 +60,43 @@ export function registerHandlers(app: App, s: SlackContext): void {
     }
     await channelStore.finishUpdate(db, PLATFORM, eventId);
   });
+
+  // A button press once: the same signed block_actions posted again (a double click, a replay)
+  // carries the same action_ts. Presses are also guarded by the card's version; this keeps the
+  // second copy from even answering.
+  app.use(async ({ body, next }) => {
+    const b = body as { type?: string; user?: { id?: string }; actions?: { action_ts?: string; action_id?: string; value?: string }[] };
+    const action = b.type === 'block_actions' ? b.actions?.[0] : undefined;
+    if (!action?.action_ts) return next();
+    const key = `action:${b.user?.id ?? ''}:${action.action_ts}:${digest(`${action.action_id ?? ''}|${action.value ?? ''}`)}`;
+    await once(key, next);
+  });
+
+  /**
+   * Runs `work` unless the same key was handled already (or is being handled): the same mark
+   * the Events API's event_id gets (processed_updates), released again if the work fails.
+   */
+  async function once(key: string, work: () => Promise<void>): Promise<void> {
+    if (!(await channelStore.claimUpdate(db, PLATFORM, key))) {
+      logger.info({ key }, 'interaksi Slack sudah diproses; diabaikan');
+      return;
+    }
+    try {
+      await work();
+    } catch (err) {
+      await channelStore.releaseUpdate(db, PLATFORM, key).catch(() => {});
+      throw err;
+    }
+    await channelStore.finishUpdate(db, PLATFORM, key);
+  }
+
+  /**
+   * A form submitted twice (the same signed view_submission posted again) must not act twice.
+   * Slack gives the view's id and hash; the hash does not change when a person corrects a
+   * refused form, so what they typed is part of the key.
+   */
+  const submissionKey = (view: { id: string; hash: string; state: { values: unknown } }) =>
+    `view:${view.id}:${view.hash}:${digest(JSON.stringify(view.state.values))}`;
 
   app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
     await ack();
@@ -95,7 +137,8 @@ export function registerHandlers(app: App, s: SlackContext): void {
           const calendar = await service.calendarFor(db, details.definition);
           // The state and the newest events in the answer; the whole timeline as a file when it does not fit.
           const summary = renderCaseSummary(details, calendar, 2800);
-          await answer(`\`\`\`${e(summary.text)}\`\`\``);
+          // Cut after escaping (an escape is up to five characters), never through one.
+          await answer(`\`\`\`${cutMrkdwn(e(summary.text), MAX_ANSWER - 10)}\`\`\``);
           if (!summary.complete) {
             const ref = details.caseRow.ref;
             await s.api.filesUploadV2({
@@ -205,10 +248,20 @@ export function registerHandlers(app: App, s: SlackContext): void {
     const open = await service.openTasks(roles);
     if (!open.length) return void (await answer(SLACK.noTasks));
     const lines: string[] = [`*${SLACK.tasksTitle}*`];
-    for (const t of open.slice(0, 30)) {
+    // Like Telegram's /tugas: a brief title, and the list stops well inside one message (Slack
+    // cuts text past 40 000 characters and advises 4 000), saying how many are left.
+    let length = lines[0]!.length;
+    for (const [i, t] of open.slice(0, 30).entries()) {
       const def = await service.definitionOf(db, t.sopVersionId, t.sopId);
-      lines.push(`*${e(t.caseRef)}* · ${e(t.caseTitle)}\n${e(renderTaskLine(def, t, await service.calendarFor(db, def)))}`);
+      const line = `*${e(t.caseRef)}* · ${e(brief(t.caseTitle, 200))}\n${e(renderTaskLine(def, t, await service.calendarFor(db, def)))}`;
+      length += line.length + 2;
+      if (length > MAX_ANSWER) {
+        lines.push(e(NOTICE.more(open.length - i)));
+        break;
+      }
+      lines.push(line);
     }
+    if (open.length > 30 && length <= MAX_ANSWER) lines.push(e(NOTICE.more(open.length - 30)));
     await answer(lines.join('\n\n'));
   }
 
@@ -233,9 +286,9 @@ export function registerHandlers(app: App, s: SlackContext): void {
       await s.api.filesUploadV2({
         channel_id: command.channel_id,
         file: await buffer(s.core.files.open(d.storageKey)),
-        filename: d.fileName,
+        filename: transportName(d.fileName),
         title: d.fileName,
-        initial_comment: SLACK.documentCaption(details.caseRow.ref, d.stepId, d.slotName),
+        initial_comment: e(SLACK.documentCaption(details.caseRow.ref, d.stepId, d.slotName)),
       });
     }
   }
@@ -311,7 +364,7 @@ export function registerHandlers(app: App, s: SlackContext): void {
     if (!reason) return void (await ack({ response_action: 'errors', errors: { [INPUT.reason.block]: SLACK.reasonRequired } }));
     await ack();
     const data = JSON.parse(view.private_metadata) as TaskModalData;
-    await actFromModal(data, body.user.id, body.user.name, { type: 'return', reason }, SLACK.returnDone);
+    await once(submissionKey(view), () => actFromModal(data, body.user.id, body.user.name, { type: 'return', reason }, SLACK.returnDone));
   });
 
   app.view(VIEW.dueDate, async ({ ack, view, body }) => {
@@ -321,7 +374,7 @@ export function registerHandlers(app: App, s: SlackContext): void {
     const due = parseDueInput(inputValue(view.state.values, INPUT.due), s.clock(), calendar);
     if (!due) return void (await ack({ response_action: 'errors', errors: { [INPUT.due.block]: SLACK.badDue } }));
     await ack();
-    await actFromModal(data, body.user.id, body.user.name, { type: 'set-due', dueAt: due }, () => SLACK.dueSet);
+    await once(submissionKey(view), () => actFromModal(data, body.user.id, body.user.name, { type: 'set-due', dueAt: due }, () => SLACK.dueSet));
   });
 
   /** The binding and allow list are checked again at submission: the form may have stayed open a while. */
@@ -351,20 +404,24 @@ export function registerHandlers(app: App, s: SlackContext): void {
     await ack();
     const { channel } = JSON.parse(view.private_metadata) as { channel: string };
     const user = body.user.id;
+    await once(submissionKey(view), () => startFromModal(channel, user, body.user.name, sopId, title));
+  });
+
+  async function startFromModal(channel: string, user: string, userName: string, sopId: string, title: string) {
     try {
       const sop = service.sop(sopId);
       const roles = await s.rolesOf(channel);
       const role = roles.find((r) => r === sop.definition.steps[0]!.role);
       if (!role) return void (await s.whisper(channel, user, SLACK.noStartableSop));
       if (!(await channelStore.mayAct(db, PLATFORM, role, user))) return void (await s.whisper(channel, user, SLACK.notAllowed));
-      const actor = await s.actorOf(user, role, body.user.name);
+      const actor = await s.actorOf(user, role, userName);
       const result = await service.startCase(sopId, title, actor);
       await s.say(channel, SLACK.caseStarted(e(result.caseRef), e(title), e(actor.name)));
     } catch (err) {
       if (!isWorkflowError(err)) throw err;
       await s.whisper(channel, user, e(err.message));
     }
-  });
+  }
 
   registerUploads(app, s);
   registerHome(app, s);
@@ -376,4 +433,8 @@ export function registerHandlers(app: App, s: SlackContext): void {
     const channel = typeof b?.channel === 'object' ? b.channel.id : (b?.channel_id ?? undefined);
     if (user && channel) await s.whisper(channel, user, SLACK.internalError);
   });
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 24);
 }

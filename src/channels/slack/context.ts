@@ -26,7 +26,10 @@ export interface SlackDeps {
   botToken: string;
   clock: () => Date;
   identity: SlackIdentity;
-  maxDownloadBytes: number;
+  /** SOPBOT_MAX_UPLOAD_MB, the one upload limit of every channel. */
+  maxUploadBytes: number;
+  /** The only origin the bot token is sent to for downloads (SLACK_FILES_ORIGIN). */
+  filesOrigin: string;
   allowedExtensions: string[];
   promptTtlMs: number;
   /** The daily digest on demand (/sop ringkasan), for channels bound to its role. */

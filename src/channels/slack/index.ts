@@ -31,7 +31,9 @@ export interface SlackChannelOptions {
   appToken?: string;
   apiUrl?: string;
   limits?: TransportLimits;
-  maxDownloadBytes?: number;
+  maxUploadBytes?: number;
+  /** Slack's file host; the bot token is sent nowhere else (default https://files.slack.com). */
+  filesOrigin?: string;
   allowedExtensions?: string[];
   /** How long the "which document is this?" question waits for its answer. */
   promptTtlMs?: number;
@@ -78,7 +80,8 @@ export async function startSlack(options: SlackChannelOptions, core: Core, logge
       botToken: options.botToken,
       clock,
       identity,
-      maxDownloadBytes: options.maxDownloadBytes ?? core.config.maxUploadBytes,
+      maxUploadBytes: options.maxUploadBytes ?? core.config.maxUploadBytes,
+      filesOrigin: options.filesOrigin ?? 'https://files.slack.com',
       allowedExtensions: options.allowedExtensions ?? DEFAULT_ALLOWED_EXTENSIONS,
       promptTtlMs: options.promptTtlMs ?? 10 * 60 * 1000,
       ...(options.digest ? { digest: options.digest } : {}),

@@ -9,6 +9,7 @@
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, tooLarge } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -102,7 +103,7 @@ export class ServiceReceiver implements Receiver {
     try {
       raw = await readBody(req, MAX_BODY_BYTES);
     } catch {
-      return void res.writeHead(413).end();
+      return void tooLarge(req, res);
     }
     const check = verifySlackSignature(
       this.options.signingSecret,
@@ -115,7 +116,7 @@ export class ServiceReceiver implements Receiver {
       return void res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized');
     }
 
-    let body: Record<string, unknown>;
+      let body: Record<string, unknown>;
     try {
       body = parseBody(raw, header(req, 'content-type') ?? '');
     } catch {
@@ -164,23 +165,17 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new Error('body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** Events come as JSON; slash commands as a form; interactivity as a form with a JSON `payload`. */
 function parseBody(raw: Buffer, contentType: string): Record<string, unknown> {
   const text = raw.toString('utf8');
-  if (contentType.includes('application/json')) return JSON.parse(text) as Record<string, unknown>;
+  const object = (value: unknown) => {
+    // `null`, a number or a list is JSON, but no Slack payload: 400, not a crash in a handler.
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    return value as Record<string, unknown>;
+  };
+  if (contentType.includes('application/json')) return object(JSON.parse(text));
   const form = Object.fromEntries(new URLSearchParams(text));
-  if (typeof form.payload === 'string') return JSON.parse(form.payload) as Record<string, unknown>;
+  if (typeof form.payload === 'string') return object(JSON.parse(form.payload));
   return form;
 }
 

@@ -3,8 +3,9 @@
  * Pure: data in, Block Kit out.
  */
 import type { types } from '@slack/bolt';
-import { ACTION_LABEL, BUTTON, CARD, SLACK } from '../../messages/id.js';
+import { ACTION_LABEL, brief, BUTTON, CARD, SLACK } from '../../messages/id.js';
 import type { Card } from '../../workflow/card.js';
+import { SLACK_PICKER } from '../../messages/security.js';
 import { encodePress } from './action-value.js';
 
 type KnownBlock = types.KnownBlock;
@@ -23,12 +24,13 @@ export function escapeMrkdwn(text: string): string {
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 /** Escaped mrkdwn cut like `cut`, but never through an escape (`&am…` would show as typed). */
-const cutMrkdwn = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…` : text);
+export const cutMrkdwn = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…` : text);
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: cutMrkdwn(text, MAX_SECTION) } });
 const plain = (text: string, max = MAX_BUTTON) => ({ type: 'plain_text' as const, text: cut(text, max), emoji: true });
 
+/** The notification text: mrkdwn too (Slack parses mentions and links in it), so escaped like the blocks. */
 export function renderCardText(card: Card): string {
-  return SLACK.cardFallback(card.caseRef, CARD.step(card.step.id, card.step.index, card.step.total, card.step.visit), card.step.kegiatan);
+  return escapeMrkdwn(SLACK.cardFallback(card.caseRef, CARD.step(card.step.id, card.step.index, card.step.total, card.step.visit), card.step.kegiatan));
 }
 
 export function renderCardBlocks(card: Card): KnownBlock[] {
@@ -158,8 +160,15 @@ export function noticeModal(text: string): types.ModalView {
   return { type: 'modal', callback_id: VIEW.notice, title: plain(SLACK.appName, MAX_TITLE), close: plain(SLACK.close, MAX_TITLE), blocks: [section(text)] };
 }
 
+/** A static_select holds 100 options, or 100 groups of 100: more SOPs than that are grouped, never dropped. */
+const MAX_OPTIONS = 100;
+
 export function newCaseModal(metadata: string, sops: { id: string; name: string }[], roles: string[]): types.ModalView {
   const options = sops.map((s) => ({ text: plain(s.name, MAX_OPTION), value: s.id }));
+  const groups: { label: ReturnType<typeof plain>; options: typeof options }[] = [];
+  for (let i = 0; options.length > MAX_OPTIONS && i < options.length; i += MAX_OPTIONS) {
+    groups.push({ label: plain(SLACK_PICKER.group(i + 1, Math.min(i + MAX_OPTIONS, options.length))), options: options.slice(i, i + MAX_OPTIONS) });
+  }
   return {
     type: 'modal',
     callback_id: VIEW.newCase,
@@ -177,7 +186,7 @@ export function newCaseModal(metadata: string, sops: { id: string; name: string 
           type: 'static_select',
           action_id: INPUT.sop.action,
           placeholder: plain(SLACK.sopPlaceholder),
-          options,
+          ...(groups.length ? { option_groups: groups } : { options }),
           ...(options.length === 1 ? { initial_option: options[0] } : {}),
         },
       },
@@ -259,7 +268,7 @@ export function homeView(roles: string[], tasks: HomeTask[]): types.HomeView {
     blocks.push(
       section(
         [
-          `${t.overdue ? `🔴 *${SLACK.home.overdue}* · ` : ''}*${e(t.caseRef)}* · ${e(t.caseTitle)}`,
+          `${t.overdue ? `🔴 *${SLACK.home.overdue}* · ` : ''}*${e(t.caseRef)}* · ${e(brief(t.caseTitle, 200))}`,
           `${e(t.step)}: ${e(t.kegiatan)}`,
           `👤 ${e(t.roles.join(' + '))} · 📅 ${due}`,
         ].join('\n'),

@@ -1,6 +1,11 @@
 /**
  * Documents posted in a card's thread: downloaded with the bot token, checked for size and
  * type, stored with their sha256, attached to the task's slot, acknowledged in the thread.
+ *
+ * The bot token opens every private file of the workspace, so it goes to one origin only:
+ * Slack's file host (SLACK_FILES_ORIGIN, https://files.slack.com). External files (Google
+ * Drive, Dropbox, links: `is_external`) carry their outside address in url_private; they are
+ * refused, and so is any other address, and any redirect away from that origin.
  */
 import type { App } from '@slack/bolt';
 import { Readable } from 'node:stream';
@@ -8,8 +13,9 @@ import type { ReadableStream } from 'node:stream/web';
 import * as channelStore from '../../db/channel-store.js';
 import * as store from '../../db/store.js';
 import { SLACK } from '../../messages/id.js';
-import { FileTooLargeError } from '../../storage/files.js';
-import { extensionOf, mimeTypeOf } from '../../storage/mime.js';
+import { SECURITY, uploadRefusal } from '../../messages/security.js';
+import { checkFileName, isUploadRefused, storeChecked, toMb, UploadRefusedError, withStoredFile, type UploadLimit } from '../../storage/intake.js';
+import { mimeTypeOf } from '../../storage/mime.js';
 import { findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
 import { SLOT_ACTION, decodePress } from './action-value.js';
@@ -18,6 +24,17 @@ import { PLATFORM, type SlackContext } from './context.js';
 import { escapeMrkdwn, renderSlotQuestion } from './render.js';
 
 /** The parts of a message event this handler reads (a file shared into a channel or thread). */
+/** The parts of files.info's file this handler reads. */
+interface SlackFile {
+  name?: string;
+  size?: number;
+  url_private?: string;
+  url_private_download?: string;
+  is_external?: boolean;
+  external_type?: string;
+  mode?: string;
+}
+
 interface FileShareMessage {
   type: 'message';
   subtype?: string;
@@ -44,7 +61,7 @@ interface PendingUpload {
 export function registerUploads(app: App, s: SlackContext): void {
   const { db, service, logger } = s;
   const e = escapeMrkdwn;
-  const mb = () => Math.floor(s.maxDownloadBytes / 1024 / 1024);
+  const limit: UploadLimit = { bytes: s.maxUploadBytes, by: 'service' };
 
   app.event('message', async ({ event }) => {
     const m = event as unknown as FileShareMessage;
@@ -58,20 +75,40 @@ export function registerUploads(app: App, s: SlackContext): void {
     for (const f of m.files) await received(m, m.user, taskId, f.id);
   });
 
+  /** Whether the bot token may be sent to this address: https (or the configured scheme) on Slack's file host only. */
+  const onFileHost = (url: string) => {
+    try {
+      return new URL(url).origin === s.filesOrigin;
+    } catch {
+      return false;
+    }
+  };
+
   async function received(m: FileShareMessage, user: string, taskId: number, fileId: string) {
     const thread = m.thread_ts!;
     const refuse = (text: string) => s.whisper(m.channel, user, text, thread);
-    let file;
+    let file: SlackFile | undefined;
     try {
-      file = (await s.api.files.info({ file: fileId })).file;
+      file = (await s.api.files.info({ file: fileId })).file as SlackFile | undefined;
     } catch (err) {
       logger.warn({ err: describeSlackError(err), fileId }, 'files.info gagal');
     }
-    const url = file?.url_private_download ?? file?.url_private;
-    if (!file || !url) return void (await refuse(SLACK.uploadFailed));
+    if (!file) return void (await refuse(SLACK.uploadFailed));
+    if (file.is_external || file.mode === 'external') return void (await refuse(SECURITY.slackExternalFile));
+    const url = file.url_private_download ?? file.url_private;
+    if (!url) return void (await refuse(SLACK.uploadFailed));
+    if (!onFileHost(url)) {
+      logger.warn({ fileId, host: hostOf(url) }, 'berkas Slack dengan alamat di luar host berkas Slack; tidak diunduh');
+      return void (await refuse(SECURITY.slackForeignHost));
+    }
     const fileName = file.name ?? `dokumen-${fileId}`;
-    if ((file.size ?? 0) > s.maxDownloadBytes) return void (await refuse(SLACK.uploadTooBig(mb())));
-    if (!s.allowedExtensions.includes(extensionOf(fileName))) return void (await refuse(SLACK.uploadBadType(s.allowedExtensions)));
+    try {
+      checkFileName(fileName, s.allowedExtensions);
+    } catch (err) {
+      if (isUploadRefused(err)) return void (await refuse(e(err.message)));
+      throw err;
+    }
+    if ((file.size ?? 0) > limit.bytes) return void (await refuse(uploadRefusal('too_large', { limitMb: toMb(limit.bytes), by: limit.by })));
 
     const task = (await store.getTask(db, taskId))!;
     const who = await s.roleForTask(m.channel, user, task.roles);
@@ -119,41 +156,87 @@ export function registerUploads(app: App, s: SlackContext): void {
     if (body.message?.ts) {
       // The question is answered: keep the choice, drop the buttons.
       await s.api.chat
-        .update({ channel, ts: body.message.ts, text: SLACK.slotChosen(upload.fileName, slot.name), blocks: [] })
+        .update({ channel, ts: body.message.ts, text: e(SLACK.slotChosen(upload.fileName, slot.name)), blocks: [] })
         .catch((err: unknown) => logger.warn({ err: describeSlackError(err) }, 'chat.update pertanyaan dokumen gagal'));
     }
     await storeUpload(upload, slot, user);
   });
+
+  /**
+   * GET with the bot token, following redirects only within Slack's file host: the header
+   * never leaves it (fetch's own redirect handling would carry it along to any host).
+   */
+  async function download(url: string): Promise<Response> {
+    let target = url;
+    for (let hop = 0; hop < 5; hop++) {
+      if (!onFileHost(target)) throw new ForeignHostError(target);
+      const response = await fetch(target, { headers: { authorization: `Bearer ${s.botToken}` }, redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) return response;
+      await response.body?.cancel();
+      target = new URL(location, target).toString();
+    }
+    throw new Error('download: too many redirects');
+  }
 
   async function storeUpload(upload: PendingUpload, slot: Slot, user: string) {
     const refuse = (text: string) => s.whisper(upload.channel, user, text, upload.threadTs);
     let stored;
     try {
       // url_private needs the bot token; without it Slack answers with its sign-in page (HTML).
-      const response = await fetch(upload.url, { headers: { authorization: `Bearer ${s.botToken}` } });
+      const response = await download(upload.url);
       const type = response.headers.get('content-type') ?? '';
       if (!response.ok || !response.body) throw new Error(`download ${response.status}`);
-      if (type.startsWith('text/html') && extensionOf(upload.fileName) !== 'html') {
+      if (type.startsWith('text/html')) {
         await response.body.cancel();
         throw new Error('download answered with a web page (token refused?)');
       }
-      stored = await s.core.files.put(Readable.fromWeb(response.body as ReadableStream<Uint8Array>), { maxBytes: s.maxDownloadBytes });
+      if (Number(response.headers.get('content-length') ?? 0) > limit.bytes) {
+        await response.body.cancel();
+        throw new UploadRefusedError('too_large', { limitMb: toMb(limit.bytes), by: limit.by });
+      }
+      stored = await storeChecked(s.core.files, Readable.fromWeb(response.body as ReadableStream<Uint8Array>), {
+        fileName: upload.fileName,
+        allowed: s.allowedExtensions,
+        limit,
+      });
     } catch (err) {
-      if (err instanceof FileTooLargeError) return void (await refuse(SLACK.uploadTooBig(mb())));
+      if (isUploadRefused(err)) return void (await refuse(e(err.message)));
+      if (err instanceof ForeignHostError) {
+        logger.warn({ host: hostOf(err.url) }, 'unduhan berkas Slack diarahkan ke luar host berkas Slack; dihentikan');
+        return void (await refuse(SECURITY.slackForeignHost));
+      }
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'unduhan file Slack gagal');
       return void (await refuse(SLACK.uploadFailed));
     }
     try {
-      const result = await service.attachDocument(
-        upload.taskId,
-        slot,
-        { fileName: upload.fileName, mimeType: mimeTypeOf(upload.fileName), ...stored },
-        await s.actorOf(user, upload.role),
+      const result = await withStoredFile(s.core.files, stored, async () =>
+        service.attachDocument(
+          upload.taskId,
+          slot,
+          { fileName: upload.fileName, mimeType: mimeTypeOf(upload.fileName), ...stored },
+          await s.actorOf(user, upload.role),
+        ),
       );
       await s.say(upload.channel, e(SLACK.uploaded(upload.fileName, result.slotName, stored.sizeBytes, stored.sha256)), upload.threadTs);
     } catch (err) {
       if (!isWorkflowError(err)) throw err;
       await refuse(e(err.message));
     }
+  }
+}
+
+class ForeignHostError extends Error {
+  constructor(readonly url: string) {
+    super('download address is not on Slack\'s file host');
+  }
+}
+
+/** Only the host goes to the log: the path of an external link may carry its own secret. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(bukan URL)';
   }
 }

@@ -14,8 +14,9 @@ import * as store from '../../db/store.js';
 import type { Logger } from '../../logging.js';
 import { brief, CASE_VIEW, NOTICE, TG } from '../../messages/id.js';
 import { renderCase, renderCaseSummary, renderTaskLine } from '../../messages/render.js';
-import { FileTooLargeError } from '../../storage/files.js';
-import { DEFAULT_ALLOWED_EXTENSIONS, extensionOf, mimeTypeOf } from '../../storage/mime.js';
+import { SECURITY } from '../../messages/security.js';
+import { checkFileName, isUploadRefused, storeChecked, transportName, UploadRefusedError, withStoredFile, toMb, type UploadLimit } from '../../storage/intake.js';
+import { DEFAULT_ALLOWED_EXTENSIONS, mimeTypeOf } from '../../storage/mime.js';
 import { allowedCommands, findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
 import { isWorkflowError } from '../../workflow/errors.js';
 import type { Actor, TaskCommand } from '../../workflow/model.js';
@@ -29,8 +30,10 @@ export interface TelegramBotOptions {
   core: Core;
   logger: Logger;
   clock?: () => Date;
-  /** getFile limit of the Bot API server: 20 MB on the public one. */
+  /** getFile limit of the Bot API server: 20 MB on the public one (TELEGRAM_MAX_DOWNLOAD_MB). */
   maxDownloadBytes?: number;
+  /** The service's own upload limit, the same for every channel (SOPBOT_MAX_UPLOAD_MB). */
+  maxUploadBytes?: number;
   allowedExtensions?: string[];
   /** How long a question (return reason, case title) waits for its answer. */
   promptTtlMs?: number;
@@ -39,6 +42,8 @@ export interface TelegramBotOptions {
 }
 
 type Place = channelStore.Place;
+/** Buttons one inline keyboard holds. */
+const MAX_PICKER = 100;
 const PLATFORM = 'telegram' as const;
 
 export function createTelegramBot(options: TelegramBotOptions) {
@@ -46,7 +51,11 @@ export function createTelegramBot(options: TelegramBotOptions) {
   const { service, database } = core;
   const db = database.db;
   const clock = options.clock ?? (() => new Date());
-  const maxDownload = options.maxDownloadBytes ?? 20 * 1024 * 1024;
+  // The lower of the two binds, and the refusal names the one that did.
+  const botApiCap = options.maxDownloadBytes ?? 20 * 1024 * 1024;
+  const serviceCap = options.maxUploadBytes ?? core.config.maxUploadBytes;
+  const limit: UploadLimit = botApiCap < serviceCap ? { bytes: botApiCap, by: 'telegram' } : { bytes: serviceCap, by: 'service' };
+  const tooLarge = () => new UploadRefusedError('too_large', { limitMb: toMb(limit.bytes), by: limit.by });
   const allowed = options.allowedExtensions ?? DEFAULT_ALLOWED_EXTENSIONS;
   const promptTtl = options.promptTtlMs ?? 10 * 60 * 1000;
 
@@ -167,10 +176,16 @@ export function createTelegramBot(options: TelegramBotOptions) {
     const catalog = service.catalog();
     const startable = catalog.filter((s) => roles.includes(s.definition.steps[0]!.role ?? ''));
     if (!startable.length) return void (await reply(ctx, TG.noStartableSop));
+    // "/baru pupr" starts that SOP at once: the way to the ones past the picker's limit.
+    const named = startable.find((s) => s.definition.id === ctx.payload.trim().toLowerCase());
+    if (named) return void (await askTitle(ctx, named.definition.id));
     if (startable.length === 1) return void (await askTitle(ctx, startable[0]!.definition.id));
-    await reply(ctx, TG.chooseSop, {
+    // An inline keyboard holds 100 buttons: past that, the rest are named, not dropped.
+    const shown = startable.length > MAX_PICKER ? startable.slice(0, MAX_PICKER - 1) : startable;
+    const rest = startable.length - shown.length;
+    await reply(ctx, rest ? `${TG.chooseSop}\n${escapeHtml(SECURITY.moreSops(rest))}` : TG.chooseSop, {
       reply_markup: {
-        inline_keyboard: startable.map((s) => [
+        inline_keyboard: shown.map((s) => [
           { text: s.definition.identity.nama.slice(0, 60), callback_data: encodePress({ kind: 'start', sopIndex: catalog.indexOf(s) }) },
         ]),
       },
@@ -196,6 +211,8 @@ export function createTelegramBot(options: TelegramBotOptions) {
       }
       lines.push(`<b>${escapeHtml(t.caseRef)}</b> · ${escapeHtml(title)}\n${escapeHtml(taskLine)}`);
     }
+    // More than 30 that all fit: still say the list is not all of them.
+    if (open.length > 30 && length <= 3900) lines.push(escapeHtml(NOTICE.more(open.length - 30)));
     await reply(ctx, lines.join('\n\n'));
   });
 
@@ -221,7 +238,7 @@ export function createTelegramBot(options: TelegramBotOptions) {
     if (!details.documents.length) return void (await reply(ctx, TG.noDocuments(details.caseRow.ref)));
     for (const d of details.documents) {
       await ctx.replyWithDocument(
-        { source: core.files.open(d.storageKey), filename: d.fileName },
+        { source: core.files.open(d.storageKey), filename: transportName(d.fileName) },
         { caption: `${details.caseRow.ref} · kegiatan ${d.stepId} · ${d.slotName}`, ...threadExtra(placeOf(ctx)) },
       );
     }
@@ -459,8 +476,13 @@ export function createTelegramBot(options: TelegramBotOptions) {
       file = { fileId: largest.file_id, fileName: `foto-${message.message_id}.jpg`, size: largest.file_size };
     }
     const refuse = (text: string) => reply(ctx, text, { reply_parameters: { message_id: message.message_id } });
-    if (file.size !== undefined && file.size > maxDownload) return void (await refuse(TG.uploadTooBig(Math.floor(maxDownload / 1024 / 1024))));
-    if (!allowed.includes(extensionOf(file.fileName))) return void (await refuse(TG.uploadBadType(allowed)));
+    try {
+      checkFileName(file.fileName, allowed);
+      if (file.size !== undefined && file.size > limit.bytes) throw tooLarge();
+    } catch (e) {
+      if (isUploadRefused(e)) return void (await refuse(escapeHtml(e.message)));
+      throw e;
+    }
 
     const task = (await store.getTask(db, taskId))!;
     const who = await roleForTask(ctx, task.roles);
@@ -498,18 +520,24 @@ export function createTelegramBot(options: TelegramBotOptions) {
       const link = await ctx.telegram.getFileLink(upload.fileId);
       const response = await fetch(link);
       if (!response.ok || !response.body) throw new Error(`download ${response.status}`);
-      stored = await core.files.put(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), { maxBytes: maxDownload });
+      // The announced size may lie (or be missing): the length header, then the bytes themselves, are counted too.
+      if (Number(response.headers.get('content-length') ?? 0) > limit.bytes) {
+        await response.body.cancel();
+        throw tooLarge();
+      }
+      stored = await storeChecked(core.files, Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), {
+        fileName: upload.fileName,
+        allowed,
+        limit,
+      });
     } catch (e) {
-      if (e instanceof FileTooLargeError) return void (await reply(ctx, TG.uploadTooBig(Math.floor(maxDownload / 1024 / 1024))));
+      if (isUploadRefused(e)) return void (await reply(ctx, escapeHtml(e.message)));
       logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'unduhan file Telegram gagal');
       return void (await reply(ctx, TG.uploadFailed));
     }
     try {
-      const result = await service.attachDocument(
-        upload.taskId,
-        slot,
-        { fileName: upload.fileName, mimeType: upload.mimeType, ...stored },
-        actorOf(ctx, upload.role),
+      const result = await withStoredFile(core.files, stored, () =>
+        service.attachDocument(upload.taskId, slot, { fileName: upload.fileName, mimeType: upload.mimeType, ...stored }, actorOf(ctx, upload.role)),
       );
       await reply(ctx, escapeHtml(TG.uploaded(upload.fileName, result.slotName, stored.sizeBytes, stored.sha256)));
     } catch (e) {

@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Core } from '../../bootstrap.js';
 import type { Transport, TransportLimits } from '../../delivery/transport.js';
-import type { HttpServer } from '../../http/server.js';
+import { BodyTooLargeError, readBody, tooLarge, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
 import { TG } from '../../messages/id.js';
 import { createTelegramBot, type TelegramBotOptions } from './bot.js';
@@ -59,6 +59,19 @@ export async function startTelegram(options: TelegramChannelOptions, core: Core,
         res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized');
         return;
       }
+      // Read here, capped (a body past the cap is cut off with 413), not by telegraf, which buffers any size.
+      let update: unknown;
+      try {
+        update = JSON.parse((await readBody(req)).toString('utf8'));
+      } catch (e) {
+        if (e instanceof BodyTooLargeError) return tooLarge(req, res);
+        return void res.writeHead(415, { 'content-type': 'text/plain' }).end('not JSON');
+      }
+      // `null` or a number is JSON but no update: telegraf would fail on it with a 500.
+      if (!update || typeof update !== 'object' || Array.isArray(update) || typeof (update as { update_id?: unknown }).update_id !== 'number') {
+        return void res.writeHead(400, { 'content-type': 'text/plain' }).end('not a Telegram update');
+      }
+      (req as typeof req & { body?: unknown }).body = update;
       await handle(req, res);
     });
     await bot.telegram.setWebhook(options.webhookUrl, { secret_token: secret, allowed_updates: ['message', 'callback_query'] });

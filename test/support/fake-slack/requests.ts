@@ -30,6 +30,8 @@ export interface Delivery {
   ms: number;
   tamper?: Tamper;
   retryNum?: number;
+  /** What was posted, exactly (signature and timestamp included), for replay(). */
+  request: { body: string; headers: Record<string, string> };
 }
 
 export class SlackRequests {
@@ -58,6 +60,18 @@ export class SlackRequests {
   event(envelope: Record<string, unknown>, options: SendOptions = {}): Promise<Delivery> {
     const what = `event ${(envelope.event as { type?: string } | undefined)?.type}`;
     return this.send('event', what, JSON.stringify(envelope), 'application/json', options);
+  }
+
+  /**
+   * Posts a delivered request again, byte for byte with its signature and timestamp: what a
+   * double submission or a replay by someone who saw the request looks like (valid for 5 min).
+   */
+  async replay(delivery: Delivery): Promise<Delivery> {
+    const started = performance.now();
+    const response = await fetch(this.url, { method: 'POST', headers: delivery.request.headers, body: delivery.request.body });
+    const again: Delivery = { ...delivery, status: response.status, body: await response.text(), ms: performance.now() - started };
+    this.deliveries.push(again);
+    return again;
   }
 
   /** Any body, signed (or tampered) like the rest. */
@@ -89,6 +103,7 @@ export class SlackRequests {
       status: response.status,
       body: text,
       ms: performance.now() - started,
+      request: { body, headers },
       ...(options.tamper ? { tamper: options.tamper } : {}),
       ...(options.retryNum !== undefined ? { retryNum: options.retryNum } : {}),
     };

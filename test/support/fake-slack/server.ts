@@ -76,6 +76,12 @@ export interface StoredFile {
   user: string;
   channels: string[];
   threadTs?: string;
+  /** A file that lives outside Slack (Google Drive, Dropbox, a link): url_private is that address. */
+  external?: { url: string; type: string };
+  /** url_private / url_private_download point here although the file is not flagged external. */
+  urlOverride?: string;
+  /** The file host answers the download with a redirect to this address. */
+  redirectTo?: string;
 }
 
 export interface RecordedCall {
@@ -340,12 +346,13 @@ export class FakeSlack {
     const state: Record<string, Record<string, unknown>> = {};
     for (const block of (view.view.blocks as Block[] | undefined) ?? []) {
       if (block.type !== 'input') continue;
-      const element = block.element as { type: string; action_id: string; options?: { text: unknown; value: string }[] };
+      const element = block.element as { type: string; action_id: string; options?: { text: unknown; value: string }[]; option_groups?: { options: { text: unknown; value: string }[] }[] };
+      const choices = element.options ?? element.option_groups?.flatMap((g) => g.options);
       const given = values[String(block.block_id)];
       state[String(block.block_id)] = {
         [element.action_id]:
           element.type === 'static_select'
-            ? { type: 'static_select', selected_option: given === undefined ? null : (element.options?.find((o) => o.value === given) ?? null) }
+            ? { type: 'static_select', selected_option: given === undefined ? null : (choices?.find((o) => o.value === given) ?? null) }
             : { type: element.type, value: given ?? null },
       };
     }
@@ -374,7 +381,16 @@ export class FakeSlack {
   shareFile(
     user: SlackUser,
     channel: FakeChannel,
-    file: { name: string; bytes: Buffer | string; mimetype?: string; size?: number; threadTs?: string },
+    file: {
+      name: string;
+      bytes: Buffer | string;
+      mimetype?: string;
+      size?: number;
+      threadTs?: string;
+      external?: StoredFile['external'];
+      urlOverride?: string;
+      redirectTo?: string;
+    },
     options: SendOptions & { eventId?: string } = {},
   ): { file: StoredFile; message: StoredMessage; event: Record<string, unknown>; delivered: Promise<Delivery> } {
     const bytes = Buffer.isBuffer(file.bytes) ? file.bytes : Buffer.from(file.bytes);
@@ -388,6 +404,9 @@ export class FakeSlack {
       user: user.id,
       channels: [channel.id],
       ...(file.threadTs ? { threadTs: file.threadTs } : {}),
+      ...(file.external ? { external: file.external } : {}),
+      ...(file.urlOverride ? { urlOverride: file.urlOverride } : {}),
+      ...(file.redirectTo ? { redirectTo: file.redirectTo } : {}),
     };
     this.files.set(stored.id, stored);
     const message = this.store({ channel: channel.id, user: user.id, subtype: 'file_share', text: '', blocks: [], files: [stored.id], ...(file.threadTs ? { threadTs: file.threadTs } : {}) });
@@ -619,6 +638,7 @@ export class FakeSlack {
     const authorized = req.headers.authorization === `Bearer ${this.botToken}`;
     if (file) this.downloads.push({ fileId: file.id, authorized });
     if (!file || !file.bytes) return void res.writeHead(404).end();
+    if (file.redirectTo) return void res.writeHead(302, { location: file.redirectTo }).end();
     // Like Slack: without the token the private URL answers with the sign-in page, not the file.
     if (!authorized) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>');
     res.writeHead(200, { 'content-type': file.mimetype, 'content-length': String(file.bytes.length) }).end(file.bytes);
@@ -678,6 +698,12 @@ export class FakeSlack {
     const path = `${this.base}/files-pri/${TEAM.id}-${f.id}`;
     const shares: Record<string, { ts: string; thread_ts?: string }[]> = {};
     for (const m of this.messages) if (m.files?.includes(f.id)) (shares[m.channel] ??= []).push({ ts: m.ts, ...(m.threadTs ? { thread_ts: m.threadTs } : {}) });
+    // Slack's documented shape of an external file: is_external, external_type, mode "external",
+    // and the outside address in url_private (no url_private_download).
+    if (f.external) {
+      return { id: f.id, name: f.name, title: f.title, mimetype: f.mimetype, filetype: f.name.split('.').pop(), user: f.user, size: f.size,
+        is_external: true, external_type: f.external.type, mode: 'external', url_private: f.external.url, permalink: f.external.url, channels: f.channels, shares: { public: shares } };
+    }
     return {
       id: f.id,
       name: f.name,
@@ -686,8 +712,10 @@ export class FakeSlack {
       filetype: f.name.split('.').pop(),
       user: f.user,
       size: f.size,
-      url_private: `${path}/${encodeURIComponent(f.name)}`,
-      url_private_download: `${path}/download/${encodeURIComponent(f.name)}`,
+      is_external: false,
+      mode: 'hosted',
+      url_private: f.urlOverride ?? `${path}/${encodeURIComponent(f.name)}`,
+      url_private_download: f.urlOverride ?? `${path}/download/${encodeURIComponent(f.name)}`,
       channels: f.channels,
       shares: { public: shares },
     };
