@@ -27,7 +27,7 @@ export const IMPORT = {
     no_table: (d: ImportErrorData) =>
       `Berkas ${d.file ?? ''} tidak memuat tabel kegiatan SOP: tidak ada baris judul dengan kolom "No" dan "Kegiatan"/"Aktivitas".`,
     no_role_columns: (d: ImportErrorData) =>
-      `Tabel kegiatan di ${d.file ?? ''} tidak punya kolom pelaksana: di antara kolom Kegiatan dan Mutu Baku tidak ada nama peran.`,
+      `Tabel kegiatan di ${d.file ?? ''} tidak memiliki kolom pelaksana: di antara kolom Kegiatan dan Mutu Baku tidak ada nama peran.`,
     no_rows: (d: ImportErrorData) => `Tabel kegiatan di ${d.file ?? ''} tidak berisi satu baris kegiatan pun.`,
   } satisfies Record<ImportErrorCode, (d: ImportErrorData) => string>,
 
@@ -62,7 +62,7 @@ export const IMPORT = {
     dateLabel: (label: string) => `SOP menamai tanggal ini "${label}"; dibaca sebagai Tanggal Efektif.`,
     dateUnreadable: (label: string, text: string) => `${label}: "${text}" tidak terbaca sebagai tanggal; isi dengan format YYYY-MM-DD.`,
     signatureJoined: 'Jabatan dari kotak identitas; nama, pangkat dan NIP dari tanda tangan di bawah tabel.',
-    acknowledgedBy: (text: string) => `Di bawah tabel: "${text}" (format definisi tidak punya kolom untuk ini).`,
+    acknowledgedBy: (text: string) => `Di bawah tabel: "${text}" (format definisi tidak memiliki kolom untuk ini).`,
     sectionMissing: 'Bagian ini tidak ditemukan di dokumen.',
     sectionHeading: (heading: string) => `Di SOP ini berjudul "${heading}".`,
     sectionSkipped: (nums: number[]) => `Penomoran di SOP melompati nomor ${nums.join(', ')}; tidak ada butir yang hilang dari teks.`,
@@ -122,7 +122,7 @@ export const IMPORT = {
     sectionSemicolons: (heading: string) => `${heading}: butir dipisah menurut titik koma, dan titik komanya dihapus. Periksa butirnya.`,
     roleVariants: (names: string[], chosen: string) => `Satu kolom pelaksana bernama berbeda di halaman tabel: ${list(names)}. Draf memakai "${chosen}".`,
     headerDataMismatch: (h: number, d: number) =>
-      `Judul tabel menyebut ${h} kolom pelaksana, tetapi baris kegiatan hanya punya ${d} sel pelaksana. Tanda di lajur dipetakan menurut judul; periksa kolomnya.`,
+      `Judul tabel menyebut ${h} kolom pelaksana, tetapi baris kegiatan hanya memiliki ${d} sel pelaksana. Tanda di lajur dipetakan menurut judul; periksa kolomnya.`,
     gluedRows: (at: number, first: string, second: string) => `Baris ${at} berisi dua kegiatan yang menempel (${first} dan ${second}); draf memisahkannya. Periksa isinya.`,
     waktuSplit: (at: number, waktu: string) => `Waktu terpotong di dua baris (baris ${at}); digabung menjadi "${waktu}".`,
     strayText: (at: number, text: string) => `Baris ${at}: teks di luar kolom yang dikenal tidak dipakai: "${text}".`,
@@ -140,7 +140,7 @@ export const IMPORT = {
       `Kegiatan ${prevId} meminta atau menugaskan pihak lain, tetapi tanda kegiatan ${id} juga di kolom ${role}. Apakah tanda itu bergeser?`,
     roleGuessed: (_id: string, role: string, reason: string) => `Pelaksana ditebak ${role}. ${reason} Benar?`,
     meetingMaybeJoint: (_id: string) => 'Kegiatan ini rapat: mungkin langkah bersama (kind: joint, roles, quorum). Siapa saja pesertanya?',
-    decisionOneLabel: (_id: string, label: string) => `Keputusan hanya punya label "${label}"; cabang lainnya ditebak. Periksa branches.`,
+    decisionOneLabel: (_id: string, label: string) => `Keputusan hanya memiliki label "${label}"; cabang lainnya ditebak. Periksa branches.`,
     branchEndsAfter: (label: string, id: string, next: string) =>
       `Cabang "${label}" dibuat berakhir setelah kegiatan ${id}, cabang lain lanjut ke ${next}. Benar?`,
     branchEndUnknown: (label: string, id: string, target: string) =>

@@ -49,7 +49,7 @@ export const SLACK_PICKER = {
 export const SECURITY = {
   /** Slack: a berkas whose bytes live outside Slack (Google Drive, Dropbox, a link). */
   slackExternalFile:
-    'Berkas ini tersimpan di luar Slack (misalnya Google Drive atau tautan), jadi tidak bisa diunduh bot. Unggah berkas aslinya langsung ke utas kartu ini.',
+    'Berkas ini tersimpan di luar Slack (misalnya Google Drive atau tautan), jadi tidak dapat diunduh bot. Unggah berkas aslinya langsung ke utas kartu ini.',
   /** Slack: files.info gave a download address on a host other than Slack's file host. */
   slackForeignHost: 'Alamat unduhan berkas ini bukan dari Slack, jadi tidak diunduh. Unggah berkas aslinya langsung ke utas kartu ini.',
   /** Telegram /baru when more SOPs can be started than one picker holds. */

@@ -144,7 +144,7 @@ describe('sopbot doctor', () => {
     expect(r.code).toBe(1);
     const problems = r.out.split('\n').filter((l) => l.startsWith('MASALAH'));
     expect(problems).toEqual([
-      `MASALAH dokumen: ${ref} kegiatan ${gone.stepId} "${gone.slotName}" ${gone.fileName}: file tidak ada di penyimpanan`,
+      `MASALAH dokumen: ${ref} kegiatan ${gone.stepId} "${gone.slotName}" ${gone.fileName}: berkas tidak ada di penyimpanan`,
       expect.stringMatching(
         new RegExp(`^MASALAH dokumen: ${ref} kegiatan ${altered.stepId} "${altered.slotName}" ${altered.fileName.replace('.', '\\.')}: isi berubah: sha256 [0-9a-f]{16}…, tercatat ${altered.sha256.slice(0, 16)}…$`),
       ),
@@ -157,7 +157,7 @@ describe('sopbot doctor', () => {
     const exported = await sopbot(['case', 'export', ref]);
     expect(exported.code).toBe(1);
     expect(exported.err).toContain(`Arsip ${ref} tidak dibuat karena ada dokumen yang tidak utuh:`);
-    expect(exported.err).toContain(`kegiatan ${gone.stepId} "${gone.slotName}" ${gone.fileName}: file tidak ada di penyimpanan`);
+    expect(exported.err).toContain(`kegiatan ${gone.stepId} "${gone.slotName}" ${gone.fileName}: berkas tidak ada di penyimpanan`);
     expect(exported.err).toContain('Periksa semuanya dengan: sopbot doctor');
     await expect(stat(join(dir, `${ref}.zip`))).rejects.toThrow();
   });
@@ -255,7 +255,7 @@ describe('sopbot case export', () => {
     const refused = await sopbot(['case', 'export', ref, '--out', 'arsip-tangerang.zip']);
     expect(refused).toMatchObject({
       code: 1,
-      err: `File ${target} sudah ada; pilih nama lain dengan --out, atau timpa dengan --force.`,
+      err: `Berkas ${target} sudah ada; pilih nama lain dengan --out, atau timpa dengan --force.`,
     });
     expect(await readFile(target, 'utf8')).toBe('berkas lama');
 

@@ -59,7 +59,7 @@ describe('sopbot task attach', () => {
 
     // A real PNG, but png is not among "pdf,zip".
     const png = await sopbot('task', 'attach', 'PML-2026-0001', await file('foto.png', PNG), '--as', 'kabid');
-    expect(png).toMatchObject({ code: 1, err: 'Jenis file foto.png tidak diterima. Jenis yang diterima: pdf, zip.' });
+    expect(png).toMatchObject({ code: 1, err: 'Jenis berkas foto.png tidak diterima. Jenis yang diterima: pdf, zip.' });
     // Executable bytes under a PDF name.
     const exe = await sopbot('task', 'attach', 'PML-2026-0001', await file('laporan.pdf', EXE), '--as', 'kabid');
     expect(exe).toMatchObject({ code: 1, err: `laporan.pdf: ${uploadRefusal('content_mismatch', { extension: 'pdf', detected: 'exe' })}` });

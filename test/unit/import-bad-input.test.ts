@@ -54,7 +54,7 @@ describe('refused documents', () => {
     ]);
     const r = refusal(noRoles, 'tanpa-pelaksana.docx');
     expect(r.code).toBe('no_role_columns');
-    expect(r.message).toContain('tidak punya kolom pelaksana');
+    expect(r.message).toContain('tidak memiliki kolom pelaksana');
   });
 
   it('a damaged file: cut short, or with its compressed document garbled', async () => {

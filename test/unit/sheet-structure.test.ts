@@ -413,7 +413,7 @@ describe('a case on the sheet', () => {
       expect(words).toContain('×2: kegiatan dikerjakan dua kali');
     }
     const svg = sheetSvgs(layoutFlowPicture(def, { caseView: view }))[0]!;
-    expect(svg).toMatch(/data-step="6" data-state="overdue"><polygon class="part" points="[^"]+" fill="#fecaca" stroke="#dc2626"/);
+    expect(svg).toMatch(/data-step="6" data-state="overdue"[^>]*><polygon class="part" points="[^"]+" fill="#fecaca" stroke="#dc2626"/);
   });
 
   it('reaches the end terminator of a closed case', () => {
