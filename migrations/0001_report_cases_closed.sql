@@ -1,0 +1,1 @@
+CREATE INDEX "cases_closed" ON "cases" USING btree ("closed_at");
