@@ -26,6 +26,7 @@ import { DEFAULT_ALLOWED_EXTENSIONS, isAllowedFile, mimeTypeOf } from '../storag
 import { FileTooLargeError, LocalFileStore, type FileStore } from '../storage/files.js';
 import { buildCaseArchive, DamagedDocumentsError } from './archive.js';
 import { checkCatalog, checkDatabase, checkDocuments, databaseDown, describeError, type DoctorResult } from './doctor.js';
+import { registerReportCommands } from '../report/cli.js';
 
 export interface CliIo {
   env?: NodeJS.ProcessEnv;
@@ -425,6 +426,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       if (problems) throw new CliError(CLI.doctorFailed(problems));
       out(CLI.doctorOk);
     });
+
+  registerReportCommands(program, { withCore, out, cwd: io.cwd, clock: io.clock, fail: (message) => { throw new CliError(message); } });
 
   /** Prints the open tasks of a case: who acts next, and by when. */
   async function printOpened(ref: string) {

@@ -25,6 +25,14 @@ const PALETTE = ['#1565c0', '#ef6c00', '#6a1b9a', '#00838f', '#ad1457', '#558b2f
 
 type Option = echarts.EChartsCoreOption;
 
+/**
+ * Labels without ECharts' white text halo: it is drawn with paint-order, which svg-to-pdfkit
+ * ignores, so in the PDF the halo would cover the text.
+ */
+const LABEL = { fontFamily: FONT_FAMILY, textBorderWidth: 0 };
+/** Decimal comma on value axes ("0,5"). */
+const comma = (v: number) => String(v).replace('.', ',');
+
 function draw(option: Option, format: ChartFormat, width = CHART_WIDTH, height = CHART_HEIGHT): string | Buffer {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
@@ -68,12 +76,12 @@ export function renderStepChart(sop: SopReport, rule: ReportRule, format: ChartF
           type: 'bar',
           data: values,
           barMaxWidth: 22,
-          label: { show: true, position: 'right', fontFamily: FONT_FAMILY },
+          label: { show: true, position: 'right', ...LABEL },
           markLine: {
             symbol: 'none',
             silent: true,
             lineStyle: { color: '#555', type: 'dashed' },
-            label: { formatter: CHART.target(rule.minOnTimeShare), position: 'end', fontFamily: FONT_FAMILY },
+            label: { formatter: CHART.target(rule.minOnTimeShare), position: 'start', ...LABEL },
             data: [{ xAxis: Math.round(rule.minOnTimeShare * 100) }],
           },
         },
@@ -101,7 +109,7 @@ export function renderTrendChart(report: MonitoringReport, format: ChartFormat):
   return draw(
     {
       title: title(CHART.weeklyTrend),
-      legend: { bottom: 4, textStyle: { fontFamily: FONT_FAMILY } },
+      legend: { bottom: 4, textStyle: { ...LABEL } },
       grid: { left: 60, right: 30, top: 50, bottom: 70 },
       xAxis: { type: 'category', data: weeks.map(CHART.weekLabel), boundaryGap: false },
       yAxis: { type: 'value', min: 0, max: 100, name: CHART.onTimeAxis, axisLabel: { formatter: '{value}%' } },
@@ -114,7 +122,7 @@ export function renderTrendChart(report: MonitoringReport, format: ChartFormat):
                     symbol: 'none',
                     silent: true,
                     lineStyle: { color: '#555', type: 'dashed' },
-                    label: { formatter: CHART.target(report.rule.minOnTimeShare), position: 'insideEndTop', fontFamily: FONT_FAMILY },
+                    label: { formatter: CHART.target(report.rule.minOnTimeShare), position: 'insideEndTop', ...LABEL },
                     data: [{ yAxis: Math.round(report.rule.minOnTimeShare * 100) }],
                   },
                 }
@@ -136,7 +144,7 @@ export function renderRoleChart(report: MonitoringReport, format: ChartFormat): 
     {
       title: title(CHART.latenessPerRole),
       grid: { left: 170, right: 120, top: 44, bottom: 30 },
-      xAxis: { type: 'value', name: CHART.lateDaysAxis, nameLocation: 'middle', nameGap: 22, minInterval: 0.5 },
+      xAxis: { type: 'value', name: CHART.lateDaysAxis, nameLocation: 'middle', nameGap: 22, minInterval: 0.5, axisLabel: { formatter: comma } },
       yAxis: { type: 'category', data: roles.map((r) => r.name), inverse: true, axisLabel: { width: 160, overflow: 'truncate' } },
       series: [
         {
@@ -147,7 +155,7 @@ export function renderRoleChart(report: MonitoringReport, format: ChartFormat): 
             itemStyle: { color: r.lateMinutes > 0 ? BAD : GOOD },
             label: { formatter: `${String(Math.round((r.lateMinutes / report.dayMinutes) * 10) / 10).replace('.', ',')} · ${percent(r.withDue ? r.onTime / r.withDue : 0)} tepat` },
           })),
-          label: { show: true, position: 'right', fontFamily: FONT_FAMILY },
+          label: { show: true, position: 'right', ...LABEL },
         },
       ],
       ...(roles.length ? {} : noData(CHART.noData)),
@@ -200,7 +208,7 @@ export function renderDigestChart(data: DigestChartData, format: ChartFormat = '
             itemStyle: { color: s.onTime / s.total >= target - 1e-9 ? GOOD : BAD },
             label: { formatter: `${percent(s.onTime / s.total)} (${s.onTime}/${s.total})` },
           })),
-          label: { show: true, position: 'insideLeft', color: '#fff', fontFamily: FONT_FAMILY },
+          label: { show: true, position: 'insideLeft', color: '#fff', ...LABEL },
           markLine: { symbol: 'none', silent: true, label: { show: false }, lineStyle: { color: '#555', type: 'dashed' }, data: [{ xAxis: Math.round(target * 100) }] },
         },
         {
@@ -209,7 +217,7 @@ export function renderDigestChart(data: DigestChartData, format: ChartFormat = '
           yAxisIndex: 1,
           barMaxWidth: 20,
           data: data.overdueByRole.map((r) => ({ value: r.count, itemStyle: { color: r.count ? BAD : NEUTRAL } })),
-          label: { show: true, position: 'right', fontFamily: FONT_FAMILY },
+          label: { show: true, position: 'right', ...LABEL },
         },
       ],
       graphic: [

@@ -397,7 +397,8 @@ function writeRow(
   parts.push(CATATAN.runs(f.runs));
   if (f.withDue) parts.push(CATATAN.onTime(f.onTime, f.withDue));
   parts.push(f.runs > 1 ? CATATAN.durations(d(f.medianMinutes), d(f.p90Minutes)) : CATATAN.median(d(f.medianMinutes)));
-  if (row.waktuKind === 'fixed') parts.push(CATATAN.bakuFixed(row.waktu!, f.allowanceMinutes === null ? null : d(f.allowanceMinutes)));
+  // A bare number ("1500", PUPR) is minutes of the SOP's own convention: say what it came to.
+  if (row.waktuKind === 'fixed') parts.push(CATATAN.bakuFixed(row.waktu!, /^\d+$/.test(row.waktu!.trim()) && f.allowanceMinutes !== null ? d(f.allowanceMinutes) : null));
   else if (row.waktuKind === 'actor-sets') parts.push(CATATAN.bakuActor(f.allowanceMinutes === null ? null : d(f.allowanceMinutes)));
   else if (row.waktuKind === 'after-anchor') parts.push(CATATAN.bakuAnchor(row.waktu!));
   else parts.push(CATATAN.bakuNone);

@@ -117,6 +117,17 @@ afterAll(async () => {
   await database.close();
 });
 
+// REPORT_SAMPLE_DIR=docs npx vitest run test/integration/report.test.ts writes this story's report
+// there: the README's picture (a page as PNG) and the files a reader may open.
+it.runIf(Boolean(process.env.REPORT_SAMPLE_DIR))('writes the sample files', async () => {
+  const dir = process.env.REPORT_SAMPLE_DIR!;
+  const { writeFileSync } = await import('node:fs');
+  const { renderReportPagePng, reportPageSvgs } = await import('../../src/report/index.js');
+  writeFileSync(`${dir}/monitoring-example.pdf`, await renderReportPdf(report));
+  writeFileSync(`${dir}/monitoring-example.xlsx`, await renderReportXlsx(report));
+  reportPageSvgs(report).forEach((_, i) => writeFileSync(`${dir}/monitoring-example-${i + 1}.png`, renderReportPagePng(report, i)));
+});
+
 const step = (id: string) => report.sops[0]!.steps.find((s) => s.stepId === id)!;
 
 describe('the monitoring report of November 2026', () => {
