@@ -186,7 +186,7 @@ export function renderDigestChart(data: DigestChartData, format: ChartFormat = '
     {
       title: [title(CHART.digestOnTime, '4%'), title(CHART.digestOverdue, '56%')],
       grid: [
-        { left: 130, width: 230, top: 44, bottom: 30 },
+        { left: 160, width: 210, top: 44, bottom: 30 },
         { left: 560, width: 180, top: 44, bottom: 30 },
       ],
       xAxis: [
@@ -194,7 +194,7 @@ export function renderDigestChart(data: DigestChartData, format: ChartFormat = '
         { gridIndex: 1, type: 'value', minInterval: 1 },
       ],
       yAxis: [
-        { gridIndex: 0, type: 'category', inverse: true, data: sops.map((s) => s.label), axisLabel: { width: 120, overflow: 'truncate' } },
+        { gridIndex: 0, type: 'category', inverse: true, data: sops.map((s) => s.label), axisLabel: { width: 150, overflow: 'truncate' } },
         { gridIndex: 1, type: 'category', inverse: true, data: data.overdueByRole.map((r) => r.label), axisLabel: { width: 110, overflow: 'truncate' } },
       ],
       series: [
@@ -221,7 +221,7 @@ export function renderDigestChart(data: DigestChartData, format: ChartFormat = '
         },
       ],
       graphic: [
-        ...(sops.length ? [] : [{ type: 'text', left: 150, top: 'middle', style: { text: CHART.noData, fontFamily: FONT_FAMILY, fontSize: 13, fill: '#777' } }]),
+        ...(sops.length ? [] : [{ type: 'text', left: 170, top: 'middle', style: { text: CHART.noData, fontFamily: FONT_FAMILY, fontSize: 13, fill: '#777' } }]),
         ...(data.overdueByRole.length ? [] : [{ type: 'text', left: 580, top: 'middle', style: { text: CHART.noOverdue, fontFamily: FONT_FAMILY, fontSize: 13, fill: '#777' } }]),
       ],
     },
