@@ -100,45 +100,40 @@ export function judge(f: Pick<StepFigures, 'runs' | 'withDue' | 'onTimeShare' | 
   return { judgment: onTimeOk && returnsOk ? 'baik' : 'tidak_baik', basis: 'on-time-and-returns' };
 }
 
-interface Visit extends ReportVisitRow {
-  caseRef: string;
-  sopId: string;
-  /** Working minutes opening → due date (the time it was given), when it had one. */
-  allowance: number | null;
-}
-
 export function computeReport(input: ComputeInput): MonitoringReport {
-  const { from, to } = periodInstants(input.period);
+  const period = periodInstants(input.period);
+  const from = period.from.getTime();
+  const to = period.to.getTime();
   const caseById = new Map(input.cases.map((c) => [c.id, c]));
-  const calendarOf = new Map(input.sops.map((s) => [s.sopId, s.calendar]));
-  const allowanceCache = new Map<number, number | null>();
-  const allowance = (v: ReportVisitRow, cal: WorkCalendar) => {
-    let a = allowanceCache.get(v.id);
-    if (a === undefined) {
-      a = v.dueAt ? workingMinutesBetween(v.openedAt, v.dueAt, cal) : null;
-      allowanceCache.set(v.id, a);
-    }
-    return a;
-  };
+  const present = new Set(input.sops.map((s) => s.sopId));
+  // Working minutes between two instants (ms) under a calendar: the calendar's own arithmetic.
+  const minutes = (a: number, b: number, cal: WorkCalendar) => workingMinutesBetween(new Date(a), new Date(b), cal);
+  const allowance = (v: ReportVisitRow, cal: WorkCalendar) => (v.dueAt === null ? null : minutes(v.openedAt, v.dueAt, cal));
 
-  // Visits grouped by SOP, and by case (for the path of a finished case).
-  const visitsBySop = new Map<string, Visit[]>();
+  // Visits grouped by SOP and step, and by case (for the path of a finished case): one pass.
+  const visitsByStep = new Map<string, Map<string, ReportVisitRow[]>>();
   const visitsByCase = new Map<number, ReportVisitRow[]>();
   for (const v of input.visits) {
     const c = caseById.get(v.caseId);
-    if (!c) continue;
-    const cal = calendarOf.get(c.sopId);
-    if (!cal) continue;
-    const list = visitsBySop.get(c.sopId) ?? [];
-    list.push({ ...v, caseRef: c.ref, sopId: c.sopId, allowance: null });
-    visitsBySop.set(c.sopId, list);
-    const perCase = visitsByCase.get(v.caseId) ?? [];
+    if (!c || !present.has(c.sopId)) continue;
+    let steps = visitsByStep.get(c.sopId);
+    if (!steps) visitsByStep.set(c.sopId, (steps = new Map()));
+    let list = steps.get(v.stepId);
+    if (!list) steps.set(v.stepId, (list = []));
+    list.push(v);
+    let perCase = visitsByCase.get(v.caseId);
+    if (!perCase) visitsByCase.set(v.caseId, (perCase = []));
     perCase.push(v);
-    visitsByCase.set(v.caseId, perCase);
   }
 
-  const inPeriod = (d: Date | null): d is Date => d !== null && d >= from && d < to;
+  const inPeriod = (t: number | null): t is number => t !== null && t >= from && t < to;
+  const inPeriodDate = (d: Date | null): d is Date => d !== null && inPeriod(d.getTime());
   const weeks = weekStarts(input.period);
+  const weekIndex = (t: number) => {
+    let i = 0;
+    while (i + 1 < weeks.length && weeks[i + 1]!.at <= t) i++;
+    return i;
+  };
   const extras = new Map<StepRow, StepExtras>();
   const endToEndAll: number[] = [];
   const bakuPathAll: number[] = [];
@@ -146,13 +141,12 @@ export function computeReport(input: ComputeInput): MonitoringReport {
   const sops: SopReport[] = input.sops.map(({ sopId, definition, calendar }) => {
     const dayMinutes = officeDayMinutes(calendar);
     const sopCases = input.cases.filter((c) => c.sopId === sopId);
-    const visits = visitsBySop.get(sopId) ?? [];
 
     // Cases.
     const endToEnd: number[] = [];
     const bakuPath: number[] = [];
     for (const c of sopCases) {
-      if (c.outcome !== 'selesai' || !inPeriod(c.closedAt)) continue;
+      if (c.outcome !== 'selesai' || !inPeriodDate(c.closedAt)) continue;
       endToEnd.push(workingMinutesBetween(c.startedAt, c.closedAt, calendar));
       const first = new Map<string, ReportVisitRow>();
       for (const v of visitsByCase.get(c.id) ?? []) {
@@ -167,11 +161,11 @@ export function computeReport(input: ComputeInput): MonitoringReport {
     endToEndAll.push(...endToEnd);
     bakuPathAll.push(...bakuPath);
     const cases: CaseFigures = {
-      started: sopCases.filter((c) => c.startedAt >= from && c.startedAt < to).length,
-      finished: sopCases.filter((c) => c.outcome === 'selesai' && inPeriod(c.closedAt)).length,
-      rejected: sopCases.filter((c) => c.outcome === 'ditolak' && inPeriod(c.closedAt)).length,
-      cancelled: sopCases.filter((c) => c.outcome === 'dibatalkan' && inPeriod(c.closedAt)).length,
-      running: sopCases.filter((c) => c.startedAt < to && (c.closedAt === null || c.closedAt >= to)).length,
+      started: sopCases.filter((c) => inPeriodDate(c.startedAt)).length,
+      finished: sopCases.filter((c) => c.outcome === 'selesai' && inPeriodDate(c.closedAt)).length,
+      rejected: sopCases.filter((c) => c.outcome === 'ditolak' && inPeriodDate(c.closedAt)).length,
+      cancelled: sopCases.filter((c) => c.outcome === 'dibatalkan' && inPeriodDate(c.closedAt)).length,
+      running: sopCases.filter((c) => c.startedAt.getTime() < to && (c.closedAt === null || c.closedAt.getTime() >= to)).length,
       medianEndToEndMinutes: median(endToEnd),
       medianBakuPathMinutes: median(bakuPath),
       measured: endToEnd.length,
@@ -185,42 +179,51 @@ export function computeReport(input: ComputeInput): MonitoringReport {
     const stepDefs: StepDefinition[] = [...definition.steps];
     for (const d of olderDefs) for (const s of d.steps) if (!stepDefs.some((x) => x.id === s.id)) stepDefs.push(s);
 
-    const byStep = new Map<string, Visit[]>();
-    for (const v of visits) {
-      const list = byStep.get(v.stepId) ?? [];
-      list.push(v);
-      byStep.set(v.stepId, list);
-    }
-    const weekly = new Map(weeks.map((w) => [w, { weekStart: w, withDue: 0, onTime: 0 }]));
+    const byStep = visitsByStep.get(sopId) ?? new Map<string, ReportVisitRow[]>();
+    const weekly: WeekFigures[] = weeks.map((w) => ({ weekStart: w.date, withDue: 0, onTime: 0 }));
 
     const steps: StepRow[] = stepDefs.map((step, i) => {
       const all = byStep.get(step.id) ?? [];
-      const done = all.filter((v) => v.status === 'completed' && inPeriod(v.doneAt));
-      const openAtEnd = all.filter((v) => v.status !== 'cancelled' && v.openedAt < to && (v.doneAt === null || v.doneAt >= to));
+      const done: ReportVisitRow[] = [];
+      let openAtEnd = 0;
+      let overdueAtEnd = 0;
+      for (const v of all) {
+        if (v.status === 'completed' && inPeriod(v.doneAt)) done.push(v);
+        if (v.status !== 'cancelled' && v.openedAt < to && (v.doneAt === null || v.doneAt >= to)) {
+          openAtEnd++;
+          if (v.dueAt !== null && v.dueAt < to) overdueAtEnd++;
+        }
+      }
       const taken: number[] = [];
       const allowances: number[] = [];
-      const lateness: { ref: string; minutes: number }[] = [];
+      const lateness: { caseId: number; minutes: number }[] = [];
+      const reasons: string[] = [];
       let withDue = 0;
       let onTime = 0;
       let lateMinutes = 0;
+      let returned = 0;
+      let escalations = 0;
       for (const v of done) {
-        taken.push(workingMinutesBetween(v.openedAt, v.doneAt!, calendar));
-        if (!v.dueAt) continue;
+        const doneAt = v.doneAt!;
+        taken.push(minutes(v.openedAt, doneAt, calendar));
+        if (v.action === 'returned') returned++;
+        if (v.returnReason !== null) reasons.push(v.returnReason);
+        escalations += v.escalations;
+        if (v.dueAt === null) continue;
         withDue++;
         allowances.push(allowance(v, calendar)!);
-        const week = weekly.get(weekOf(v.doneAt!, input.period, weeks));
-        if (week) week.withDue++;
-        if (v.doneAt! <= v.dueAt) {
+        const week = weekly[weekIndex(doneAt)]!;
+        week.withDue++;
+        if (doneAt <= v.dueAt) {
           onTime++;
-          if (week) week.onTime++;
+          week.onTime++;
         } else {
-          const late = workingMinutesBetween(v.dueAt, v.doneAt!, calendar);
+          const late = minutes(v.dueAt, doneAt, calendar);
           lateMinutes += late;
-          lateness.push({ ref: v.caseRef, minutes: late });
+          lateness.push({ caseId: v.caseId, minutes: late });
         }
       }
       taken.sort((a, b) => a - b);
-      const sentBackVisits = done.filter((v) => v.returnReason !== null);
       const figures: StepFigures = {
         runs: done.length,
         withDue,
@@ -231,14 +234,14 @@ export function computeReport(input: ComputeInput): MonitoringReport {
         allowanceMinutes: median(allowances),
         lateMinutes,
         lateVisits: withDue - onTime,
-        returned: done.filter((v) => v.action === 'returned').length,
-        sentBack: sentBackVisits.length,
-        sentBackShare: done.length ? sentBackVisits.length / done.length : null,
-        reasons: commonest(sentBackVisits.map((v) => v.returnReason!)),
-        escalations: done.reduce((n, v) => n + v.escalations, 0),
-        openAtEnd: openAtEnd.length,
-        overdueAtEnd: openAtEnd.filter((v) => v.dueAt !== null && v.dueAt < to).length,
-        slowestCases: [...new Set(lateness.sort((a, b) => b.minutes - a.minutes).map((l) => l.ref))].slice(0, 3),
+        returned,
+        sentBack: reasons.length,
+        sentBackShare: done.length ? reasons.length / done.length : null,
+        reasons: commonest(reasons),
+        escalations,
+        openAtEnd,
+        overdueAtEnd,
+        slowestCases: [...new Set(lateness.sort((a, b) => b.minutes - a.minutes).slice(0, 20).map((l) => caseById.get(l.caseId)!.ref))].slice(0, 3),
       };
       const { judgment, basis } = judge(figures, input.rule);
       const roles = stepRoles(step);
@@ -283,7 +286,7 @@ export function computeReport(input: ComputeInput): MonitoringReport {
       dayMinutes,
       cases,
       steps,
-      weekly: [...weekly.values()],
+      weekly,
     };
   });
 
@@ -340,13 +343,12 @@ export function computeReport(input: ComputeInput): MonitoringReport {
     if (f) f.lateInSops = [...names];
   }
 
-  const weekly = weeks.map((w) => ({
-    weekStart: w,
-    withDue: sops.reduce((n, s) => n + (s.weekly.find((x) => x.weekStart === w)?.withDue ?? 0), 0),
-    onTime: sops.reduce((n, s) => n + (s.weekly.find((x) => x.weekStart === w)?.onTime ?? 0), 0),
+  const weekly = weeks.map((w, i) => ({
+    weekStart: w.date,
+    withDue: sops.reduce((n, s) => n + s.weekly[i]!.withDue, 0),
+    onTime: sops.reduce((n, s) => n + s.weekly[i]!.onTime, 0),
   }));
 
-  const present = new Set(sops.map((s) => s.sopId));
   return {
     period: { from: input.period.from, to: input.period.to, wholeMonth: isWholeMonth(input.period), timezone: input.period.timezone },
     generatedAt: input.generatedAt.toISOString(),
@@ -467,23 +469,16 @@ function roleNameIn(defs: SopDefinition[], roleId: string): string {
   return roleId;
 }
 
-/** Monday of each week the period touches (the period's first day for the first, cut week). */
-function weekStarts(period: Period): string[] {
-  const out: string[] = [];
+/** Monday of each week the period touches (the period's first day for the first, cut week), and its first instant. */
+function weekStarts(period: Period): { date: string; at: number }[] {
+  const out: { date: string; at: number }[] = [];
   const end = DateTime.fromISO(period.to, { zone: period.timezone });
   let day = DateTime.fromISO(period.from, { zone: period.timezone });
-  out.push(day.toISODate()!);
+  out.push({ date: day.toISODate()!, at: day.toMillis() });
   day = day.startOf('week').plus({ weeks: 1 });
   while (day <= end) {
-    out.push(day.toISODate()!);
+    out.push({ date: day.toISODate()!, at: day.toMillis() });
     day = day.plus({ weeks: 1 });
   }
   return out;
-}
-
-function weekOf(at: Date, period: Period, weeks: string[]): string {
-  const local = DateTime.fromJSDate(at, { zone: period.timezone }).toISODate()!;
-  let found = weeks[0]!;
-  for (const w of weeks) if (w <= local) found = w;
-  return found;
 }

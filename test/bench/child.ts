@@ -10,6 +10,7 @@ import { openBenchDatabase, type Driver } from './db.js';
 import { benchEngine } from './engine.js';
 import { benchIdle } from './idle.js';
 import { benchLatency } from './latency.js';
+import { benchMonev } from './monev.js';
 import { RssSampler, ServerMemorySampler, settledRssMb } from './measure.js';
 import { benchSweep } from './sweep.js';
 import { BENCHES, type BenchName, type ChildReport } from './types.js';
@@ -51,6 +52,9 @@ async function main() {
         break;
       case 'delivery':
         report.result = await benchDelivery(database, driver, ready, sample);
+        break;
+      case 'report':
+        report.result = await benchMonev(database, driver, ready, sample);
         break;
     }
     report.ok = true;

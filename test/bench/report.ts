@@ -7,6 +7,7 @@ import type { Driver } from './db.js';
 import { LIMITS, type DeliveryResult } from './delivery.js';
 import type { EngineResult } from './engine.js';
 import type { LatencyResult } from './latency.js';
+import type { MonevResult } from './monev.js';
 import type { SweepCase, SweepResult } from './sweep.js';
 import { BENCHES, type BenchName, type BenchOutput, type RunRecord } from './types.js';
 
@@ -16,6 +17,8 @@ const ALL_DRIVERS: Driver[] = ['pglite', 'postgres'];
 const ENGINE_TARGET = 0.7;
 /** "Grows with what is due, not with what is open": 10× the open tasks, same due, less than this factor. */
 const SWEEP_OPEN_FACTOR = 2;
+/** Issue 17: the report over 10 000 finished cases in under 2 s on PostgreSQL. */
+const MONEV_TARGET_MS = 2000;
 
 function table(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
@@ -120,6 +123,16 @@ function verdicts(res: Results): Verdict[] {
   }
   lost.held = all(lostChecks);
   list.push(lost, rate);
+
+  const monevChecks: (boolean | undefined)[] = [];
+  const monev: Verdict = { what: 'Monitoring report over a month of 10 000 finished cases (100 000 visits)', target: `< ${MONEV_TARGET_MS / 1000} s on PostgreSQL`, figures: {} };
+  for (const d of drivers) {
+    const r = res.result<MonevResult>(d, 'report');
+    monev.figures[d] = r ? `${fixed(r.ms / 1000, 2)} s (queries ${fixed(r.casesQueryMs, 0)} + ${fixed(r.visitsQueryMs, 0)} ms)` : 'not measured';
+    if (d === 'postgres') monevChecks.push(r ? r.ms < MONEV_TARGET_MS : undefined);
+  }
+  monev.held = all(monevChecks);
+  list.push(monev);
 
   const memory: Verdict = { what: 'Resident memory of the service, idle → peak under load', target: 'report (no target set)', figures: {} };
   for (const d of drivers) {
@@ -250,6 +263,32 @@ function sweepTable(res: Results): string[] {
   ];
 }
 
+function monevTable(res: Results): string[] {
+  const rows: (string | number)[][] = [];
+  const plans: string[] = [];
+  for (const d of res.out.drivers) {
+    const r = res.result<MonevResult>(d, 'report');
+    if (!r) continue;
+    rows.push([
+      DRIVER_NAME[d],
+      `${thousands(r.casesInPeriod)} / ${thousands(r.visitsInPeriod)}`,
+      `${thousands(r.casesInTables)} / ${thousands(r.visitsInTables)}`,
+      fixed(r.ms, 0),
+      `${fixed(r.casesQueryMs, 0)} + ${fixed(r.visitsQueryMs, 0)}`,
+      fixed(r.computeMs, 0),
+      `${fixed(r.xlsxMs, 0)} / ${fixed(r.pdfMs, 0)} (${r.pdfPages} pages) / ${fixed(r.jsonMs, 0)}`,
+      r.runs.join(', '),
+    ]);
+    plans.push(`${DRIVER_NAME[d]}, the visits query:`, '```', ...r.plans.visits, '```', `${DRIVER_NAME[d]}, the cases query:`, '```', ...r.plans.cases, '```');
+  }
+  return [
+    '### Monitoring report (buildMonitoringReport for November; median of 5 runs after a warm-up)',
+    table(['database', 'cases / visits in the period', 'cases / visits in the tables', 'ms per report', 'queries (cases + visits) ms', 'working time and words ms', 'XLSX / PDF / JSON ms', 'runs (ms)'], rows),
+    '',
+    ...plans,
+  ];
+}
+
 function deliveryTables(res: Results): string[] {
   const rows: (string | number)[][] = [];
   const timelines: string[] = [];
@@ -317,7 +356,7 @@ function memoryTable(res: Results): string[] {
       if (BENCHES.some((b) => res.run(d, b)?.memory?.server)) serverRows.push(['PostgreSQL server, the service’s connections (Pss)', ...BENCHES.map(server)]);
     }
   }
-  const head = ['', 'idle service', 'engine throughput', '50-user latency', 'sweep (to 100 000 tasks)', 'delivery (2 000 cards)'];
+  const head = ['', 'idle service', 'engine throughput', '50-user latency', 'sweep (to 100 000 tasks)', 'delivery (2 000 cards)', 'report (10 000 cases)'];
   const parts = ['### Resident memory (MB; settled before the load → peak during it)', table(head, [...rows.map((r) => [`service process on ${r[0]}`, ...r.slice(1)]), ...serverRows])];
   return parts;
 }
@@ -331,6 +370,8 @@ export function renderTables(out: BenchOutput): string {
     ...engineTables(res),
     ...latencyTable(res),
     ...sweepTable(res),
+    '',
+    ...monevTable(res),
     ...deliveryTables(res),
     ...memoryTable(res),
   ];
