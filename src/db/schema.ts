@@ -205,6 +205,9 @@ export const outbox = pgTable(
       .where(sql`${t.status} in ('pending', 'sending')`),
     index('outbox_platform_claimed').on(t.platform, t.claimedAt),
     index('outbox_task').on(t.taskId, t.kind),
+    // The monitoring report counts the escalations of a period's cases: a small index (escalation
+    // notices only, not their per-chat deliveries) instead of one probe per visit.
+    index('outbox_escalations').on(t.caseId).where(sql`${t.kind} = 'escalation' and ${t.parentId} is null`),
   ],
 );
 

@@ -36,7 +36,7 @@ export interface MonevResult {
   pdfMs: number;
   jsonMs: number;
   pdfPages: number;
-  plans: { cases: string[]; visits: string[] };
+  plans: { cases: string[]; visits: string[]; escalations: string[] };
 }
 
 const PERIOD = { from: '2026-11-01', to: '2026-11-30', timezone: 'Asia/Jakarta' };
@@ -120,6 +120,7 @@ export async function benchMonev(database: BenchDatabase, _driver: Driver, ready
     plans: {
       cases: await reportStore.explainReportCases(database.db, scope),
       visits: await reportStore.explainReportVisits(database.db, scope),
+      escalations: await reportStore.explainReportEscalations(database.db, scope),
     },
   };
 }

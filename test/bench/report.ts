@@ -279,12 +279,12 @@ function monevTable(res: Results): string[] {
       `${fixed(r.xlsxMs, 0)} / ${fixed(r.pdfMs, 0)} (${r.pdfPages} pages) / ${fixed(r.jsonMs, 0)}`,
       r.runs.join(', '),
     ]);
-    plans.push(`${DRIVER_NAME[d]}, the visits query:`, '```', ...r.plans.visits, '```', `${DRIVER_NAME[d]}, the cases query:`, '```', ...r.plans.cases, '```');
+    const block = (name: string, lines: string[]) => `${DRIVER_NAME[d]}, ${name} (EXPLAIN ANALYZE):\n\n${['```', ...lines, '```'].join('\n')}`;
+    plans.push(block('the visits query', r.plans.visits), block('the escalations query', r.plans.escalations ?? []), block('the cases query', r.plans.cases));
   }
   return [
     '### Monitoring report (buildMonitoringReport for November; median of 5 runs after a warm-up)',
     table(['database', 'cases / visits in the period', 'cases / visits in the tables', 'ms per report', 'queries (cases + visits) ms', 'working time and words ms', 'XLSX / PDF / JSON ms', 'runs (ms)'], rows),
-    '',
     ...plans,
   ];
 }

@@ -1,1 +1,0 @@
-CREATE INDEX "cases_closed" ON "cases" USING btree ("closed_at");

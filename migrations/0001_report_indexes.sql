@@ -1,0 +1,2 @@
+CREATE INDEX "cases_closed" ON "cases" USING btree ("closed_at");--> statement-breakpoint
+CREATE INDEX "outbox_escalations" ON "outbox" USING btree ("case_id") WHERE "outbox"."kind" = 'escalation' and "outbox"."parent_id" is null;
