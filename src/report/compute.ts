@@ -205,20 +205,23 @@ export function computeReport(input: ComputeInput): MonitoringReport {
       let escalations = 0;
       for (const v of done) {
         const doneAt = v.doneAt!;
-        taken.push(minutes(v.openedAt, doneAt, calendar));
+        const spent = minutes(v.openedAt, doneAt, calendar);
+        taken.push(spent);
         if (v.action === 'returned') returned++;
         if (v.returnReason !== null) reasons.push(v.returnReason);
         escalations += v.escalations;
         if (v.dueAt === null) continue;
         withDue++;
-        allowances.push(allowance(v, calendar)!);
+        const given = allowance(v, calendar)!;
+        allowances.push(given);
         const week = weekly[weekIndex(doneAt)]!;
         week.withDue++;
         if (doneAt <= v.dueAt) {
           onTime++;
           week.onTime++;
         } else {
-          const late = minutes(v.dueAt, doneAt, calendar);
+          // Working time adds up (opening → due → done), so the lateness needs no third count.
+          const late = Math.max(0, spent - given);
           lateMinutes += late;
           lateness.push({ caseId: v.caseId, minutes: late });
         }
