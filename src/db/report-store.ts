@@ -3,8 +3,8 @@
  * them, with the escalation notices each visit caused. Working time needs the unit's calendar,
  * which SQL does not know, so durations and percentiles are computed from this projection in
  * src/report/compute.ts; the database only selects, by index (cases_status for the cases still
- * open, cases_closed for those closed since the period began, tasks_case for their visits,
- * outbox_escalations for the escalation notices).
+ * open, cases_closed for those closed since the period began, tasks_done for the visits of the
+ * period, outbox_escalations for the escalation notices).
  */
 import { and, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './database.js';
@@ -78,8 +78,7 @@ export async function reportCases(q: Queryable, scope: ReportScope): Promise<Rep
 }
 
 /**
- * Every visit of the cases the period touched, also those outside the period: a case that
- * finished in it is measured end to end, against the time standards of its whole path.
+ * The visits of the period (see visitsSql for which), with the escalation notices of each.
  */
 export async function reportVisits(q: Queryable, scope: ReportScope): Promise<ReportVisitRow[]> {
   if (scope.sopIds && !scope.sopIds.length) return [];
@@ -105,14 +104,40 @@ export async function reportVisits(q: Queryable, scope: ReportScope): Promise<Re
   });
 }
 
-/** No ORDER BY: the computation groups the rows itself, and a sort of a month of visits would spill to disk. */
+/**
+ * The visits the report needs, in four disjoint branches, each read by its own index so the
+ * query grows with the period, not with the history:
+ *   - done in the period (tasks_done), the figures of each step;
+ *   - still open (tasks_open_due) or done after the period (tasks_done), opened before its end:
+ *     what was open when the period ended;
+ *   - done before the period, of the cases that finished in it (cases_closed, then tasks_case):
+ *     the rest of their path, for the time each was given from start to end.
+ * With a list of SOPs each branch keeps only the visits of the cases the period touched.
+ * No ORDER BY: the computation groups the rows itself, and a sort of a month would spill to disk.
+ */
 function visitsSql(scope: ReportScope): SQL {
   const ms = (column: typeof tasks.openedAt | typeof tasks.dueAt | typeof tasks.doneAt) => sql`(extract(epoch from ${column}) * 1000)::float8`;
-  return sql`select ${tasks.id}, ${tasks.caseId}, ${tasks.stepId}, ${tasks.visit}, ${tasks.status},
+  const columns = sql`${tasks.id}, ${tasks.caseId}, ${tasks.stepId}, ${tasks.visit}, ${tasks.status},
       ${ms(tasks.openedAt)} as opened_ms, ${ms(tasks.dueAt)} as due_ms, ${ms(tasks.doneAt)} as done_ms,
-      ${tasks.action}, ${tasks.returnReason}
-    from ${tasks} inner join ${cases} on ${cases.id} = ${tasks.caseId}
-    where ${touched(scope)}`;
+      ${tasks.action}, ${tasks.returnReason}`;
+  // Instants as text: postgres.js is given no type for a bare Date in hand-written SQL.
+  const from = sql`${scope.from.toISOString()}::timestamptz`;
+  const to = sql`${scope.to.toISOString()}::timestamptz`;
+  const ofSops = scope.sopIds ? sql` and ${tasks.caseId} in (select ${cases.id} from ${cases} where ${touched(scope)})` : sql``;
+  const finishedBefore = sql`select ${cases.id} from ${cases}
+      where ${cases.closedAt} >= ${from} and ${cases.closedAt} < ${to} and ${cases.startedAt} < ${from}
+        ${scope.sopIds ? sql`and ${inArray(cases.sopId, [...scope.sopIds])}` : sql``}`;
+  return sql`select ${columns} from ${tasks}
+      where ${tasks.doneAt} >= ${from} and ${tasks.doneAt} < ${to}${ofSops}
+    union all
+    select ${columns} from ${tasks}
+      where ${tasks.status} = 'open' and ${tasks.openedAt} < ${to}${ofSops}
+    union all
+    select ${columns} from ${tasks}
+      where ${tasks.doneAt} >= ${to} and ${tasks.openedAt} < ${to}${ofSops}
+    union all
+    select ${columns} from ${tasks}
+      where ${tasks.caseId} in (${finishedBefore}) and ${tasks.doneAt} < ${from}`;
 }
 
 /** Rows of a raw query on either driver (postgres.js: an array; PGlite: { rows }). */

@@ -1,7 +1,7 @@
 /**
  * The monitoring report over a month of 10 000 finished cases (100 000 task visits, a tenth of
- * them escalated), with two earlier months of the same size in the tables beside it, so the
- * period has to be found by index, not by reading everything. Measures buildMonitoringReport
+ * them escalated), with eleven earlier months of the same size in the tables beside it (1,2 million
+ * visits), so the period has to be found by index, not by reading everything. Measures buildMonitoringReport
  * (both queries and the working-time computation) end to end, each part on its own, the XLSX,
  * PDF and JSON of the result, and keeps the query plans (EXPLAIN ANALYZE).
  *
@@ -41,13 +41,20 @@ export interface MonevResult {
 
 const PERIOD = { from: '2026-11-01', to: '2026-11-30', timezone: 'Asia/Jakarta' };
 const PER_MONTH = 10_000;
+/** Months of history before the period: a year of a busy unit in the tables, so the period is a twelfth of them. */
+const HISTORY_MONTHS = Number(process.env.BENCH_REPORT_HISTORY_MONTHS ?? 11);
 
 export async function benchMonev(database: BenchDatabase, _driver: Driver, ready: () => Promise<void>, sample: () => void): Promise<MonevResult> {
   const service = new WorkflowService(database.db);
   const [registered] = await service.registerDefinitions([{ definition: sampleSop, contentHash: contentHash(sampleSop) }]);
-  // September and October (history), then November (the period), 28 days each from the 1st.
+  // A year in the tables: eleven months of history, then November (the period), 28 days each from the 1st.
   let first = 1;
-  for (const monthStart of ['2026-09-01T08:00:00+07:00', '2026-10-01T08:00:00+07:00', '2026-11-01T08:00:00+07:00']) {
+  const months = Array.from({ length: HISTORY_MONTHS + 1 }, (_, i) => {
+    const m = 11 - HISTORY_MONTHS + i; // 0-based month index in 2026 ending at November (10)
+    const d = new Date(Date.UTC(2026, m - 1, 1));
+    return `${d.toISOString().slice(0, 7)}-01T08:00:00+07:00`;
+  });
+  for (const monthStart of months) {
     await seedMonth(database, registered!.versionId, monthStart, first, first + PER_MONTH - 1);
     first += PER_MONTH;
   }
