@@ -124,6 +124,7 @@ function visitsSql(scope: ReportScope): SQL {
   const from = sql`${scope.from.toISOString()}::timestamptz`;
   const to = sql`${scope.to.toISOString()}::timestamptz`;
   const ofSops = scope.sopIds ? sql` and ${tasks.caseId} in (select ${cases.id} from ${cases} where ${touched(scope)})` : sql``;
+  // Per case through tasks_case (a lateral join): these are the few cases that span the period's start.
   const finishedBefore = sql`select ${cases.id} from ${cases}
       where ${cases.closedAt} >= ${from} and ${cases.closedAt} < ${to} and ${cases.startedAt} < ${from}
         ${scope.sopIds ? sql`and ${inArray(cases.sopId, [...scope.sopIds])}` : sql``}`;
@@ -136,8 +137,8 @@ function visitsSql(scope: ReportScope): SQL {
     select ${columns} from ${tasks}
       where ${tasks.doneAt} >= ${to} and ${tasks.openedAt} < ${to}${ofSops}
     union all
-    select ${columns} from ${tasks}
-      where ${tasks.caseId} in (${finishedBefore}) and ${tasks.doneAt} < ${from}`;
+    select ${columns} from (${finishedBefore}) finished
+      cross join lateral (select * from ${tasks} where ${tasks.caseId} = finished.id and ${tasks.doneAt} < ${from}) ${tasks}`;
 }
 
 /** Rows of a raw query on either driver (postgres.js: an array; PGlite: { rows }). */

@@ -28,6 +28,8 @@ export interface MonevResult {
   /** buildMonitoringReport end to end, median of the runs (ms). */
   ms: number;
   runs: number[];
+  /** CPU time of the service process for one build, median (ms): what the load of other work on the machine does not inflate. */
+  cpuMs: number;
   /** Parts of one build: the cases query, the visits query, the rest (definitions, working time, words). */
   casesQueryMs: number;
   visitsQueryMs: number;
@@ -78,11 +80,15 @@ export async function benchMonev(database: BenchDatabase, _driver: Driver, ready
   const warm = await buildMonitoringReport(database.db, service, options);
   if (process.env.BENCH_PROFILE_TOP) console.error(JSON.stringify((await profile(() => buildMonitoringReport(database.db, service, options))).breakdown));
   const runs: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < 5; i++) {
     sample();
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
     await buildMonitoringReport(database.db, service, options);
+    const used = process.cpuUsage(cpuStart);
     runs.push(round(performance.now() - started, 1));
+    cpu.push((used.user + used.system) / 1000);
     sample();
   }
   const { from, to } = periodInstants(PERIOD);
@@ -117,6 +123,7 @@ export async function benchMonev(database: BenchDatabase, _driver: Driver, ready
     escalations: Number(counts.escalations),
     ms: round(ms, 1),
     runs,
+    cpuMs: round(median(cpu), 1),
     casesQueryMs: round(casesQueryMs, 1),
     visitsQueryMs: round(visitsQueryMs, 1),
     computeMs: round(ms - casesQueryMs - visitsQueryMs, 1),
