@@ -124,7 +124,8 @@ function visitsSql(scope: ReportScope): SQL {
   const from = sql`${scope.from.toISOString()}::timestamptz`;
   const to = sql`${scope.to.toISOString()}::timestamptz`;
   const ofSops = scope.sopIds ? sql` and ${tasks.caseId} in (select ${cases.id} from ${cases} where ${touched(scope)})` : sql``;
-  // Per case through tasks_case (a lateral join): these are the few cases that span the period's start.
+  // Per case through tasks_case: these are the few cases that span the period's start. OFFSET 0
+  // keeps the planner from flattening the lateral join into a hash join over every earlier visit.
   const finishedBefore = sql`select ${cases.id} from ${cases}
       where ${cases.closedAt} >= ${from} and ${cases.closedAt} < ${to} and ${cases.startedAt} < ${from}
         ${scope.sopIds ? sql`and ${inArray(cases.sopId, [...scope.sopIds])}` : sql``}`;
@@ -138,7 +139,7 @@ function visitsSql(scope: ReportScope): SQL {
       where ${tasks.doneAt} >= ${to} and ${tasks.openedAt} < ${to}${ofSops}
     union all
     select ${columns} from (${finishedBefore}) finished
-      cross join lateral (select * from ${tasks} where ${tasks.caseId} = finished.id and ${tasks.doneAt} < ${from}) ${tasks}`;
+      cross join lateral (select * from ${tasks} where ${tasks.caseId} = finished.id and ${tasks.doneAt} < ${from} offset 0) ${tasks}`;
 }
 
 /** Rows of a raw query on either driver (postgres.js: an array; PGlite: { rows }). */
