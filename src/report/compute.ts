@@ -108,7 +108,14 @@ export function computeReport(input: ComputeInput): MonitoringReport {
   const present = new Set(input.sops.map((s) => s.sopId));
   // Working minutes between two instants (ms) under a calendar: the calendar's own arithmetic.
   const minutes = (a: number, b: number, cal: WorkCalendar) => workingMinutesBetween(new Date(a), new Date(b), cal);
-  const allowance = (v: ReportVisitRow, cal: WorkCalendar) => (v.dueAt === null ? null : minutes(v.openedAt, v.dueAt, cal));
+  // The time a visit was given, counted once: the step figures and the path of its case both use it.
+  const given = new Map<number, number>();
+  const allowance = (v: ReportVisitRow, cal: WorkCalendar) => {
+    if (v.dueAt === null) return null;
+    let m = given.get(v.id);
+    if (m === undefined) given.set(v.id, (m = minutes(v.openedAt, v.dueAt, cal)));
+    return m;
+  };
 
   // Visits grouped by SOP and step, and by case (for the path of a finished case): one pass.
   const visitsByStep = new Map<string, Map<string, ReportVisitRow[]>>();
@@ -212,8 +219,8 @@ export function computeReport(input: ComputeInput): MonitoringReport {
         escalations += v.escalations;
         if (v.dueAt === null) continue;
         withDue++;
-        const given = allowance(v, calendar)!;
-        allowances.push(given);
+        const time = allowance(v, calendar)!;
+        allowances.push(time);
         const week = weekly[weekIndex(doneAt)]!;
         week.withDue++;
         if (doneAt <= v.dueAt) {
@@ -221,7 +228,7 @@ export function computeReport(input: ComputeInput): MonitoringReport {
           week.onTime++;
         } else {
           // Working time adds up (opening → due → done), so the lateness needs no third count.
-          const late = Math.max(0, spent - given);
+          const late = Math.max(0, spent - time);
           lateMinutes += late;
           lateness.push({ caseId: v.caseId, minutes: late });
         }
