@@ -221,6 +221,11 @@ export const CHART = {
   noOverdue: 'Tidak ada tugas terlambat',
 } as const;
 
+/** The line sent with the report's file in a chat. */
+export const REPORT_CAPTION = (from: string, to: string, wholeMonth: boolean, sops: number, notWell: number) =>
+  `Formulir monitoring SOP ${periodText(from, to, wholeMonth)}: ${sops} SOP` +
+  (sops ? (notWell ? `, ${notWell} kegiatan tidak berjalan dengan baik.` : ', semua kegiatan yang dinilai berjalan dengan baik.') : '; tidak ada SOP yang berjalan.');
+
 /** The `sopbot report monitoring` command. */
 export const REPORT_CLI = {
   report: 'Laporan (monitoring dan evaluasi SOP)',

@@ -25,11 +25,20 @@ const PALETTE = ['#1565c0', '#ef6c00', '#6a1b9a', '#00838f', '#ad1457', '#558b2f
 
 type Option = echarts.EChartsCoreOption;
 
+const LABEL = { fontFamily: FONT_FAMILY };
+
 /**
- * Labels without ECharts' white text halo: it is drawn with paint-order, which svg-to-pdfkit
- * ignores, so in the PDF the halo would cover the text.
+ * ECharts draws a white halo around labels as a stroke under the fill (paint-order="stroke"),
+ * whatever textBorderWidth says; svg-to-pdfkit ignores paint-order, so in the PDF the halo covered
+ * the text. On a white page the halo adds nothing: it is taken off every text element.
  */
-const LABEL = { fontFamily: FONT_FAMILY, textBorderWidth: 0 };
+function withoutTextHalo(svg: string): string {
+  return svg.replace(/<text\b[^>]*>/g, (tag) =>
+    tag.includes('paint-order="stroke"')
+      ? tag.replace(/ (stroke|stroke-width|stroke-miterlimit|stroke-linejoin|paint-order)="[^"]*"/g, '')
+      : tag,
+  );
+}
 /** Decimal comma on value axes ("0,5"). */
 const comma = (v: number) => String(v).replace('.', ',');
 
@@ -42,7 +51,7 @@ function draw(option: Option, format: ChartFormat, width = CHART_WIDTH, height =
       textStyle: { fontFamily: FONT_FAMILY, fontSize: 12, color: '#222' },
       ...option,
     });
-    const svg = chart.renderToSVGString();
+    const svg = withoutTextHalo(chart.renderToSVGString());
     return format === 'svg' ? svg : svgToPng(svg, { width: width * PNG_SCALE });
   } finally {
     chart.dispose();

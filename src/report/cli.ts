@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import type { Core } from '../bootstrap.js';
 import { periodText, REPORT_CLI } from '../messages/report.js';
 import { buildMonitoringReport, checkDate, monthPeriod, previousMonth, ReportError } from './build.js';
-import { renderReportJson } from './index.js';
+import { isWholeMonth } from './compute.js';
+import { renderReportJson, reportFileName } from './index.js';
 import type { ReportRule } from './model.js';
 import { renderReportPdf } from './pdf.js';
 import { renderReportXlsx } from './xlsx.js';
@@ -65,7 +66,7 @@ export function registerReportCommands(program: Command, ctx: ReportCommandConte
             minOnTimeShare: share(opts.minOnTime, '--min-on-time') ?? config.report.rule.minOnTimeShare,
             maxReturnShare: share(opts.maxReturns, '--max-returns') ?? config.report.rule.maxReturnShare,
           };
-          const target = resolve(ctx.cwd ?? process.cwd(), opts.out ?? `monev-${period.from}_${period.to}.${format}`);
+          const target = resolve(ctx.cwd ?? process.cwd(), opts.out ?? reportFileName({ ...period, wholeMonth: isWholeMonth(period) }, format));
           // Checked before the work, and again by the exclusive write below.
           if (!opts.force && existsSync(target)) throw new ReportError('exists', { file: target });
           const model = await buildMonitoringReport(database.db, service, {

@@ -42,7 +42,7 @@ describe('sopbot report monitoring', () => {
     const r = await sopbot('report', 'monitoring', '--evaluator', 'Kabid PKA / 19700101');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const file = join(dir, 'monev-2026-11-01_2026-11-30.xlsx');
+    const file = join(dir, 'monev-2026-11.xlsx');
     expect(r.out).toBe(`Laporan monitoring November 2026 (1 SOP) ditulis ke ${file} (${(await readFile(file)).length} bita).`);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load((await readFile(file)) as unknown as ExcelJS.Buffer);

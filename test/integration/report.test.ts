@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
 import { buildMonitoringReport, ReportError } from '../../src/report/build.js';
 import type { MonitoringReport } from '../../src/report/model.js';
-import { renderReportJson, renderReportPdf, renderReportXlsx } from '../../src/report/index.js';
+import { renderReportJson, renderReportPdf, renderReportXlsx, reportCaption, reportFileName } from '../../src/report/index.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
 import { contentHash } from '../../src/sop/loader.js';
 import type { Actor } from '../../src/workflow/model.js';
@@ -223,6 +223,11 @@ describe('the monitoring report of November 2026', () => {
     expect(form).toContain('Paraf');
     expect(form).toContain('Dra. Sri Wahyuni');
     expect(text).toContain('Lampiran kurang');
+  });
+
+  it('names its file and says in one line what a chat should know', () => {
+    expect(reportFileName(report.period, 'pdf')).toBe('monev-2026-11.pdf');
+    expect(reportCaption(report)).toBe('Formulir monitoring SOP November 2026: 1 SOP, 3 kegiatan tidak berjalan dengan baik.');
   });
 
   it('gives the figures as JSON for other tools', () => {
