@@ -165,8 +165,8 @@ export function computeReport(input: ComputeInput): MonitoringReport {
       for (const v of first.values()) sum += allowance(v, calendar) ?? 0;
       bakuPath.push(sum);
     }
-    endToEndAll.push(...endToEnd);
-    bakuPathAll.push(...bakuPath);
+    for (const m of endToEnd) endToEndAll.push(m);
+    for (const m of bakuPath) bakuPathAll.push(m);
     const cases: CaseFigures = {
       started: sopCases.filter((c) => inPeriodDate(c.startedAt)).length,
       finished: sopCases.filter((c) => c.outcome === 'selesai' && inPeriodDate(c.closedAt)).length,
@@ -182,9 +182,9 @@ export function computeReport(input: ComputeInput): MonitoringReport {
     const versionIds = [...new Set(sopCases.map((c) => c.sopVersionId))].sort(
       (a, b) => (input.versionNumbers.get(b) ?? 0) - (input.versionNumbers.get(a) ?? 0),
     );
-    const olderDefs = versionIds.map((id) => input.definitions.get(id)).filter((d): d is SopDefinition => d !== undefined);
+    const versionDefs = versionIds.map((id) => input.definitions.get(id)).filter((d): d is SopDefinition => d !== undefined);
     const stepDefs: StepDefinition[] = [...definition.steps];
-    for (const d of olderDefs) for (const s of d.steps) if (!stepDefs.some((x) => x.id === s.id)) stepDefs.push(s);
+    for (const d of versionDefs) for (const s of d.steps) if (!stepDefs.some((x) => x.id === s.id)) stepDefs.push(s);
 
     const byStep = visitsByStep.get(sopId) ?? new Map<string, ReportVisitRow[]>();
     const weekly: WeekFigures[] = weeks.map((w) => ({ weekStart: w.date, withDue: 0, onTime: 0 }));
@@ -266,7 +266,7 @@ export function computeReport(input: ComputeInput): MonitoringReport {
         stepId: step.id,
         kegiatan: step.kegiatan,
         roles,
-        roleNames: roles.map((r) => roleNameIn([definition, ...olderDefs], r)),
+        roleNames: roles.map((r) => roleNameIn([definition, ...versionDefs], r)),
         waktu: step.waktu ?? null,
         waktuKind: waktuKindOf(step, definition),
         figures,
