@@ -268,8 +268,7 @@ export const DIGEST = {
   actionTitle: 'Perlu perhatian Anda',
   nothingToAct: 'Tidak ada yang menunggu tindakan Anda. 👍',
   waitingTitle: (role: string) => `Menunggu ${role}`,
-  waitingLine: (ref: string, step: string, kegiatan: string, due: string | null, late: boolean) =>
-    `• ${ref} keg. ${step} ${kegiatan}${due ? ` — ${late ? 'TERLAMBAT, batas' : 'batas'} ${due}` : ''}`,
+  waitingLine: (ref: string, step: string, kegiatan: string, due: string | null) => `• ${ref} keg. ${step} ${kegiatan}${due ? ` — batas ${due}` : ''}`,
   overdueTitle: (n: number) => `Terlambat (${n})`,
   overdueLine: (ref: string, step: string, kegiatan: string, role: string, late: string) =>
     `• ${ref} keg. ${step} ${kegiatan} (${role}): terlambat ${late}`,

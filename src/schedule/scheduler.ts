@@ -236,7 +236,7 @@ export class Scheduler {
     }
     if (waiting.length) {
       lines.push(`${DIGEST.waitingTitle(service.roleLabel(this.digest.role))} (${waiting.length}):`);
-      lines.push(...(await capped(waiting, async (t) => DIGEST.waitingLine(t.caseRef, t.stepId, await kegiatan(t), t.dueAt ? formatLocal(t.dueAt, cal) : null, false))));
+      lines.push(...(await capped(waiting, async (t) => DIGEST.waitingLine(t.caseRef, t.stepId, await kegiatan(t), t.dueAt ? formatLocal(t.dueAt, cal) : null))));
     }
 
     // Then the state of things.

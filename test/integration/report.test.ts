@@ -213,8 +213,10 @@ describe('the monitoring report of November 2026', () => {
   });
 
   it('writes a printable PDF: the summary page, then the form of each SOP, with real text', async () => {
-    const { pages, text } = await pdfText(await renderReportPdf(report));
-    expect(pages.length).toBeGreaterThanOrEqual(2);
+    const { pages, text, sizes } = await pdfText(await renderReportPdf(report));
+    // The summary, the form of the one SOP, and its chart on a page of its own (the form fills its page).
+    expect(pages).toHaveLength(3);
+    expect(sizes.every((s) => s.width === 842 && s.height === 595)).toBe(true);
     expect(pages[0]).toContain('Laporan Monitoring dan Evaluasi Pelaksanaan SOP');
     expect(pages[0]).toContain('Lima kegiatan dengan keterlambatan terbesar');
     const form = pages.slice(1).join('\n');
@@ -223,6 +225,9 @@ describe('the monitoring report of November 2026', () => {
     expect(form).toContain('Paraf');
     expect(form).toContain('Dra. Sri Wahyuni');
     expect(text).toContain('Lampiran kurang');
+    expect(pages[2]).toContain('Ketepatan waktu per kegiatan — Contoh');
+    expect(pages[2]).toContain('75% (3/4)');
+    expect(pages[2]).toContain('Halaman 3 dari 3');
   });
 
   it('names its file and says in one line what a chat should know', () => {
