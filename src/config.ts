@@ -86,6 +86,8 @@ const envSchema = z.object({
     .regex(/^[a-z0-9_-]+(>[a-z0-9_-]+)+(,[a-z0-9_-]+(>[a-z0-9_-]+)+)*$/, 'tulis rantai eskalasi sebagai asesor>subkor>kabid (boleh beberapa, dipisah koma)')
     .optional(),
   SOPBOT_SCHEDULER_CRON: z.string().default('* * * * *'),
+  SOPBOT_REPORT_MIN_ON_TIME: z.coerce.number().min(0).max(100).default(80),
+  SOPBOT_REPORT_MAX_RETURNS: z.coerce.number().min(0).max(100).default(20),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'token bot Slack diawali xoxb-').optional(),
   SLACK_SIGNING_SECRET: z.string().min(8, 'signing secret Slack terlalu pendek').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'token aplikasi Slack (Socket Mode) diawali xapp-').optional(),
@@ -145,6 +147,8 @@ export interface Config {
     escalationChain: Record<string, string>;
     cron: string;
   };
+  /** The monitoring report's rule of "berjalan dengan baik" (shares 0..1). */
+  report: { rule: { minOnTimeShare: number; maxReturnShare: number } };
 }
 
 export class ConfigError extends Error {
@@ -251,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       escalationChain: parseChain(e.SOPBOT_ESCALATION_CHAIN),
       cron: e.SOPBOT_SCHEDULER_CRON,
     },
+    report: { rule: { minOnTimeShare: e.SOPBOT_REPORT_MIN_ON_TIME / 100, maxReturnShare: e.SOPBOT_REPORT_MAX_RETURNS / 100 } },
   };
 }
 

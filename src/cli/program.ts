@@ -31,6 +31,7 @@ import { registerSheetCommands, writeValidationSheet, type SheetCommandContext }
 import { SHEET } from '../messages/sheet.js';
 import { checkCatalog, checkDatabase, checkDocuments, databaseDown, describeError, type DoctorResult } from './doctor.js';
 import { registerImportCommands } from '../import/cli.js';
+import { registerReportCommands } from '../report/cli.js';
 
 export interface CliIo {
   env?: NodeJS.ProcessEnv;
@@ -533,6 +534,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     });
 
   registerSheetCommands(program, sheetCtx);
+  registerReportCommands(program, { withCore, out, cwd: io.cwd, clock: io.clock, fail: (message) => { throw new CliError(message); } });
 
   /** Prints the open tasks of a case: who acts next, and by when. */
   async function printOpened(ref: string) {

@@ -85,6 +85,7 @@ export interface TaskWithCase {
   dueAt: Date | null;
   caseRef: string;
   sopId: string;
+  sopVersionId: number;
 }
 
 const taskWithCase = {
@@ -95,6 +96,7 @@ const taskWithCase = {
   dueAt: tasks.dueAt,
   caseRef: cases.ref,
   sopId: cases.sopId,
+  sopVersionId: cases.sopVersionId,
 };
 
 export async function openTasksDueBetween(q: Queryable, from: Date, to: Date): Promise<TaskWithCase[]> {
@@ -123,9 +125,22 @@ export async function casesClosedSince(q: Queryable, since: Date): Promise<{ ref
     .orderBy(asc(cases.closedAt));
 }
 
-export async function returnsSince(q: Queryable, since: Date): Promise<{ ref: string; stepId: string }[]> {
+/** Open tasks a role acts on (alone or in a joint step), nearest deadline first. */
+export async function openTasksOfRole(q: Queryable, role: string): Promise<TaskWithCase[]> {
   return q
-    .select({ ref: cases.ref, stepId: tasks.stepId })
+    .select(taskWithCase)
+    .from(tasks)
+    .innerJoin(cases, eq(cases.id, tasks.caseId))
+    .where(and(eq(tasks.status, 'open'), sql`${tasks.roles} @> ${JSON.stringify([role])}::jsonb`))
+    .orderBy(sql`${tasks.dueAt} asc nulls last`, asc(tasks.id));
+}
+
+export async function returnsSince(
+  q: Queryable,
+  since: Date,
+): Promise<{ ref: string; stepId: string; sopId: string; sopVersionId: number; reason: string | null }[]> {
+  return q
+    .select({ ref: cases.ref, stepId: tasks.stepId, sopId: cases.sopId, sopVersionId: cases.sopVersionId, reason: tasks.comment })
     .from(tasks)
     .innerJoin(cases, eq(cases.id, tasks.caseId))
     .where(and(eq(tasks.action, 'returned'), gte(tasks.doneAt, since)))

@@ -69,7 +69,12 @@ export const cases = pgTable(
     closedAt: ts('closed_at'),
     version: integer('version').notNull().default(1),
   },
-  (t) => [index('cases_status').on(t.status, t.startedAt)],
+  (t) => [
+    index('cases_status').on(t.status, t.startedAt),
+    // The monitoring report reads the cases closed since the start of its period (with the open
+    // ones, through cases_status): history grows by month, a report reads one.
+    index('cases_closed').on(t.closedAt),
+  ],
 );
 
 export const tasks = pgTable(
@@ -109,6 +114,8 @@ export const tasks = pgTable(
     index('tasks_open_due').on(t.status, t.dueAt),
     // The sweep reads only what is due: a partial index over open tasks keeps it small.
     index('tasks_next_check').on(t.nextCheckAt).where(sql`${t.status} = 'open'`),
+    // The monitoring report reads the visits finished in its period (src/db/report-store.ts).
+    index('tasks_done').on(t.doneAt).where(sql`${t.doneAt} is not null`),
   ],
 );
 
@@ -200,6 +207,9 @@ export const outbox = pgTable(
       .where(sql`${t.status} in ('pending', 'sending')`),
     index('outbox_platform_claimed').on(t.platform, t.claimedAt),
     index('outbox_task').on(t.taskId, t.kind),
+    // The monitoring report counts the escalations of a period's cases: a small index (escalation
+    // notices only, not their per-chat deliveries) instead of one probe per visit.
+    index('outbox_escalations').on(t.caseId).where(sql`${t.kind} = 'escalation' and ${t.parentId} is null`),
   ],
 );
 

@@ -11,6 +11,8 @@ import type { Db } from '../db/database.js';
 import * as scheduleStore from '../db/schedule-store.js';
 import type { Logger } from '../logging.js';
 import { NOTICE, workingTimeText } from '../messages/id.js';
+import { DIGEST, shortKegiatan } from '../messages/report.js';
+import { renderDigestChart, type DigestChartData } from '../report/charts.js';
 import type { SopDefinition } from '../sop/definition.js';
 import { findStep, roleName } from '../workflow/engine.js';
 import type { WorkflowService } from '../workflow/service.js';
@@ -28,6 +30,8 @@ export interface SchedulerOptions {
   /** node-cron expression of the tick (default every minute). */
   cron?: string;
   batchSize?: number;
+  /** The monitoring rule, for the line "baik" on the digest's picture. */
+  reportRule?: { minOnTimeShare: number };
   /** Told how long each run took (metrics). */
   observe?: (job: string, seconds: number) => void;
 }
@@ -175,7 +179,11 @@ export class Scheduler {
     return wrote;
   }
 
-  /** The digest as text parts that each fit one message. */
+  /**
+   * The digest as text parts that each fit one message. It leads with what needs the digest
+   * role's action (overdue tasks, returns since the last digest, tasks waiting for the role
+   * itself), then the state of things; each step is named by a short form of its kegiatan.
+   */
   async buildDigest(now: Date): Promise<string[]> {
     const { db, service } = this.options;
     const cal = await service.calendarForZone(db, this.digest.timezone);
@@ -190,56 +198,114 @@ export class Scheduler {
       }
     };
     const roleOf = (roles: string[]) => roles.map((r) => service.roleLabel(r)).join(' + ');
+    const kegiatan = async (t: { sopVersionId: number; sopId: string; stepId: string }) => {
+      try {
+        const step = (await service.definitionOf(db, t.sopVersionId, t.sopId)).steps.find((x) => x.id === t.stepId);
+        return step ? shortKegiatan(step.kegiatan) : '';
+      } catch {
+        return '';
+      }
+    };
+    const list = (refs: string[]) => (refs.length > 10 ? `${refs.slice(0, 10).join(', ')}, ${DIGEST.more(refs.length - 10)}` : refs.join(', '));
+    /** At most `max` lines of a list, then "…dan N lainnya". */
+    const capped = async <T>(items: T[], line: (t: T) => Promise<string>, max = 15) => {
+      const lines = await Promise.all(items.slice(0, max).map(line));
+      if (items.length > max) lines.push(`  ${DIGEST.more(items.length - max)}`);
+      return lines;
+    };
 
-    const lines: string[] = [NOTICE.digestTitle(formatLocal(now, cal)), ''];
-    const open = await scheduleStore.openCasesPerSop(db);
-    lines.push(`${NOTICE.openCases}:`);
-    if (!open.length) lines.push(NOTICE.noOpenCases);
-    for (const o of open) lines.push(`• ${sopName(o.sopId)}: ${o.open}`);
+    const lines: string[] = [DIGEST.title(formatLocal(now, cal)), ''];
 
-    const dueToday = await scheduleStore.openTasksDueBetween(db, local.startOf('day').toJSDate(), local.endOf('day').toJSDate());
-    lines.push('', `${NOTICE.dueToday}:`);
-    if (!dueToday.length) lines.push(NOTICE.noneDueToday);
-    for (const t of dueToday) lines.push(NOTICE.dueLine(t.caseRef, t.stepId, roleOf(t.roles), formatLocal(t.dueAt!, cal)));
-
+    // What needs action first.
     const overdue = await scheduleStore.overdueTasks(db, now);
-    lines.push('', `${NOTICE.overdueTitle}:`);
-    if (!overdue.length) lines.push(NOTICE.noneOverdue);
-    for (const t of overdue) {
+    const returned = await scheduleStore.returnsSince(db, since);
+    const waiting = (await scheduleStore.openTasksOfRole(db, this.digest.role)).filter((t) => !(t.dueAt && t.dueAt < now));
+    lines.push(`${DIGEST.actionTitle}:`);
+    if (!overdue.length && !returned.length && !waiting.length) lines.push(DIGEST.nothingToAct);
+    if (overdue.length) {
+      lines.push(`${DIGEST.overdueTitle(overdue.length)}:`);
       lines.push(
-        NOTICE.overdueLine(
-          t.caseRef,
-          t.stepId,
-          roleOf(t.roles),
-          workingTimeText(workingMinutesBetween(t.openedAt, now, cal), dayMinutes),
-          workingTimeText(workingMinutesBetween(t.dueAt!, now, cal), dayMinutes),
-        ),
+        ...(await capped(overdue, async (t) =>
+          DIGEST.overdueLine(t.caseRef, t.stepId, await kegiatan(t), roleOf(t.roles), workingTimeText(workingMinutesBetween(t.dueAt!, now, cal), dayMinutes)),
+        )),
       );
     }
+    if (returned.length) {
+      lines.push(`${DIGEST.returnsTitle(returned.length)}:`);
+      lines.push(...(await capped(returned, async (r) => DIGEST.returnLine(r.ref, r.stepId, await kegiatan(r), r.reason))));
+    }
+    if (waiting.length) {
+      lines.push(`${DIGEST.waitingTitle(service.roleLabel(this.digest.role))} (${waiting.length}):`);
+      lines.push(...(await capped(waiting, async (t) => DIGEST.waitingLine(t.caseRef, t.stepId, await kegiatan(t), t.dueAt ? formatLocal(t.dueAt, cal) : null))));
+    }
 
+    // Then the state of things.
+    lines.push('', `${DIGEST.dueToday}:`);
+    const dueToday = await scheduleStore.openTasksDueBetween(db, local.startOf('day').toJSDate(), local.endOf('day').toJSDate());
+    if (!dueToday.length) lines.push(DIGEST.noneDueToday);
+    lines.push(...(await capped(dueToday, async (t) => DIGEST.dueLine(t.caseRef, t.stepId, await kegiatan(t), roleOf(t.roles), formatLocal(t.dueAt!, cal)))));
+
+    const open = await scheduleStore.openCasesPerSop(db);
+    lines.push('', `${DIGEST.openCases}:`);
+    if (!open.length) lines.push(DIGEST.noOpenCases);
+    for (const o of open) lines.push(`• ${sopName(o.sopId)}: ${o.open}`);
     const closed = await scheduleStore.casesClosedSince(db, since);
-    const returned = await scheduleStore.returnsSince(db, since);
-    const list = (refs: string[]) => (refs.length > 10 ? `${refs.slice(0, 10).join(', ')}, ${NOTICE.more(refs.length - 10)}` : refs.join(', '));
-    lines.push('', `${NOTICE.sinceTitle}:`);
-    lines.push(NOTICE.finished(closed.length, list(closed.map((c) => `${c.ref} ${c.outcome ?? ''}`.trim()))));
-    lines.push(NOTICE.returned(returned.length, list(returned.map((r) => `${r.ref}/${r.stepId}`))));
+    lines.push(DIGEST.finished(closed.length, list(closed.map((c) => `${c.ref} ${c.outcome ?? ''}`.trim()))));
 
     const onTime = await scheduleStore.onTimeSince(db, local.startOf('month').toJSDate());
-    lines.push('', `${NOTICE.onTimeTitle}:`);
-    if (!onTime.length) lines.push(NOTICE.noOnTime);
-    const perSop = new Map<string, { total: number; onTime: number }>();
-    for (const r of onTime) {
-      const s = perSop.get(r.sopId) ?? { total: 0, onTime: 0 };
-      s.total += r.total;
-      s.onTime += r.onTime;
-      perSop.set(r.sopId, s);
-    }
-    for (const [sopId, s] of perSop) {
-      lines.push(NOTICE.onTimeLine(sopName(sopId), s.onTime, s.total));
-      for (const r of onTime.filter((x) => x.sopId === sopId)) lines.push(`  ${NOTICE.onTimeLine(`kegiatan ${r.stepId}`, r.onTime, r.total)}`);
+    lines.push('', `${DIGEST.onTimeTitle}:`);
+    if (!onTime.length) lines.push(DIGEST.noOnTime);
+    for (const s of perSop(onTime)) {
+      lines.push(DIGEST.onTimeLine(sopName(s.sopId), s.onTime, s.total));
+      const def = service.catalog().find((c) => c.definition.id === s.sopId)?.definition;
+      for (const r of onTime.filter((x) => x.sopId === s.sopId)) {
+        const step = def?.steps.find((x) => x.id === r.stepId);
+        lines.push(DIGEST.onTimeStepLine(r.stepId, step ? shortKegiatan(step.kegiatan) : '', r.onTime, r.total));
+      }
     }
     return splitLines(lines, DIGEST_PART_LIMIT);
   }
+
+  /**
+   * The figures of the digest's picture: this month's on-time share per SOP and the tasks
+   * overdue now per role. `renderDigestChart(await scheduler.digestChartData(now))` is the PNG.
+   */
+  async digestChartData(now: Date): Promise<DigestChartData> {
+    const { db, service } = this.options;
+    const cal = await service.calendarForZone(db, this.digest.timezone);
+    const local = DateTime.fromJSDate(now, { zone: cal.timezone });
+    const onTime = perSop(await scheduleStore.onTimeSince(db, local.startOf('month').toJSDate())).map((s) => {
+      let label = s.sopId;
+      try {
+        label = service.sop(s.sopId).definition.identity.nama;
+      } catch {
+        // A SOP no longer in the catalog keeps its id.
+      }
+      return { label: shortKegiatan(label, 24), onTime: s.onTime, total: s.total };
+    });
+    const perRole = new Map<string, number>();
+    for (const t of await scheduleStore.overdueTasks(db, now)) for (const r of t.roles) perRole.set(r, (perRole.get(r) ?? 0) + 1);
+    const overdueByRole = [...perRole.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([role, count]) => ({ label: service.roleLabel(role), count }));
+    return { onTime, overdueByRole, ...(this.options.reportRule ? { target: this.options.reportRule.minOnTimeShare } : {}) };
+  }
+
+  /** The digest's picture as PNG (800 × 400 drawn at 1600 × 800). */
+  async digestPicture(now: Date): Promise<Buffer> {
+    return renderDigestChart(await this.digestChartData(now));
+  }
+}
+
+function perSop(rows: { sopId: string; total: number; onTime: number }[]): { sopId: string; total: number; onTime: number }[] {
+  const map = new Map<string, { sopId: string; total: number; onTime: number }>();
+  for (const r of rows) {
+    const s = map.get(r.sopId) ?? { sopId: r.sopId, total: 0, onTime: 0 };
+    s.total += r.total;
+    s.onTime += r.onTime;
+    map.set(r.sopId, s);
+  }
+  return [...map.values()];
 }
 
 /** Minutes of a regular office day (Monday to Thursday), to say "1 hari 2 jam" instead of "570 menit". */

@@ -10,6 +10,7 @@ import { openBenchDatabase, type Driver } from './db.js';
 import { benchEngine } from './engine.js';
 import { benchIdle } from './idle.js';
 import { benchLatency } from './latency.js';
+import { benchMonev } from './monev.js';
 import { RssSampler, ServerMemorySampler, settledRssMb } from './measure.js';
 import { benchSheet } from './sheet.js';
 import { benchSweep } from './sweep.js';
@@ -55,6 +56,9 @@ async function main() {
         break;
       case 'sheet':
         report.result = await benchSheet(database, ready, sample);
+        break;
+      case 'report':
+        report.result = await benchMonev(database, driver, ready, sample);
         break;
     }
     report.ok = true;

@@ -8,6 +8,7 @@ import { LIMITS, type DeliveryResult } from './delivery.js';
 import type { EngineResult } from './engine.js';
 import type { LatencyResult } from './latency.js';
 import { SHEET_TARGET_MS, type SheetResult } from './sheet.js';
+import type { MonevResult } from './monev.js';
 import type { SweepCase, SweepResult } from './sweep.js';
 import { BENCHES, type BenchName, type BenchOutput, type RunRecord } from './types.js';
 
@@ -17,6 +18,8 @@ const ALL_DRIVERS: Driver[] = ['pglite', 'postgres'];
 const ENGINE_TARGET = 0.7;
 /** "Grows with what is due, not with what is open": 10× the open tasks, same due, less than this factor. */
 const SWEEP_OPEN_FACTOR = 2;
+/** Issue 17: the report over 10 000 finished cases in under 2 s on PostgreSQL. */
+const MONEV_TARGET_MS = 2000;
 
 function table(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
@@ -139,6 +142,17 @@ function verdicts(res: Results): Verdict[] {
     sheetVerdicts[k].held = all(sheetChecks[k]);
     list.push(sheetVerdicts[k]);
   }
+  const monevChecks: (boolean | undefined)[] = [];
+  const monev: Verdict = { what: 'Monitoring report over a month of 10 000 finished cases (100 000 visits)', target: `< ${MONEV_TARGET_MS / 1000} s on PostgreSQL`, figures: {} };
+  for (const d of drivers) {
+    const r = res.result<MonevResult>(d, 'report');
+    monev.figures[d] = r
+      ? `${fixed(r.ms / 1000, 2)} s (queries ${fixed(r.casesQueryMs, 0)} + ${fixed(r.visitsQueryMs, 0)} ms; CPU of the service ${fixed((r.cpuMs ?? 0) / 1000, 2)} s)`
+      : 'not measured';
+    if (d === 'postgres') monevChecks.push(r ? r.ms < MONEV_TARGET_MS : undefined);
+  }
+  monev.held = all(monevChecks);
+  list.push(monev);
 
   const memory: Verdict = { what: 'Resident memory of the service, idle → peak under load', target: 'report (no target set)', figures: {} };
   for (const d of drivers) {
@@ -269,6 +283,32 @@ function sweepTable(res: Results): string[] {
   ];
 }
 
+function monevTable(res: Results): string[] {
+  const rows: (string | number)[][] = [];
+  const plans: string[] = [];
+  for (const d of res.out.drivers) {
+    const r = res.result<MonevResult>(d, 'report');
+    if (!r) continue;
+    rows.push([
+      DRIVER_NAME[d],
+      `${thousands(r.casesInPeriod)} / ${thousands(r.visitsInPeriod)}`,
+      `${thousands(r.casesInTables)} / ${thousands(r.visitsInTables)}`,
+      `${fixed(r.ms, 0)} (CPU ${fixed(r.cpuMs, 0)})`,
+      `${fixed(r.casesQueryMs, 0)} + ${fixed(r.visitsQueryMs, 0)}`,
+      fixed(r.computeMs, 0),
+      `${fixed(r.xlsxMs, 0)} / ${fixed(r.pdfMs, 0)} (${r.pdfPages} pages) / ${fixed(r.jsonMs, 0)}`,
+      r.runs.join(', '),
+    ]);
+    const block = (name: string, lines: string[]) => `${DRIVER_NAME[d]}, ${name} (EXPLAIN ANALYZE):\n\n${['```', ...lines, '```'].join('\n')}`;
+    plans.push(block('the visits query', r.plans.visits), block('the escalations query', r.plans.escalations ?? []), block('the cases query', r.plans.cases));
+  }
+  return [
+    '### Monitoring report (buildMonitoringReport for November; median of 5 runs after a warm-up)',
+    table(['database', 'cases / visits in the period', 'cases / visits in the tables', 'ms per report', 'queries (cases + visits) ms', 'working time and words ms', 'XLSX / PDF / JSON ms', 'runs (ms)'], rows),
+    ...plans,
+  ];
+}
+
 function deliveryTables(res: Results): string[] {
   const rows: (string | number)[][] = [];
   const timelines: string[] = [];
@@ -351,7 +391,7 @@ function memoryTable(res: Results): string[] {
       if (BENCHES.some((b) => res.run(d, b)?.memory?.server)) serverRows.push(['PostgreSQL server, the service’s connections (Pss)', ...BENCHES.map(server)]);
     }
   }
-  const head = ['', 'idle service', 'engine throughput', '50-user latency', 'sweep (to 100 000 tasks)', 'delivery (2 000 cards)', 'SOP sheet'];
+  const head = ['', 'idle service', 'engine throughput', '50-user latency', 'sweep (to 100 000 tasks)', 'delivery (2 000 cards)', 'SOP sheet', 'report (10 000 cases)'];
   const parts = ['### Resident memory (MB; settled before the load → peak during it)', table(head, [...rows.map((r) => [`service process on ${r[0]}`, ...r.slice(1)]), ...serverRows])];
   return parts;
 }
@@ -365,6 +405,8 @@ export function renderTables(out: BenchOutput): string {
     ...engineTables(res),
     ...latencyTable(res),
     ...sweepTable(res),
+    '',
+    ...monevTable(res),
     ...deliveryTables(res),
     ...sheetTable(res),
     ...memoryTable(res),

@@ -173,7 +173,7 @@ describe('a Kemenkumham case in Slack channels', () => {
     await w.whisperTo(madya.person, 'Ringkasan hanya tersedia di chat yang terdaftar sebagai Kabid');
     const kabid = await w.bindChannel('kabid');
     await w.slack.runCommand(kabid.person, kabid.channel, 'ringkasan');
-    expect(await w.whisperTo(kabid.person, 'Ringkasan harian')).toMatch(/Selesai\/ditutup: 1 \(KUMHAM-\d{4}-0001 selesai\)/);
+    expect(await w.whisperTo(kabid.person, 'Ringkasan harian')).toMatch(/Selesai\/ditutup sejak ringkasan terakhir: 1 \(KUMHAM-\d{4}-0001 selesai\)/);
 
     // /sop tugas has nothing left; /sop kasus shows the history; /sop dokumen sends the files.
     await w.slack.runCommand(madya.person, madya.channel, 'tugas');

@@ -166,11 +166,49 @@ describe('the daily digest', () => {
     expect(await notices(['digest'])).toEqual(['digest→kabid']);
 
     const digest = (await store.listOutbox(database.db)).find((r) => r.kind === 'digest')!.payload.text as string;
-    expect(digest).toContain('📊 Ringkasan harian Selasa, 24 November 2026 09.12 WIB');
+    // It leads with what needs the Kabid, and names each step by its kegiatan.
+    expect(digest).toMatch(
+      /^📊 Ringkasan harian Selasa, 24 November 2026 09\.12 WIB\n\nPerlu perhatian Anda:\nTerlambat \(1\):\n• CTH-2026-0001 keg\. 2 Memutuskan \(Subkoordinator\): terlambat .* kerja\n/,
+    );
     expect(digest).toContain('Kasus berjalan per SOP:\n• Contoh: 1');
-    expect(digest).toMatch(/Terlambat:\n• CTH-2026-0001 keg\. 2 \(Subkoordinator\): dibuka .* lalu, terlambat .* kerja/);
-    expect(digest).toContain('Selesai/ditutup: 1 (CTH-2026-0002 dibatalkan)');
-    expect(digest).toContain('Ketepatan waktu bulan ini:\n• Contoh: 0% (0/1)\n  • kegiatan 1: 0% (0/1)');
+    expect(digest).toContain('Selesai/ditutup sejak ringkasan terakhir: 1 (CTH-2026-0002 dibatalkan)');
+    expect(digest).toContain('Ketepatan waktu bulan ini:\n• Contoh: 0% (0/1)\n  • 1 Menerima surat: 0% (0/1)');
+  });
+
+  it('lists the returns since the last digest with their reason, and what waits for the Kabid himself', async () => {
+    const s = scheduler();
+    const { caseRef } = await service.startCase('contoh', 'Penilaian JPT', as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
+    const report = await openTask(caseRef);
+    await service.act(report.id, { type: 'set-due', dueAt: wib('2026-11-24T15:00') }, as('asesor'));
+    await service.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, { fileName: 'l.pdf', mimeType: 'application/pdf', sizeBytes: 9, sha256: 'a'.repeat(64), storageKey: 'k' }, as('asesor'));
+    await service.act(report.id, { type: 'complete' }, as('asesor'));
+    await service.act((await openTask(caseRef)).id, { type: 'return', reason: 'Nilai belum dihitung ulang' }, as('kabid'));
+    const { caseRef: second } = await service.startCase('contoh', 'Permohonan baru', as('kabid'));
+    now = wib('2026-11-23T09:20');
+    await service.startCase('contoh', 'Satu lagi', as('kabid'));
+
+    const [digest] = await s.buildDigest(wib('2026-11-23T09:25'));
+    expect(digest).toContain(
+      [
+        'Perlu perhatian Anda:',
+        'Terlambat (1):',
+        `• ${second} keg. 1 Menerima surat (Kabid): terlambat 15 menit kerja`,
+        'Dikembalikan sejak ringkasan terakhir (1):',
+        `• ${caseRef} keg. 4 Memeriksa laporan: "Nilai belum dihitung ulang"`,
+        'Menunggu Kabid (1):',
+        '• CTH-2026-0003 keg. 1 Menerima surat — batas Senin, 23 November 2026 09.30 WIB',
+      ].join('\n'),
+    );
+
+    // The picture beside it: this month's on-time share per SOP and the overdue tasks per role.
+    const data = await s.digestChartData(wib('2026-11-23T09:25'));
+    expect(data.onTime).toEqual([{ label: 'Contoh', onTime: 4, total: 4 }]);
+    expect(data.overdueByRole).toEqual([{ label: 'Kabid', count: 1 }]);
+    const png = await s.digestPicture(wib('2026-11-23T09:25'));
+    expect(png.readUInt32BE(16)).toBe(1600);
+    expect(png.readUInt32BE(20)).toBe(800);
   });
 });
 

@@ -1,0 +1,111 @@
+/**
+ * The report from the database: selects what the period touched (src/db/report-store.ts),
+ * resolves each case's own definition version and each SOP's calendar through the workflow
+ * service, and hands it all to the pure computation.
+ */
+import { DateTime } from 'luxon';
+import type { Db } from '../db/database.js';
+import * as reportStore from '../db/report-store.js';
+import { REPORT_ERROR, type ReportErrorCode } from '../messages/report.js';
+import type { SopDefinition } from '../sop/definition.js';
+import type { WorkflowService } from '../workflow/service.js';
+import { computeReport, periodInstants, type Period } from './compute.js';
+import { DEFAULT_RULE, type MonitoringReport, type ReportRule } from './model.js';
+
+export interface ReportOptions {
+  /** First and last local date of the period, inclusive (YYYY-MM-DD). */
+  from: string;
+  to: string;
+  /** The zone the dates are read in; default Asia/Jakarta (SOPBOT_TIMEZONE). */
+  timezone?: string;
+  /** Only these SOPs (each gets a sheet even with no case); default every SOP that ran in the period. */
+  sopIds?: readonly string[];
+  rule?: ReportRule;
+  /** Nama / NIP for the form's header; default empty, to be written when signing. */
+  evaluator?: string;
+  /** When the report is made (its footer); default now. */
+  now?: Date;
+}
+
+export class ReportError extends Error {
+  constructor(
+    readonly code: ReportErrorCode,
+    readonly data: Record<string, unknown>,
+  ) {
+    super((REPORT_ERROR[code] as (p: Record<string, unknown>) => string)(data));
+    this.name = 'ReportError';
+  }
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function checkDate(text: string): string {
+  const t = text.trim();
+  if (!ISO_DATE.test(t) || !DateTime.fromISO(t).isValid) throw new ReportError('bad_date', { text });
+  return t;
+}
+
+/** "2026-11" → the first and last day of that month. */
+export function monthPeriod(month: string): { from: string; to: string } {
+  const t = month.trim();
+  const start = /^\d{4}-\d{2}$/.test(t) ? DateTime.fromISO(`${t}-01`) : undefined;
+  if (!start?.isValid) throw new ReportError('bad_month', { text: month });
+  return { from: start.toISODate()!, to: start.endOf('month').toISODate()! };
+}
+
+/** The calendar month before the one `now` falls in, in `timezone`: the default period. */
+export function previousMonth(now: Date, timezone: string): { from: string; to: string } {
+  const start = DateTime.fromJSDate(now, { zone: timezone }).startOf('month').minus({ months: 1 });
+  return { from: start.toISODate()!, to: start.endOf('month').toISODate()! };
+}
+
+export async function buildMonitoringReport(db: Db, service: WorkflowService, options: ReportOptions): Promise<MonitoringReport> {
+  const timezone = options.timezone ?? 'Asia/Jakarta';
+  const period: Period = { from: checkDate(options.from), to: checkDate(options.to), timezone };
+  if (period.to < period.from) throw new ReportError('bad_range', { from: period.from, to: period.to });
+  const rule = options.rule ?? DEFAULT_RULE;
+  const known = new Set(service.catalog().map((s) => s.definition.id));
+  const wanted = options.sopIds ? [...new Set(options.sopIds.map((s) => s.trim()).filter(Boolean))] : undefined;
+
+  const { from, to } = periodInstants(period);
+  const scope = { from, to, sopIds: wanted };
+  const [cases, visits] = await Promise.all([reportStore.reportCases(db, scope), reportStore.reportVisits(db, scope)]);
+  for (const id of wanted ?? []) {
+    if (!known.has(id) && !cases.some((c) => c.sopId === id)) throw new ReportError('unknown_sop', { sopId: id, known: [...known].sort() });
+  }
+
+  const versionIds = [...new Set(cases.map((c) => c.sopVersionId))];
+  const versionNumbers = await reportStore.versionNumbers(db, versionIds);
+  const definitions = new Map<number, SopDefinition>();
+  for (const id of versionIds) {
+    const sopId = cases.find((c) => c.sopVersionId === id)!.sopId;
+    definitions.set(id, await service.definitionOf(db, id, sopId));
+  }
+
+  // Each SOP's sheet follows the newest version its cases ran on (the catalog's when none ran).
+  const sopIds = wanted ?? [...new Set(cases.map((c) => c.sopId))].sort((a, b) => a.localeCompare(b));
+  const sops = [];
+  for (const sopId of sopIds) {
+    const newest = cases
+      .filter((c) => c.sopId === sopId)
+      .map((c) => c.sopVersionId)
+      .sort((a, b) => (versionNumbers.get(b) ?? 0) - (versionNumbers.get(a) ?? 0))[0];
+    const definition = newest !== undefined ? definitions.get(newest)! : service.sop(sopId).definition;
+    sops.push({ sopId, definition, calendar: await service.calendarFor(db, definition) });
+  }
+  sops.sort((a, b) => a.definition.identity.nama.localeCompare(b.definition.identity.nama, 'id'));
+
+  return computeReport({
+    period,
+    rule,
+    evaluator: options.evaluator?.trim() ?? '',
+    generatedAt: options.now ?? new Date(),
+    cases,
+    visits,
+    definitions,
+    versionNumbers,
+    sops,
+    calendar: await service.calendarForZone(db, timezone),
+    catalog: wanted ? [] : service.catalog().map((s) => ({ sopId: s.definition.id, nama: s.definition.identity.nama })),
+  });
+}

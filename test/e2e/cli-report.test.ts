@@ -1,0 +1,90 @@
+/**
+ * The Kabid's admin writes last month's monitoring form from the terminal: by default the
+ * previous month, as XLSX; as PDF or JSON when asked; never over an existing file without
+ * --force; every mistake in the options named in Indonesian.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/bootstrap.js';
+import { runCli } from '../../src/cli/program.js';
+import type { MonitoringReport } from '../../src/report/model.js';
+import { driveCase } from '../support/case-driver.js';
+import { createTestCore } from '../support/test-core.js';
+
+let dir: string;
+let core: Core;
+let now = new Date('2026-11-10T02:00:00Z');
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sopbot-report-'));
+  core = await createTestCore({ dir, clock: () => now, env: { SOPBOT_REPORT_MIN_ON_TIME: '90' } });
+  // One Pemalang case run through in November, Diterima at the decision.
+  await driveCase(core.service, 'pemalang', { choose: { '3': 'Diterima' } });
+  now = new Date('2026-12-02T02:00:00Z');
+}, 60_000);
+afterAll(async () => {
+  await core.database.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function sopbot(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { core, cwd: dir, clock: () => now, out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('sopbot report monitoring', () => {
+  it('writes the previous month as XLSX by default, one sheet per SOP that ran', async () => {
+    const r = await sopbot('report', 'monitoring', '--evaluator', 'Kabid PKA / 19700101');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const file = join(dir, 'monev-2026-11.xlsx');
+    expect(r.out).toBe(`Laporan monitoring November 2026 (1 SOP) ditulis ke ${file} (${(await readFile(file)).length} bita).`);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await readFile(file)) as unknown as ExcelJS.Buffer);
+    expect(book.worksheets.map((w) => w.name)).toEqual(['Ringkasan', expect.stringMatching(/^PML /)]);
+  });
+
+  it('refuses to overwrite without --force, and overwrites with it', async () => {
+    const again = await sopbot('report', 'monitoring');
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('sudah ada; pakai --force untuk menimpanya');
+    expect((await sopbot('report', 'monitoring', '--force')).code).toBe(0);
+  });
+
+  it('writes JSON for a range, with the rule from the environment and the flags', async () => {
+    const out = join(dir, 'nov.json');
+    const r = await sopbot('report', 'monitoring', '--from', '2026-11-01', '--to', '2026-11-15', '--out', out, '--max-returns', '30');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(out, 'utf8')) as MonitoringReport;
+    expect(json.rule).toEqual({ minOnTimeShare: 0.9, maxReturnShare: 0.3 });
+    expect(json.sops.map((s) => s.sopId)).toEqual(['pemalang']);
+    expect(json.sops[0]!.cases.finished).toBe(1);
+  });
+
+  it('writes a PDF for one SOP and one month', async () => {
+    const out = join(dir, 'pml.pdf');
+    expect((await sopbot('report', 'monitoring', '--sop', 'pemalang', '--month', '2026-11', '--format', 'pdf', '--out', out)).code).toBe(0);
+    expect((await readFile(out)).subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('names each mistake in the options', async () => {
+    const cases: [string[], string][] = [
+      [['--month', '2026-13'], 'Bulan "2026-13" tidak sah'],
+      [['--from', '2026-11-01'], 'Tulis --from dan --to bersama-sama'],
+      [['--from', '2026-11-30', '--to', '2026-11-01'], 'tanggal akhir sebelum tanggal awal'],
+      [['--format', 'docx'], 'Format "docx" tidak dikenal'],
+      [['--sop', 'tidakada', '--out', join(dir, 'x.json')], 'SOP "tidakada" tidak dikenal'],
+      [['--min-on-time', '120', '--out', join(dir, 'y.json')], '--min-on-time "120" tidak sah'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await sopbot('report', 'monitoring', ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err).toContain(message);
+    }
+  });
+});
