@@ -65,7 +65,7 @@ describe('sopbot task attach', () => {
     expect(exe).toMatchObject({ code: 1, err: `laporan.pdf: ${uploadRefusal('content_mismatch', { extension: 'pdf', detected: 'exe' })}` });
     // 2 MB with a 1 MB limit.
     const big = await sopbot('task', 'attach', 'PML-2026-0001', await file('besar.pdf', Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2 * 1024 * 1024)])), '--as', 'kabid');
-    expect(big).toMatchObject({ code: 1, err: 'File besar.pdf lebih besar dari batas 1 MB.' });
+    expect(big).toMatchObject({ code: 1, err: 'Berkas besar.pdf lebih besar dari batas 1 MB.' });
     // The bytes were fine, the slot is not: the row fails after the write, and the file goes with it.
     const slot = await sopbot('task', 'attach', 'PML-2026-0001', await file('surat.pdf', '%PDF-1.4 surat'), '--as', 'kabid', '--slot', 'Tidak Ada');
     expect(slot.code).toBe(1);

@@ -37,10 +37,11 @@ describe('the monitoring report of November 2026', () => {
   });
 
   it('measures each step against the time it was given, in working time', () => {
-    // Step 1 ran four times in November (case 1 on 2 Nov, cases 2, 3, 5): case 1's was late by 50 minutes
-    // of working time (due Fri 30 Oct 09:10, done Mon 2 Nov 08:00: 6 h 50 m on Friday + 30 m on Monday).
+    // Step 1 ran four times in November (case 1 on 2 Nov, cases 2, 3, 5): case 1's was late by 6 h 20 m
+    // of working time (due Fri 30 Oct 09.10, done Mon 2 Nov 08.00: Friday 09.10–11.30 and 13.00–16.30, the
+    // Friday break not counted, then 30 m on Monday).
     expect(step('1').figures).toMatchObject({ runs: 4, withDue: 4, onTime: 3, lateVisits: 1, returned: 0, sentBack: 0 });
-    expect(step('1').figures.lateMinutes).toBe(6 * 60 + 50 + 30);
+    expect(step('1').figures.lateMinutes).toBe(140 + 210 + 30);
     expect(step('1').judgment).toBe('tidak_baik');
     // Step 3 ("menyesuaikan") is measured against the due date the asesor set: 5 visits, one late (case 1's re-do).
     expect(step('3').waktuKind).toBe('actor-sets');

@@ -63,9 +63,10 @@ describe('the suggested Tindakan', () => {
   it('asks to review the waktu of a step late by the same amount every time, and the load of a role late in two SOPs', () => {
     // Contoh: five decisions given 1 jam, each taking 2 jam (inside office hours, Mondays to Fridays).
     for (const day of ['02', '03', '04', '05', '06']) decision('contoh', 1, `2026-11-${day}T08:00`, 60, 120);
-    // Lain: three of four decisions on time, one very late: the lateness is that case's.
+    // Lain: three of four decisions on time, one very late (08.00 to 16.00, the break not counted:
+    // 6 working hours late): the lateness is that case's, and more than Contoh's 5 × 1 hour.
     for (const day of ['09', '10', '11']) decision('lain', 2, `2026-11-${day}T08:00`, 60, 30);
-    const slow = decision('lain', 2, '2026-11-12T08:00', 60, 420);
+    const slow = decision('lain', 2, '2026-11-12T08:00', 60, 480);
 
     const r = report();
     const contohStep = r.sops.find((s) => s.sopId === 'contoh')!.steps.find((s) => s.stepId === '2')!;
