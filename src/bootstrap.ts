@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { catalogDir, loadCatalog, type CatalogFailure } from './sop/loader.js';
 import { LocalFileStore, type FileStore } from './storage/files.js';
-import { WorkflowService } from './workflow/service.js';
+import { WorkflowService } from './service/workflow-service.js';
 
 export interface Core {
   config: Config;

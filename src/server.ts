@@ -37,7 +37,26 @@ export interface StartOptions {
 }
 
 export async function startService(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningService> {
+  // What has started so far, stopped in reverse order if a later part fails to start.
+  const started: { name: string; stop: () => Promise<void> }[] = [];
+  try {
+    return await startParts(config, logger, options, started);
+  } catch (e) {
+    for (const part of started.reverse()) {
+      await part.stop().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err), part: part.name }, 'gagal menghentikan bagian layanan setelah start gagal'));
+    }
+    throw e;
+  }
+}
+
+async function startParts(
+  config: Config,
+  logger: Logger,
+  options: StartOptions,
+  started: { name: string; stop: () => Promise<void> }[],
+): Promise<RunningService> {
   const core = options.core ?? (await openCore(config, { clock: options.clock }));
+  if (!options.core) started.push({ name: 'database', stop: () => core.close() });
   for (const f of core.catalogFailures) {
     logger.error({ file: f.file, errors: f.errors.map((e) => e.message) }, 'definisi SOP tidak dimuat');
   }
@@ -58,6 +77,7 @@ export async function startService(config: Config, logger: Logger, options: Star
     },
     metrics: () => metrics.render(),
   });
+  started.push({ name: 'http', stop: () => http.close() });
 
   const scheduler = new Scheduler({
     db: core.database.db,
@@ -90,6 +110,7 @@ export async function startService(config: Config, logger: Logger, options: Star
       logger,
       http,
     );
+    started.push({ name: 'telegram', stop: () => telegram!.stop() });
     transports.push(metrics.countDeliveries(telegram.transport));
     channelReadiness.telegram = telegram.ready;
   }
@@ -112,6 +133,7 @@ export async function startService(config: Config, logger: Logger, options: Star
       logger,
       http,
     );
+    started.push({ name: 'slack', stop: () => slack!.stop() });
     transports.push(metrics.countDeliveries(slack.transport));
     channelReadiness.slack = slack.ready;
   }
@@ -126,6 +148,7 @@ export async function startService(config: Config, logger: Logger, options: Star
     ...dispatcherOptions,
   });
   dispatcher.start({ intervalMs });
+  started.push({ name: 'dispatcher', stop: () => dispatcher.stop() });
 
   if (options.startScheduler ?? true) scheduler.start();
 

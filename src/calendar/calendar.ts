@@ -378,11 +378,6 @@ function nextWorkingStartMs(t: number, cal: WorkCalendar, zone: Zone): number {
   return intervalsOn(nextWorkingDay(day, cal), cal, zone)[0]!.open;
 }
 
-/** The local working day of a moment, for "once per working day" keys and "due today". */
-export function localDate(at: Date, cal: WorkCalendar): string {
-  return isoOf(localDayOf(at.getTime(), zoneOf(cal)));
-}
-
 /** When the office closes on a working day (the end of its last period), for a due date typed without a time. */
 export function closingTime(isoDate: string, cal: WorkCalendar): Date {
   const zone = zoneOf(cal);

@@ -14,7 +14,7 @@ import { caseViewOf } from '../sheet/case-view.js';
 import { renderCaseSheet } from '../sheet/render.js';
 import type { FileStore } from '../storage/files.js';
 import { stripHidden } from '../storage/intake.js';
-import type { WorkflowService } from '../workflow/service.js';
+import type { WorkflowService } from '../service/workflow-service.js';
 
 export type CaseDetails = Awaited<ReturnType<WorkflowService['caseDetails']>>;
 

@@ -6,11 +6,11 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { databaseHealth } from '../db/database.js';
-import { listAllDocuments } from '../db/store.js';
 import { CLI } from '../messages/id.js';
 import { SECURITY } from '../messages/security.js';
 import type { CatalogFailure } from '../sop/loader.js';
 import type { FileStore } from '../storage/files.js';
+import { listAllDocuments } from '../db/queries/documents.js';
 
 export interface DoctorResult {
   /** Every line of the report, problems marked; printed in order. */

@@ -3,7 +3,7 @@
  * out) so tests drive it in-process exactly as an admin would from the terminal.
  */
 import { existsSync } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
@@ -13,10 +13,9 @@ import { formatDayHours, formatLocal, makeCalendar, parseDayHours } from '../cal
 import { parseWaktu } from '../calendar/waktu.js';
 import { parseDueInput } from '../calendar/due-input.js';
 import { ConfigError, loadConfig } from '../config.js';
-import * as channelStore from '../db/channel-store.js';
 import { openDatabase, type Database } from '../db/database.js';
-import * as store from '../db/store.js';
-import { CLI } from '../messages/id.js';
+import { CLI, refusalText, TERMS } from '../messages/id.js';
+import { uploadRefusal } from '../messages/security.js';
 import { describeWaktu, renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
 import { catalogDir, loadCatalog, loadDefinitionFile } from '../sop/loader.js';
 import { deadlineFor, findStep, missingOutputs, uploadSlots } from '../workflow/engine.js';
@@ -32,6 +31,10 @@ import { SHEET } from '../messages/sheet.js';
 import { checkCatalog, checkDatabase, checkDocuments, databaseDown, describeError, type DoctorResult } from './doctor.js';
 import { registerImportCommands } from '../import/cli.js';
 import { registerReportCommands } from '../report/cli.js';
+import * as bindings from '../db/queries/bindings.js';
+import * as calendarSettings from '../db/queries/calendar-settings.js';
+import * as cases from '../db/queries/cases.js';
+import * as tasks from '../db/queries/tasks.js';
 
 export interface CliIo {
   env?: NodeJS.ProcessEnv;
@@ -124,11 +127,11 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .argument('<kegiatan>', CLI.argStep)
     .option('--from <waktu>', CLI.optFrom)
     .action((id: string, stepId: string, opts: { from?: string }) =>
-      withCore(async ({ service, database }) => {
+      withCore(async ({ service }) => {
         const def = service.sop(id).definition;
         const step = def.steps.find((s) => s.id === stepId.trim());
         if (!step) throw new CliError(CLI.unknownStep(stepId, def.steps.map((s) => s.id)));
-        const calendar = await service.calendarFor(database.db, def);
+        const calendar = await service.calendarFor(def);
         const now = io.clock?.() ?? new Date();
         const from = opts.from ? parseLocalDateTime(opts.from, def.unit.timezone, now) : now;
         const waktu = parseWaktu(step.waktu, def.konversiWaktu);
@@ -170,7 +173,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action((opts: { status?: string; sop?: string }) =>
       withCore(async ({ database }) => {
         if (opts.status && opts.status !== 'open' && opts.status !== 'closed') throw new CliError(CLI.badStatus(opts.status));
-        const rows = await store.listCases(database.db, { status: opts.status as 'open' | 'closed' | undefined, sopId: opts.sop });
+        const rows = await cases.listCases(database.db, { status: opts.status as 'open' | 'closed' | undefined, sopId: opts.sop });
         if (!rows.length) out(CLI.noCases);
         for (const c of rows) out(`${c.ref.padEnd(20)} ${(c.status === 'open' ? 'berjalan' : (c.outcome ?? '')).padEnd(10)} ${c.title}`);
       }),
@@ -180,9 +183,9 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .description(CLI.caseShow)
     .argument('<ref>')
     .action((ref: string) =>
-      withCore(async ({ service, database }) => {
+      withCore(async ({ service }) => {
         const details = await service.caseDetails(ref);
-        out(renderCase(details, await service.calendarFor(database.db, details.definition)));
+        out(renderCase(details, await service.calendarFor(details.definition)));
       }),
     );
   kasus
@@ -203,12 +206,12 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .option('--out <file>', CLI.optOut)
     .option('--force', CLI.optForce)
     .action((ref: string, opts: { out?: string; force?: boolean }) =>
-      withCore(async ({ service, database, files }) => {
+      withCore(async ({ service, files }) => {
         const details = await service.caseDetails(ref);
         const target = resolve(io.cwd ?? process.cwd(), opts.out ?? `${details.caseRow.ref}.zip`);
         // Checked before reading every file, and again by the exclusive write below.
         if (!opts.force && existsSync(target)) throw new CliError(CLI.exportExists(target));
-        const calendar = await service.calendarFor(database.db, details.definition);
+        const calendar = await service.calendarFor(details.definition);
         const archive = await buildCaseArchive(details, calendar, files, io.clock?.() ?? new Date()).catch((e: unknown) => {
           if (e instanceof DamagedDocumentsError) throw new CliError(CLI.exportDamaged(details.caseRow.ref, e.problems));
           throw e;
@@ -226,12 +229,12 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .description(CLI.taskList)
     .option('--role <peran>')
     .action((opts: { role?: string }) =>
-      withCore(async ({ service, database }) => {
+      withCore(async ({ service }) => {
         const open = await service.openTasks(opts.role ? [opts.role] : undefined);
         if (!open.length) out(CLI.noTasks);
         for (const t of open) {
-          const def = await service.definitionOf(database.db, t.sopVersionId, t.sopId);
-          out(`${t.caseRef} · ${t.caseTitle}\n${renderTaskLine(def, t, await service.calendarFor(database.db, def))}`);
+          const def = await service.definitionOf(t.sopVersionId, t.sopId);
+          out(`${t.caseRef} · ${t.caseTitle}\n${renderTaskLine(def, t, await service.calendarFor(def))}`);
         }
       }),
     );
@@ -267,22 +270,21 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .requiredOption('--as <peran>', CLI.optAs)
     .option('--slot <nama>', CLI.optSlot)
     .action((ref: string, file: string, opts: { as: string; slot?: string }) =>
-      withCore(async ({ service, files, database, config }) => {
+      withCore(async ({ service, files, config }) => {
         // The same door as Telegram and Slack: SOPBOT_ALLOWED_EXTENSIONS, the name, the content's signature, the size.
         try {
           checkFileName(basename(file), config.allowedExtensions);
         } catch (e) {
           if (isUploadRefused(e) && e.code === 'type_not_allowed') throw new CliError(CLI.fileTypeRefused(basename(file), config.allowedExtensions));
-          if (isUploadRefused(e)) throw new CliError(e.message);
+          if (isUploadRefused(e)) throw new CliError(uploadRefusal(e.code, e.params));
           throw e;
         }
         const target = await resolveTask(ref, opts.as);
-        const taskRow = (await store.getTask(database.db, target.taskId))!;
-        const step = findStep(target.def, taskRow.stepId);
-        const decisions = (await store.getCase(database.db, taskRow.caseId))!.decisions;
-        const slots = uploadSlots(step, decisions);
+        const view = await service.taskView(target.taskId);
+        const step = findStep(view.definition, view.task.stepId);
+        const slots = uploadSlots(step, view.caseRow.decisions);
         // Without --slot, the file goes where it obviously belongs: the one output still missing.
-        const missing = missingOutputs(step, taskRow, (await store.loadDocuments(database.db, taskRow.caseId)), decisions);
+        const missing = missingOutputs(step, view.task, view.documents, view.caseRow.decisions);
         const slot = opts.slot
           ? (slots.find((s) => s.name.toLowerCase() === opts.slot!.toLowerCase()) ?? { kind: 'output' as const, name: opts.slot })
           : missing.length === 1
@@ -291,7 +293,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
               ? slots[0]!
               : null;
         if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
-        let source;
+        let source: FileHandle;
         try {
           source = await open(file);
         } catch {
@@ -303,13 +305,13 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
           limit: { bytes: config.maxUploadBytes, by: 'service' },
         }).catch((e: unknown) => {
           if (isUploadRefused(e) && e.code === 'too_large') throw new CliError(CLI.fileTooLarge(basename(file), config.maxUploadBytes / 1024 / 1024));
-          if (isUploadRefused(e)) throw new CliError(`${basename(file)}: ${e.message}`);
+          if (isUploadRefused(e)) throw new CliError(`${basename(file)}: ${uploadRefusal(e.code, e.params)}`);
           throw e;
         });
         const result = await withStoredFile(files, stored, () =>
           service.attachDocument(target.taskId, slot, { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored }, cliActor(target.role)),
         );
-        out(CLI.attached(basename(file), result.slotName, stored.sizeBytes, stored.sha256));
+        out(CLI.attached(basename(file), result.slot.name, stored.sizeBytes, stored.sha256));
       }),
     );
 
@@ -325,7 +327,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
           const role = knownRole(service.knownRoles(), opts.role);
           const hours = Number(opts.ttl);
           if (!(hours > 0 && hours <= 24 * 7)) throw new CliError(CLI.badTtl(opts.ttl));
-          const { code, expiresAt } = await channelStore.createPairingCode(database.db, {
+          const { code, expiresAt } = await bindings.createPairingCode(database.db, {
             platform,
             role,
             ttlMs: hours * 3_600_000,
@@ -340,7 +342,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .description(CLI.bindList)
     .action(() =>
       withCore(async ({ service, database }) => {
-        const rows = await channelStore.listBindings(database.db);
+        const rows = await bindings.listBindings(database.db);
         if (!rows.length) out(CLI.noBindings);
         for (const b of rows) {
           out(`${b.role.padEnd(20)} ${b.platform.padEnd(9)} ${b.chatId}${b.threadId ? `/${b.threadId}` : ''}  ${b.label ?? ''} (${service.roleLabel(b.role)})`);
@@ -365,7 +367,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         const slash = chat.indexOf('/');
         if (opts.thread === undefined && slash > 0) [chat, thread] = [chat.slice(0, slash), chat.slice(slash + 1)];
         const place = CLI.place(p, chat, thread);
-        const roles = await channelStore.unbindPlace(database.db, { platform: p, chatId: chat, threadId: thread });
+        const roles = await bindings.unbindPlace(database.db, { platform: p, chatId: chat, threadId: thread });
         if (!roles.length) throw new CliError(CLI.bindingMissing(place));
         out(CLI.unbound(place, roles.map((r) => service.roleLabel(r))));
       }),
@@ -381,7 +383,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       withCore(async ({ service, database }) => {
         const p = chatPlatform(platform);
         const role = knownRole(service.knownRoles(), opts.role);
-        await channelStore.allowUser(database.db, p, role, userId.trim());
+        await bindings.allowUser(database.db, p, role, userId.trim());
         out(CLI.allowed(userId, service.roleLabel(role)));
       }),
     );
@@ -394,7 +396,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       withCore(async ({ service, database }) => {
         const p = chatPlatform(platform);
         const role = knownRole(service.knownRoles(), opts.role);
-        if (!(await channelStore.disallowUser(database.db, p, role, userId.trim()))) throw new CliError(CLI.notAllowed(userId));
+        if (!(await bindings.disallowUser(database.db, p, role, userId.trim()))) throw new CliError(CLI.notAllowed(userId));
         out(CLI.disallowed(userId, service.roleLabel(role)));
       }),
     );
@@ -402,7 +404,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .command('list')
     .action(() =>
       withCore(async ({ database }) => {
-        const rows = await channelStore.listAllowlist(database.db);
+        const rows = await bindings.listAllowlist(database.db);
         if (!rows.length) out(CLI.noAllowlist);
         for (const r of rows) out(`${r.platform.padEnd(9)} ${r.role.padEnd(20)} ${r.userId}`);
       }),
@@ -413,7 +415,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .command('list')
     .action(() =>
       withCore(async ({ database }) => {
-        const extra = await store.listExtraHolidays(database.db);
+        const extra = await calendarSettings.listExtraHolidays(database.db);
         if (!extra.length) out(CLI.noExtraHolidays);
         for (const h of extra) out(`${h.date}  ${h.name}`);
       }),
@@ -425,7 +427,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action((date: string, name: string) =>
       withCore(async ({ database }) => {
         makeCalendar({ extraHolidays: [date] }); // validates the date with the calendar's own message
-        await store.addExtraHoliday(database.db, date, name);
+        await calendarSettings.addExtraHoliday(database.db, date, name);
         out(CLI.holidayAdded(date, name));
       }),
     );
@@ -434,7 +436,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .argument('<tanggal>', 'YYYY-MM-DD')
     .action((date: string) =>
       withCore(async ({ database }) => {
-        if (!(await store.removeExtraHoliday(database.db, date))) throw new CliError(CLI.holidayMissing(date));
+        if (!(await calendarSettings.removeExtraHoliday(database.db, date))) throw new CliError(CLI.holidayMissing(date));
         out(CLI.holidayRemoved(date));
       }),
     );
@@ -444,7 +446,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .command('list')
     .action(() =>
       withCore(async ({ database }) => {
-        const rows = await store.listOfficeHours(database.db);
+        const rows = await calendarSettings.listOfficeHours(database.db);
         if (!rows.length) out(CLI.noOfficeHours);
         for (const h of rows) {
           out(CLI.officeHoursLine(h.id, h.fromDate, h.toDate, formatDayHours(parseDayHours(h.hours)), h.fridayHours ? formatDayHours(parseDayHours(h.fridayHours)) : null, h.name));
@@ -464,7 +466,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         // Checked with the calendar's own rules and messages before anything is stored.
         const span = { from, to, hours: parseDayHours(opts.hours), ...(opts.friday ? { fridayHours: parseDayHours(opts.friday) } : {}) };
         makeCalendar({ includeShipped: false, specialHours: [span] });
-        const id = await store.addOfficeHours(database.db, {
+        const id = await calendarSettings.addOfficeHours(database.db, {
           fromDate: from,
           toDate: to,
           hours: opts.hours.trim(),
@@ -480,7 +482,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action((id: string) =>
       withCore(async ({ database }) => {
         const n = Number(id.replace(/^#/, ''));
-        if (!Number.isInteger(n) || !(await store.removeOfficeHours(database.db, n))) throw new CliError(CLI.officeHoursMissing(id));
+        if (!Number.isInteger(n) || !(await calendarSettings.removeOfficeHours(database.db, n))) throw new CliError(CLI.officeHoursMissing(id));
         out(CLI.officeHoursRemoved(n));
       }),
     );
@@ -539,7 +541,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   /** Prints the open tasks of a case: who acts next, and by when. */
   async function printOpened(ref: string) {
     const details = await core!.service.caseDetails(ref);
-    const calendar = await core!.service.calendarFor(core!.database.db, details.definition);
+    const calendar = await core!.service.calendarFor(details.definition);
     for (const t of details.tasks.filter((t) => t.status === 'open')) out(`${CLI.nextTask} ${renderTaskLine(details.definition, t, calendar)}`);
   }
 
@@ -548,10 +550,10 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     const { service, database } = core!;
     const numeric = /^#?(\d+)$/.exec(ref.trim());
     if (numeric) {
-      const taskRow = await store.getTask(database.db, Number(numeric[1]));
+      const taskRow = await tasks.getTask(database.db, Number(numeric[1]));
       if (!taskRow) throw new CliError(CLI.taskMissing(ref));
-      const caseRow = (await store.getCase(database.db, taskRow.caseId))!;
-      const def = await service.definitionOf(database.db, caseRow.sopVersionId, caseRow.sopId);
+      const caseRow = (await cases.getCase(database.db, taskRow.caseId))!;
+      const def = await service.definitionOf(caseRow.sopVersionId, caseRow.sopId);
       return { taskId: taskRow.id, role: resolveRole(def, as), def };
     }
     const details = await service.caseDetails(ref);
@@ -572,7 +574,15 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof CliError || isWorkflowError(e) || e instanceof ConfigError) {
+    if (isWorkflowError(e)) {
+      err(refusalText(e, TERMS.cli));
+      return 1;
+    }
+    if (isUploadRefused(e)) {
+      err(uploadRefusal(e.code, e.params));
+      return 1;
+    }
+    if (e instanceof CliError || e instanceof ConfigError) {
       err(e.message);
       return 1;
     }

@@ -114,7 +114,7 @@ export const tasks = pgTable(
     index('tasks_open_due').on(t.status, t.dueAt),
     // The sweep reads only what is due: a partial index over open tasks keeps it small.
     index('tasks_next_check').on(t.nextCheckAt).where(sql`${t.status} = 'open'`),
-    // The monitoring report reads the visits finished in its period (src/db/report-store.ts).
+    // The monitoring report reads the visits finished in its period (src/db/queries/report.ts).
     index('tasks_done').on(t.doneAt).where(sql`${t.doneAt} is not null`),
   ],
 );

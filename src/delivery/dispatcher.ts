@@ -10,25 +10,9 @@
  *   deliver outside any transaction, then record sent / retry / dead.
  */
 import type { Db, Queryable, Tx } from '../db/database.js';
-import {
-  deferDelivery,
-  extendLease,
-  lockClaimable,
-  lockDueParents,
-  lockPlatform,
-  lockUnrouted,
-  markClaimed,
-  markDead,
-  markRetry,
-  markSent,
-  nextAttemptAfter,
-  recentClaims,
-  routeEdit,
-  routeToBindings,
-  wakeEdits,
-  type OutboxRow,
-} from '../db/outbox-store.js';
 import { DeliveryError, type DeliveryMessage, type Platform, type Transport } from './transport.js';
+import { deliveryKey, editKey } from './outbox-keys.js';
+import { type OutboxRow, deferDelivery, extendLease, lockClaimable, lockDueParents, lockPlatform, lockUnrouted, markClaimed, markDead, markRetry, markSent, nextAttemptAfter, recentClaims, routeEdit, routeToBindings, wakeEdits } from '../db/queries/outbox.js';
 
 export { DeliveryError, type DeliveryMessage, type Platform, type Transport, type TransportLimits } from './transport.js';
 
@@ -195,12 +179,12 @@ export class OutboxDispatcher {
       for (const parent of parents) {
         const editedKind = this.editKinds[parent.kind];
         if (editedKind !== undefined) {
-          const result = await routeEdit(tx, parent, editedKind, now, new Date(now.getTime() + this.editWaitMs));
+          const result = await routeEdit(tx, parent, editedKind, now, new Date(now.getTime() + this.editWaitMs), (edited) => editKey(parent.dedupeKey, edited.id));
           if (result === 'wait') waiting++;
           else moved++;
           continue;
         }
-        const fanout = await routeToBindings(tx, parent, now);
+        const fanout = await routeToBindings(tx, parent, now, (place) => deliveryKey(parent.dedupeKey, place));
         if (!fanout) {
           this.logger.warn(
             { outboxId: parent.id, kind: parent.kind, role: parent.role },
@@ -395,7 +379,7 @@ export async function rerouteUnrouted(q: Queryable, role: string, now: Date = ne
   return q.transaction(async (tx) => {
     let routed = 0;
     for (const row of await lockUnrouted(tx, role)) {
-      if ((await routeToBindings(tx, row, now)) > 0) routed++;
+      if ((await routeToBindings(tx, row, now, (place) => deliveryKey(row.dedupeKey, place))) > 0) routed++;
     }
     return routed;
   });

@@ -2,6 +2,7 @@
  * Why a document could not be imported at all. Each failure has a code and the data its
  * message needs; the Indonesian words are in src/messages/import.ts.
  */
+import { IMPORT, type ImportErrorWords } from '../messages/import.js';
 export type ImportErrorCode =
   | 'too_large'
   | 'not_zip'
@@ -15,13 +16,10 @@ export type ImportErrorCode =
   | 'no_role_columns'
   | 'no_rows';
 
-export interface ImportErrorData {
-  /** The file's name as the admin gave it. */
-  file?: string;
-  limitBytes?: number;
-  sizeBytes?: number;
-  detail?: string;
-}
+export type ImportErrorData = ImportErrorWords;
+
+// Every code has its sentence in the catalog.
+IMPORT.error satisfies Record<ImportErrorCode, (d: ImportErrorData) => string>;
 
 export class ImportError extends Error {
   constructor(
@@ -31,8 +29,4 @@ export class ImportError extends Error {
     super(`${code}${data.detail ? `: ${data.detail}` : ''}`);
     this.name = 'ImportError';
   }
-}
-
-export function isImportError(e: unknown): e is ImportError {
-  return e instanceof ImportError;
 }

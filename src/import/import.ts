@@ -3,7 +3,7 @@
  * (definition, YAML text with comments, questions). The CLI adds only files and printing.
  */
 import { ImportError } from './errors.js';
-import { extractSops } from './extract.js';
+import { extractSops, type RawSop } from './extract.js';
 import { inferDraft, type Draft } from './infer.js';
 import { readDocx } from './read-docx.js';
 import { isHtmlDocument, readHtml } from './read-html.js';
@@ -48,7 +48,7 @@ export function importDocument(bytes: Uint8Array, options: ImportOptions): Impor
   const format = detectFormat(bytes, options.file);
   const text = format === 'text' ? decodeText(bytes) : '';
   const model = format === 'docx' ? readDocx(bytes, options.file) : isHtmlDocument(text) ? readHtml(text) : readText(text);
-  let raws;
+  let raws: RawSop[];
   try {
     raws = extractSops(model);
   } catch (e) {

@@ -6,10 +6,14 @@
  */
 import { parseWaktu, type KonversiWaktu } from '../calendar/waktu.js';
 import { IMPORT as M } from '../messages/import.js';
-import type { RawField, RawMark, RawRow, RawSop } from './extract.js';
+import type { RawField, RawMark, RawRow, RawSop, SectionKey } from './extract.js';
 import { splitList, unglue } from './lists.js';
-import { clean } from './model.js';
+import { clean, type ShapeKind } from './model.js';
 import { rank, RoleMatcher, words } from './roles.js';
+
+// Every shape and section has its word in the catalog.
+M.shape satisfies Record<ShapeKind, string>;
+M.sectionTitle satisfies Record<SectionKey, string>;
 
 export type QuestionTopic =
   | 'identity'
@@ -284,7 +288,7 @@ export function inferDraft(raw: RawSop, options: InferOptions): Draft {
     if (s.skipped.length > 0) comments.push({ path: [key], text: M.c.sectionSkipped(s.skipped) });
     if (s.how === 'single' && s.items.length === 1 && s.items[0]!.split(' ').length >= 3 && maybeSeveral(s.items[0]!) !== undefined) {
       ask('section', M.q.sectionOneItem(s.heading, s.items[0]!));
-    } else if (s.how === 'single' && s.items.length === 1 && /^(\p{Lu}[\p{L}/]*\s){2,}/u.test(s.items[0]! + ' ') && s.items[0]!.split(' ').length <= 6) {
+    } else if (s.how === 'single' && s.items.length === 1 && /^(\p{Lu}[\p{L}/]*\s){2,}/u.test(`${s.items[0]!} `) && s.items[0]!.split(' ').length <= 6) {
       ask('section', M.q.sectionOneItem(s.heading, s.items[0]!));
     }
     if (s.how === 'semicolons' || s.how === 'repeated-prefix') comments.push({ path: [key], text: M.c.sectionSplit(s.how) });

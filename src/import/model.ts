@@ -79,7 +79,3 @@ export function lineTexts(line: Line): string[] {
 export function isBlankLine(line: Line): boolean {
   return line.cells.every((c) => cellText(c) === '' && c.marks.length === 0);
 }
-
-export function textCell(text: string, extra: Partial<Cell> = {}): Cell {
-  return { paras: text === '' ? [] : [{ text }], marks: [], span: 1, ...extra };
-}

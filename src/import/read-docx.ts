@@ -76,7 +76,7 @@ export function readDocx(bytes: Uint8Array, file: string): DocumentModel {
     throw new ImportError('bad_xml', { file, detail: clean((e as Error).message).slice(0, 120) });
   }
   const body = root && child(root, 'body');
-  if (!root || root.localName !== 'document' || !body) throw new ImportError('not_docx', { file });
+  if (root?.localName !== 'document' || !body) throw new ImportError('not_docx', { file });
 
   const reader = new BodyReader();
   reader.block(body);
@@ -338,11 +338,11 @@ function vmlMarks(pict: Element): Mark[] {
 function symbolChar(code: number, font: string): string {
   const c = code >= 0xf000 ? code - 0xf000 : code;
   if (/wingdings/i.test(font)) {
-    const wingdings: Record<number, string> = { 0x6c: '●', 0x6e: '■', 0x6f: '□', 0x71: '❑', 0x75: '◆', 0x77: '⬥', 0xa1: '○', 0xa8: '◻', 0xe0: '→' };
+    const wingdings: Record<number, string> = { 108: '●', 110: '■', 111: '□', 113: '❑', 117: '◆', 119: '⬥', 161: '○', 168: '◻', 224: '→' };
     return wingdings[c] ?? '';
   }
   if (/symbol/i.test(font)) {
-    const symbol: Record<number, string> = { 0xe0: '◊', 0xae: '→', 0xb7: '•' };
+    const symbol: Record<number, string> = { 224: '◊', 174: '→', 183: '•' };
     return symbol[c] ?? '';
   }
   return String.fromCodePoint(code);

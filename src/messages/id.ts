@@ -3,7 +3,8 @@
  * an English catalog would be a sibling of this file with the same keys.
  */
 import type { Outcome } from '../sop/definition.js';
-import type { TaskAction } from '../workflow/model.js';
+import type { RefusalCode, RefusalParams } from '../workflow/errors.js';
+import type { TaskAction, TaskCommand } from '../workflow/model.js';
 
 /**
  * Text someone typed, cut to `max` characters with "…" when longer: a 4 KB title or a pasted
@@ -14,47 +15,56 @@ export function brief(text: string, max: number): string {
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
 }
 
-const refusals = {
-  case_not_found: (p: { ref: string }) => `Kasus ${brief(p.ref, 41)} tidak ditemukan.`,
-  task_not_found: (p: { taskId: number }) => `Tugas #${p.taskId} tidak ditemukan.`,
-  sop_not_found: (p: { sopId: string; known: string[] }) =>
-    `SOP "${p.sopId}" tidak ada di katalog. SOP yang tersedia: ${p.known.join(', ') || '(kosong)'}.`,
-  case_closed: (p: { ref: string; outcome: string }) => `Kasus ${p.ref} sudah ditutup (${p.outcome}).`,
-  task_not_open: (p: { taskId: number; stepId: string; by: string | null }) =>
-    `Tugas #${p.taskId} (kegiatan ${p.stepId}) sudah ditutup${p.by ? `; sudah ditangani oleh ${p.by}` : ''}.`,
-  stale_version: (p: { taskId: number }) =>
-    `Tugas #${p.taskId} sudah berubah sejak pesan ini dikirim. Muat ulang dengan /tugas lalu coba lagi.`,
-  wrong_role: (p: { stepId: string; needed: string[]; actorRole: string | null }) =>
+/** How a channel names its own commands, for sentences that point to one. */
+export interface ChannelTerms {
+  /** The command that lists a role's open tasks. */
+  tasks: string;
+}
+
+export const TERMS = {
+  telegram: { tasks: '/tugas' },
+  slack: { tasks: '/sop tugas' },
+  cli: { tasks: 'sopbot task list' },
+} as const satisfies Record<string, ChannelTerms>;
+
+/** The command a refusal names when it says what may be done instead. */
+const COMMAND_WORD: Record<TaskCommand['type'], string> = {
+  complete: 'Selesai',
+  approve: 'Setujui',
+  return: 'Kembalikan',
+  choose: 'pilih cabang',
+  confirm: 'Konfirmasi',
+  'set-due': 'tentukan batas waktu',
+};
+
+/** Why the workflow refused, in words: one entry per code the core raises (the compiler checks). */
+export const REFUSALS: { [C in RefusalCode]: (p: RefusalParams[C], terms: ChannelTerms) => string } = {
+  case_not_found: (p) => `Kasus ${brief(p.ref, 41)} tidak ditemukan.`,
+  task_not_found: (p) => `Tugas #${p.taskId} tidak ditemukan.`,
+  sop_not_found: (p) => `SOP "${p.sopId}" tidak ada di katalog. SOP yang tersedia: ${p.known.join(', ') || '(kosong)'}.`,
+  case_closed: (p) => `Kasus ${p.ref} sudah ditutup (${OUTCOME_LABEL[p.outcome as Outcome] ?? p.outcome}).`,
+  task_not_open: (p) => `Tugas #${p.taskId} (kegiatan ${p.stepId}) sudah ditutup${p.by ? `; sudah ditangani oleh ${p.by}` : ''}.`,
+  stale_version: (p, t) => `Tugas #${p.taskId} sudah berubah sejak pesan ini dikirim. Muat ulang dengan ${t.tasks} lalu coba lagi.`,
+  wrong_role: (p) =>
     `Kegiatan ${p.stepId} dikerjakan oleh ${p.needed.join(' / ')}` +
     (p.actorRole ? `, bukan ${p.actorRole}.` : '; Anda belum terdaftar sebagai peran tersebut.'),
-  wrong_action: (p: { stepId: string; kind: string; allowed: string[] }) =>
-    `Kegiatan ${p.stepId} berjenis ${KIND_LABEL[p.kind as keyof typeof KIND_LABEL] ?? p.kind}; tindakan yang dapat dilakukan: ${p.allowed.join(', ')}.`,
-  missing_outputs: (p: { stepId: string; missing: string[] }) =>
-    `Kegiatan ${p.stepId} belum dapat diselesaikan karena output berikut belum diunggah: ${p.missing.join('; ')}.`,
-  due_not_set: (p: { stepId: string }) =>
-    `Kegiatan ${p.stepId} waktunya menyesuaikan lamanya kegiatan: tentukan dulu batas waktunya.`,
+  wrong_action: (p) =>
+    `Kegiatan ${p.stepId} berjenis ${KIND_LABEL[p.kind]}; tindakan yang dapat dilakukan: ${p.allowed.map((c) => COMMAND_WORD[c]).join(', ')}.`,
+  missing_outputs: (p) => `Kegiatan ${p.stepId} belum dapat diselesaikan karena output berikut belum diunggah: ${p.missing.join('; ')}.`,
   reason_required: () => `Alasan pengembalian wajib diisi.`,
-  unknown_branch: (p: { branch: string; options: string[] }) =>
-    `Pilihan "${p.branch}" tidak ada. Pilihan yang tersedia: ${p.options.join(', ')}.`,
-  already_confirmed: (p: { role: string }) => `Peran ${p.role} sudah mengonfirmasi kegiatan ini.`,
-  due_not_adjustable: (p: { stepId: string }) =>
-    `Batas waktu kegiatan ${p.stepId} mengikuti standar waktu SOP dan tidak dapat diubah.`,
+  unknown_branch: (p) => `Pilihan "${p.branch}" tidak ada. Pilihan yang tersedia: ${p.options.join(', ')}.`,
+  already_confirmed: (p) => `Peran ${p.role} sudah mengonfirmasi kegiatan ini.`,
   due_in_past: () => `Batas waktu harus setelah saat ini.`,
-  unknown_slot: (p: { stepId: string; slot: string; options: string[] }) =>
+  unknown_slot: (p) =>
     `Kegiatan ${p.stepId} tidak memiliki dokumen "${p.slot}". Dokumen yang dapat diunggah: ${p.options.join('; ') || '(tidak ada)'}.`,
   title_required: () => `Judul kasus wajib diisi.`,
   cancel_reason_required: () => `Alasan pembatalan wajib diisi.`,
-  definition_changed: (p: { sopId: string }) =>
-    `Definisi SOP "${p.sopId}" yang dipakai kasus ini tidak ditemukan di basis data.`,
-} as const;
+  definition_changed: (p) => `Definisi SOP "${p.sopId}" yang dipakai kasus ini tidak ditemukan di basis data.`,
+};
 
-export type RefusalCode = keyof typeof refusals;
-export type RefusalParams<C extends RefusalCode> = Parameters<(typeof refusals)[C]>[0] extends undefined
-  ? Record<string, never>
-  : Parameters<(typeof refusals)[C]>[0];
-
-export function refusal<C extends RefusalCode>(code: C, params: RefusalParams<C>): string {
-  return (refusals[code] as (p: RefusalParams<C>) => string)(params);
+/** A refusal of the workflow in a channel's words. */
+export function refusalText<C extends RefusalCode>(e: { code: C; params: RefusalParams[C] }, terms: ChannelTerms): string {
+  return (REFUSALS[e.code] as (p: RefusalParams[C], t: ChannelTerms) => string)(e.params, terms);
 }
 
 export const KIND_LABEL = {
@@ -85,20 +95,6 @@ export const ACTION_LABEL: Record<TaskAction, string> = {
   chosen: 'diputuskan',
   confirmed: 'dikonfirmasi',
   cancelled: 'dibatalkan',
-};
-
-export const EVENT_LABEL: Record<string, string> = {
-  'case.started': 'Kasus dimulai',
-  'case.closed': 'Kasus ditutup',
-  'case.cancelled': 'Kasus dibatalkan',
-  'task.opened': 'Kegiatan dibuka',
-  'task.completed': 'Kegiatan diselesaikan',
-  'task.approved': 'Disetujui',
-  'task.returned': 'Dikembalikan',
-  'task.branch_chosen': 'Diputuskan',
-  'task.confirmed': 'Dikonfirmasi',
-  'task.due_set': 'Batas waktu ditentukan',
-  'document.attached': 'Dokumen diunggah',
 };
 
 /** Indonesian size of a file: "812 byte", "12,3 KB", "4,5 MB". */
@@ -508,7 +504,7 @@ export const SLACK = {
   returnModal: 'Kembalikan',
   returnIntro: (ref: string, stepId: string) => `Kasus *${ref}*, kegiatan ${stepId}. Tulis alasan pengembalian; pelaksana sebelumnya membacanya di kartunya.`,
   reasonLabel: 'Alasan pengembalian',
-  reasonRequired: refusal('reason_required', {}),
+  reasonRequired: REFUSALS.reason_required({}, TERMS.slack),
   dueModal: 'Batas waktu',
   dueIntro: (ref: string, stepId: string, zone: string) =>
     `Kasus *${ref}*, kegiatan ${stepId}. Tulis batas waktu dalam waktu setempat (${zone}), misalnya 30/11 atau 30/11 14.00; tanpa jam berarti akhir jam kantor hari itu.`,
@@ -516,7 +512,7 @@ export const SLACK = {
   duePlaceholder: '30/11 14.00',
   badDue: TG.badDue,
   save: 'Simpan',
-  titleRequired: refusal('title_required', {}),
+  titleRequired: REFUSALS.title_required({}, TERMS.slack),
   recorded: TG.recorded,
   returnDone: TG.returnDone,
   dueSet: TG.dueSet,
@@ -548,3 +544,24 @@ export const SLACK = {
     more: (n: number) => `…dan ${n} tugas lain. Ketik \`/sop tugas\` di kanal peran untuk daftar lengkap.`,
   },
 } as const;
+
+/**
+ * Why a chat's request stopped before it reached the workflow (the chat is not bound, the
+ * person is not on the role's list, the button is not one of ours…), in each platform's words
+ * ("chat" on Telegram, "kanal" on Slack). The channels' use cases raise these codes.
+ */
+export const CHANNEL_REFUSALS = {
+  not_bound: { telegram: TG.notBound, slack: SLACK.notBound },
+  wrong_chat: { telegram: TG.wrongChat, slack: SLACK.wrongChannel },
+  not_allowed: { telegram: TG.notAllowed, slack: SLACK.notAllowed },
+  unknown_button: { telegram: TG.unknownButton, slack: SLACK.unknownButton },
+  prompt_gone: { telegram: TG.promptGone, slack: SLACK.promptGone },
+  no_startable_sop: { telegram: TG.noStartableSop, slack: SLACK.noStartableSop },
+  not_in_case: { telegram: TG.notInCase, slack: SLACK.notInCase },
+  no_slots: { telegram: TG.noSlots, slack: SLACK.noSlots },
+  code_unknown: { telegram: TG.codeUnknown, slack: SLACK.codeUnknown },
+  code_used: { telegram: TG.codeUsed, slack: SLACK.codeUsed },
+  code_expired: { telegram: TG.codeExpired, slack: SLACK.codeExpired },
+} as const satisfies Record<string, Record<'telegram' | 'slack', string>>;
+
+export type ChannelRefusalCode = keyof typeof CHANNEL_REFUSALS;

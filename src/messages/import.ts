@@ -2,9 +2,15 @@
  * Every sentence of `sopbot sop import`: the errors, the questions for the admin, the comments
  * written into the draft next to each inferred value, and the command's own lines.
  */
-import type { ImportErrorCode, ImportErrorData } from '../import/errors.js';
-import type { SectionKey } from '../import/extract.js';
-import type { ShapeKind } from '../import/model.js';
+
+/** What an import error carries for its sentence (the codes are src/import/errors.ts's). */
+export interface ImportErrorWords {
+  /** The file's name as the admin gave it. */
+  file?: string;
+  limitBytes?: number;
+  sizeBytes?: number;
+  detail?: string;
+}
 
 const mb = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 const list = (xs: string[]) => xs.map((x) => `"${x}"`).join(', ');
@@ -12,24 +18,24 @@ const what = (w: 'kelengkapan' | 'output') => (w === 'kelengkapan' ? 'Kelengkapa
 
 export const IMPORT = {
   error: {
-    too_large: (d: ImportErrorData) =>
+    too_large: (d: ImportErrorWords) =>
       `Berkas ${d.file ?? ''} terlalu besar (${mb(d.sizeBytes ?? 0)}); batasnya ${mb(d.limitBytes ?? 0)}. Simpan ulang dokumen tanpa gambar besar, atau impor ekspor teksnya.`,
-    not_zip: (d: ImportErrorData) => `Berkas ${d.file ?? ''} bukan dokumen Word (DOCX): isinya bukan arsip zip.`,
-    corrupt_zip: (d: ImportErrorData) => `Berkas ${d.file ?? ''} rusak: arsip DOCX-nya tidak dapat dibaca (${d.detail ?? 'struktur zip tidak utuh'}).`,
-    zip_bomb: (d: ImportErrorData) =>
+    not_zip: (d: ImportErrorWords) => `Berkas ${d.file ?? ''} bukan dokumen Word (DOCX): isinya bukan arsip zip.`,
+    corrupt_zip: (d: ImportErrorWords) => `Berkas ${d.file ?? ''} rusak: arsip DOCX-nya tidak dapat dibaca (${d.detail ?? 'struktur zip tidak utuh'}).`,
+    zip_bomb: (d: ImportErrorWords) =>
       `Berkas ${d.file ?? ''} ditolak: isinya mengembang jauh melebihi batas (${d.detail ?? ''}); ini ciri "zip bomb", bukan dokumen SOP.`,
-    not_docx: (d: ImportErrorData) => `Berkas ${d.file ?? ''} memang arsip zip, tetapi bukan dokumen Word: word/document.xml tidak ada.`,
-    bad_xml: (d: ImportErrorData) => `Isi dokumen Word ${d.file ?? ''} tidak dapat dibaca (${d.detail ?? 'XML tidak sah'}).`,
-    unsupported_format: (d: ImportErrorData) =>
+    not_docx: (d: ImportErrorWords) => `Berkas ${d.file ?? ''} memang arsip zip, tetapi bukan dokumen Word: word/document.xml tidak ada.`,
+    bad_xml: (d: ImportErrorWords) => `Isi dokumen Word ${d.file ?? ''} tidak dapat dibaca (${d.detail ?? 'XML tidak sah'}).`,
+    unsupported_format: (d: ImportErrorWords) =>
       `Jenis berkas ${d.file ?? ''} tidak didukung (${d.detail ?? ''}). Impor menerima DOCX, atau teks/HTML yang diekspor dari dokumen SOP.`,
-    not_sop: (d: ImportErrorData) =>
+    not_sop: (d: ImportErrorWords) =>
       `Berkas ${d.file ?? ''} bukan dokumen SOP: tidak ada identitas SOP (Nomor SOP, Nama SOP) maupun tabel kegiatan (kolom No dan Kegiatan).`,
-    no_table: (d: ImportErrorData) =>
+    no_table: (d: ImportErrorWords) =>
       `Berkas ${d.file ?? ''} tidak memuat tabel kegiatan SOP: tidak ada baris judul dengan kolom "No" dan "Kegiatan"/"Aktivitas".`,
-    no_role_columns: (d: ImportErrorData) =>
+    no_role_columns: (d: ImportErrorWords) =>
       `Tabel kegiatan di ${d.file ?? ''} tidak memiliki kolom pelaksana: di antara kolom Kegiatan dan Mutu Baku tidak ada nama peran.`,
-    no_rows: (d: ImportErrorData) => `Tabel kegiatan di ${d.file ?? ''} tidak berisi satu baris kegiatan pun.`,
-  } satisfies Record<ImportErrorCode, (d: ImportErrorData) => string>,
+    no_rows: (d: ImportErrorWords) => `Tabel kegiatan di ${d.file ?? ''} tidak berisi satu baris kegiatan pun.`,
+  },
 
   shape: {
     terminator: 'kapsul',
@@ -38,7 +44,7 @@ export const IMPORT = {
     connector: 'konektor',
     arrow: 'panah',
     other: 'tanda',
-  } satisfies Record<ShapeKind, string>,
+  },
 
   sectionTitle: {
     dasarHukum: 'Dasar Hukum',
@@ -47,7 +53,7 @@ export const IMPORT = {
     peralatan: 'Peralatan/Perlengkapan',
     peringatan: 'Peringatan',
     pencatatan: 'Pencatatan dan Pendataan',
-  } satisfies Record<SectionKey, string>,
+  },
 
   header: (file: string, from: number, to: number) =>
     `Draf hasil "sopbot sop import" dari ${file} (baris ${from}–${to}). Setiap nilai yang disimpulkan diberi komentar; jawab pertanyaan impor, lalu jalankan "sopbot sop validate".`,

@@ -4,10 +4,9 @@
  */
 import { formatLocal, type WorkCalendar } from '../calendar/calendar.js';
 import { describeDuration, parseWaktu } from '../calendar/waktu.js';
-import { returnTargets, stepRoles, type PathCondition, type SopDefinition, type StepDefinition } from '../sop/definition.js';
-import { roleName } from '../workflow/engine.js';
+import { returnTargets, roleName, stepRoles, type PathCondition, type SopDefinition, type StepDefinition } from '../sop/definition.js';
 import type { Actor, TaskState } from '../workflow/model.js';
-import { ACTION_LABEL, brief, CARD, CASE_VIEW, fileSize, KIND_LABEL, OUTCOME_LABEL, TASK_STATUS_LABEL, TIMELINE } from './id.js';
+import { ACTION_LABEL, brief, CARD, CASE_VIEW, fileSize, KIND_LABEL, NOTICE, OUTCOME_LABEL, TASK_STATUS_LABEL, TIMELINE } from './id.js';
 
 export function describeWaktu(def: SopDefinition, step: StepDefinition): string {
   const w = parseWaktu(step.waktu, def.konversiWaktu);
@@ -211,4 +210,22 @@ export function renderCaseSummary(view: CaseDetailsView, calendar: WorkCalendar,
   }
   const text = [...head, '', CASE_VIEW.newest(shown.length, total), ...shown, '', CASE_VIEW.fullAttached(total - shown.length)].join('\n');
   return { text, complete: false };
+}
+
+/**
+ * A list as one message: the head, then as many items (of the first `max`) as fit in `budget`
+ * characters, then how many were left out ("…dan 12 lainnya"). `total` counts every item,
+ * shown or not; `escapeText` is the channel's, for the one line written here.
+ */
+export function fitList(head: string, items: readonly string[], total: number, budget: number, escapeText: (s: string) => string): string[] {
+  const lines = [head];
+  let length = head.length;
+  for (const item of items) {
+    length += item.length + 2;
+    if (length > budget) break;
+    lines.push(item);
+  }
+  const shown = lines.length - 1;
+  if (shown < total) lines.push(escapeText(NOTICE.more(total - shown)));
+  return lines;
 }

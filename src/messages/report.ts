@@ -166,9 +166,9 @@ export const TINDAKAN = {
   lateCases: (refs: string[]) =>
     `telusuri kasus yang paling lama (${refs.join(', ')}): keterlambatan terpusat pada sebagian kasus, bukan pada waktu bakunya.`,
   clarifyKelengkapan: (kelengkapan: string[], reason: string, count: number) =>
-    (kelengkapan.length
+    `${kelengkapan.length
       ? `perjelas kelengkapan (${kelengkapan.join('; ')}) dan contoh pengisiannya`
-      : 'perjelas petunjuk pelaksanaan kegiatan ini') + `: alasan pengembalian terbanyak ${quote(reason)} (${count} kali).`,
+      : 'perjelas petunjuk pelaksanaan kegiatan ini'}: alasan pengembalian terbanyak ${quote(reason)} (${count} kali).`,
   reviewReturns: 'bahas alasan pengembalian bersama pelaksana dan pemeriksanya: alasannya beragam.',
   roleLoad: (role: string, sops: string[]) =>
     `periksa beban kerja ${role}: kegiatannya juga terlambat di ${sops.length > 1 ? `SOP lain (${sops.join(', ')})` : sops[0]}.`,

@@ -32,15 +32,6 @@ export function uploadRefusal<C extends UploadRefusalCode>(code: C, params: Uplo
   return (UPLOAD_REFUSAL[code] as (p: UploadRefusalParams<C>) => string)(params);
 }
 
-/** What the SOP editor reads when a definition passes what a chat platform can show. */
-export const LIMIT = {
-  idTooLong: (max: number) => `paling panjang ${max} karakter (Slack menyimpan pilihan SOP sampai ${max} karakter)`,
-  tooManyBranches: (n: number, max: number) =>
-    `${n} cabang keputusan; paling banyak ${max}, karena satu kartu Slack memuat paling banyak 25 tombol (termasuk Kembalikan dan Tetapkan batas waktu)`,
-  tooManySlots: (n: number, max: number) =>
-    `${n} dokumen unggahan (kelengkapan dan output berupa dokumen); paling banyak ${max}, karena pertanyaan "dokumen ini untuk yang mana?" memuat paling banyak ${max} tombol`,
-} as const;
-
 export const SLACK_PICKER = {
   /** The label of a group of SOPs in the /sop baru picker when there are more than 100. */
   group: (from: number, to: number) => `SOP ${from}–${to}`,

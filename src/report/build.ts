@@ -1,16 +1,16 @@
 /**
- * The report from the database: selects what the period touched (src/db/report-store.ts),
+ * The report from the database: selects what the period touched (src/db/queries/report.ts),
  * resolves each case's own definition version and each SOP's calendar through the workflow
  * service, and hands it all to the pure computation.
  */
 import { DateTime } from 'luxon';
 import type { Db } from '../db/database.js';
-import * as reportStore from '../db/report-store.js';
 import { REPORT_ERROR, type ReportErrorCode } from '../messages/report.js';
 import type { SopDefinition } from '../sop/definition.js';
-import type { WorkflowService } from '../workflow/service.js';
+import type { WorkflowService } from '../service/workflow-service.js';
 import { computeReport, periodInstants, type Period } from './compute.js';
 import { DEFAULT_RULE, type MonitoringReport, type ReportRule } from './model.js';
+import * as report from '../db/queries/report.js';
 
 export interface ReportOptions {
   /** First and last local date of the period, inclusive (YYYY-MM-DD). */
@@ -69,17 +69,17 @@ export async function buildMonitoringReport(db: Db, service: WorkflowService, op
 
   const { from, to } = periodInstants(period);
   const scope = { from, to, sopIds: wanted };
-  const [cases, visits] = await Promise.all([reportStore.reportCases(db, scope), reportStore.reportVisits(db, scope)]);
+  const [cases, visits] = await Promise.all([report.reportCases(db, scope), report.reportVisits(db, scope)]);
   for (const id of wanted ?? []) {
     if (!known.has(id) && !cases.some((c) => c.sopId === id)) throw new ReportError('unknown_sop', { sopId: id, known: [...known].sort() });
   }
 
   const versionIds = [...new Set(cases.map((c) => c.sopVersionId))];
-  const versionNumbers = await reportStore.versionNumbers(db, versionIds);
+  const versionNumbers = await report.versionNumbers(db, versionIds);
   const definitions = new Map<number, SopDefinition>();
   for (const id of versionIds) {
     const sopId = cases.find((c) => c.sopVersionId === id)!.sopId;
-    definitions.set(id, await service.definitionOf(db, id, sopId));
+    definitions.set(id, await service.definitionOf(id, sopId));
   }
 
   // Each SOP's sheet follows the newest version its cases ran on (the catalog's when none ran).
@@ -91,7 +91,7 @@ export async function buildMonitoringReport(db: Db, service: WorkflowService, op
       .map((c) => c.sopVersionId)
       .sort((a, b) => (versionNumbers.get(b) ?? 0) - (versionNumbers.get(a) ?? 0))[0];
     const definition = newest !== undefined ? definitions.get(newest)! : service.sop(sopId).definition;
-    sops.push({ sopId, definition, calendar: await service.calendarFor(db, definition) });
+    sops.push({ sopId, definition, calendar: await service.calendarFor(definition) });
   }
   sops.sort((a, b) => a.definition.identity.nama.localeCompare(b.definition.identity.nama, 'id'));
 
@@ -105,7 +105,7 @@ export async function buildMonitoringReport(db: Db, service: WorkflowService, op
     definitions,
     versionNumbers,
     sops,
-    calendar: await service.calendarForZone(db, timezone),
+    calendar: await service.calendarForZone(timezone),
     catalog: wanted ? [] : service.catalog().map((s) => ({ sopId: s.definition.id, nama: s.definition.identity.nama })),
   });
 }

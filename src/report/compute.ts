@@ -9,7 +9,6 @@
 import { DateTime } from 'luxon';
 import { isWorkingDay, workingMinutesBetween, type WorkCalendar } from '../calendar/calendar.js';
 import { parseWaktu } from '../calendar/waktu.js';
-import type { ReportCaseRow, ReportVisitRow } from '../db/report-store.js';
 import { CATATAN, TINDAKAN, workingDuration } from '../messages/report.js';
 import { stepDocuments, stepRoles, type SopDefinition, type StepDefinition } from '../sop/definition.js';
 import type {
@@ -28,6 +27,7 @@ import type {
   WaktuKind,
   WeekFigures,
 } from './model.js';
+import type { ReportCaseRow, ReportVisitRow } from '../db/queries/report.js';
 
 export interface Period {
   /** Inclusive local dates, YYYY-MM-DD. */

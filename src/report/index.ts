@@ -12,12 +12,10 @@ import type { MonitoringReport } from './model.js';
 import { reportPageSvgs } from './pages.js';
 import { svgToPng } from '../graphics/png.js';
 
-export { buildMonitoringReport, monthPeriod, previousMonth, ReportError, type ReportOptions } from './build.js';
-export { renderDigestChart, renderRoleChart, renderStepChart, renderTrendChart, type DigestChartData } from './charts.js';
-export { DEFAULT_RULE, type MonitoringReport, type ReportRule } from './model.js';
+export { buildMonitoringReport } from './build.js';
+export type { MonitoringReport } from './model.js';
 export { renderReportPdf } from './pdf.js';
 export { renderReportXlsx } from './xlsx.js';
-export { reportPageSvgs } from './pages.js';
 
 /** The figures for other tools: the report model as UTF-8 JSON. */
 export function renderReportJson(report: MonitoringReport): Buffer {

@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { dueAt as addWorkingTime, isWorkingTime, nextWorkingStart, workingMinutesBetween, type WorkCalendar } from '../calendar/calendar.js';
+import { escalationKey, overdueKey, reminderKey } from '../delivery/outbox-keys.js';
 
 export interface ReminderSettings {
   /** Remind when this share of the step's time is left (default a quarter). */
@@ -56,12 +57,11 @@ export function decide(
   if (!isWorkingTime(now, cal)) return { notices: [], nextCheckAt: nextWorkingStart(now, cal) };
 
   const due = task.dueAt;
-  const dueKey = due.toISOString();
   if (now < due) {
     const remindAt = reminderAt(task.openedAt, due, cal, settings);
     if (!remindAt || now < remindAt) return { notices: [], nextCheckAt: remindAt && remindAt < due ? remindAt : due };
     return {
-      notices: [{ kind: 'reminder', key: `reminder:${task.id}:${dueKey}`, workingMinutes: Math.round(workingMinutesBetween(now, due, cal)) }],
+      notices: [{ kind: 'reminder', key: reminderKey(task.id, due), workingMinutes: Math.round(workingMinutesBetween(now, due, cal)) }],
       nextCheckAt: due,
     };
   }
@@ -70,8 +70,8 @@ export function decide(
   const tomorrow = DateTime.fromJSDate(now, { zone: cal.timezone }).plus({ days: 1 }).startOf('day').toJSDate();
   return {
     notices: [
-      { kind: 'overdue', key: `overdue:${task.id}:${dueKey}`, workingMinutes: late },
-      { kind: 'escalation', key: `escalation:${task.id}:${dueKey}:${localDay(now, cal)}`, workingMinutes: late },
+      { kind: 'overdue', key: overdueKey(task.id, due), workingMinutes: late },
+      { kind: 'escalation', key: escalationKey(task.id, due, localDay(now, cal)), workingMinutes: late },
     ],
     nextCheckAt: nextWorkingStart(tomorrow, cal),
   };

@@ -8,15 +8,19 @@ import { DateTime } from 'luxon';
 import cron, { type ScheduledTask } from 'node-cron';
 import { dayHoursMinutes, formatLocal, isWorkingDay, workingMinutesBetween, type WorkCalendar } from '../calendar/calendar.js';
 import type { Db } from '../db/database.js';
-import * as scheduleStore from '../db/schedule-store.js';
 import type { Logger } from '../logging.js';
 import { NOTICE, workingTimeText } from '../messages/id.js';
 import { DIGEST, shortKegiatan } from '../messages/report.js';
 import { renderDigestChart, type DigestChartData } from '../report/charts.js';
 import type { SopDefinition } from '../sop/definition.js';
-import { findStep, roleName } from '../workflow/engine.js';
-import type { WorkflowService } from '../workflow/service.js';
+import { roleName } from '../sop/definition.js';
+import { findStep } from '../workflow/engine.js';
+import type { WorkflowService } from '../service/workflow-service.js';
 import { decide, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from './policy.js';
+import * as schedule from '../db/queries/schedule.js';
+import * as updates from '../db/queries/updates.js';
+import { enqueueOutbox, type NewOutboxRow } from '../db/queries/outbox.js';
+import { digestKey, noticeForRole } from '../delivery/outbox-keys.js';
 
 export interface SchedulerOptions {
   db: Db;
@@ -44,12 +48,17 @@ export interface SweepResult {
 /** Telegram allows 4096 characters; Slack more. Parts stay well below both. */
 const DIGEST_PART_LIMIT = 3500;
 
+const HOUR_MS = 3_600_000;
+/** How long an incoming update id is remembered: twice Telegram's 24-hour redelivery window. */
+const UPDATE_MEMORY_MS = 48 * HOUR_MS;
+
 export class Scheduler {
   private readonly clock: () => Date;
   private readonly settings: ReminderSettings;
   private readonly digest: { role: string; time: string; timezone: string };
   private task: ScheduledTask | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  private prunedAt: Date | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -79,6 +88,7 @@ export class Scheduler {
       try {
         const sweep = await this.sweep(now);
         const digest = await this.maybeDigest(now);
+        await this.maybePrune(now);
         if (sweep.enqueued || digest) this.options.logger.info({ ...sweep, digest }, 'penjadwal: pesan diantrekan');
         return { sweep, digest };
       } catch (e) {
@@ -92,6 +102,13 @@ export class Scheduler {
     return run;
   }
 
+  /** Once an hour, forgets incoming update ids too old to be delivered again. */
+  private async maybePrune(now: Date): Promise<void> {
+    if (this.prunedAt && now.getTime() - this.prunedAt.getTime() < HOUR_MS) return;
+    this.prunedAt = now;
+    await updates.pruneProcessedUpdates(this.options.db, new Date(now.getTime() - UPDATE_MEMORY_MS));
+  }
+
   /** Looks at every open task whose next check has come, in batches, and writes its notices. */
   async sweep(now: Date): Promise<SweepResult> {
     const { db, service } = this.options;
@@ -100,21 +117,21 @@ export class Scheduler {
     const calendars = new Map<string, WorkCalendar>();
     for (let round = 0; round < 1000; round++) {
       const n = await db.transaction(async (tx) => {
-        const due = await scheduleStore.lockDueChecks(tx, now, batch);
+        const due = await schedule.lockDueChecks(tx, now, batch);
         for (const task of due) {
-          const def = await service.definitionOf(tx, task.sopVersionId, task.sopId);
+          const def = await service.definitionOf(task.sopVersionId, task.sopId, tx);
           let cal = calendars.get(def.unit.timezone);
           if (!cal) {
-            cal = await service.calendarForZone(tx, def.unit.timezone);
+            cal = await service.calendarForZone(def.unit.timezone, tx);
             calendars.set(def.unit.timezone, cal);
           }
           const decision = decide(task, now, cal, this.settings);
           for (const notice of decision.notices) {
             for (const row of this.noticeRows(task, notice, def, cal)) {
-              if (await scheduleStore.enqueueNotice(tx, row)) result.enqueued++;
+              result.enqueued += await enqueueOutbox(tx, [row]);
             }
           }
-          await scheduleStore.setNextCheck(tx, task.id, decision.nextCheckAt);
+          await schedule.setNextCheck(tx, task.id, decision.nextCheckAt);
         }
         return due.length;
       });
@@ -125,11 +142,11 @@ export class Scheduler {
   }
 
   private noticeRows(
-    task: scheduleStore.DueTask,
+    task: schedule.DueTask,
     notice: ReturnType<typeof decide>['notices'][number],
     def: SopDefinition,
     cal: WorkCalendar,
-  ) {
+  ): NewOutboxRow[] {
     const step = findStep(def, task.stepId);
     const dayMinutes = officeDayMinutes(cal);
     const amount = workingTimeText(notice.workingMinutes, dayMinutes);
@@ -140,13 +157,13 @@ export class Scheduler {
       if (!to) return [];
       const who = task.roles.map((r) => roleName(def, r)).join(' + ');
       const text = NOTICE.escalation(task.caseRef, task.caseTitle, step.id, step.kegiatan, who, amount, due);
-      return [{ ...base, kind: 'escalation', role: to, text, dedupeKey: `${notice.key}:${to}` }];
+      return [{ ...base, kind: 'escalation', role: to, payload: { text }, dedupeKey: noticeForRole(notice.key, to) }];
     }
     const text =
       notice.kind === 'reminder'
         ? NOTICE.reminder(task.caseRef, step.id, step.kegiatan, amount, due)
         : NOTICE.overdue(task.caseRef, step.id, step.kegiatan, amount, due);
-    return task.roles.map((role) => ({ ...base, kind: notice.kind, role, text, dedupeKey: `${notice.key}:${role}` }));
+    return task.roles.map((role) => ({ ...base, kind: notice.kind, role, payload: { text }, dedupeKey: noticeForRole(notice.key, role) }));
   }
 
   /** The SOP's own supervisor of a role, else the unit-wide chain, else the digest role. */
@@ -157,7 +174,7 @@ export class Scheduler {
 
   /** Writes today's digest once its local hour has passed on a working day. */
   async maybeDigest(now: Date): Promise<boolean> {
-    const cal = await this.options.service.calendarForZone(this.options.db, this.digest.timezone);
+    const cal = await this.options.service.calendarForZone(this.digest.timezone);
     const local = DateTime.fromJSDate(now, { zone: cal.timezone });
     const today = local.toISODate()!;
     if (!isWorkingDay(today, cal)) return false;
@@ -166,15 +183,10 @@ export class Scheduler {
     const parts = await this.buildDigest(now);
     let wrote = false;
     for (const [i, text] of parts.entries()) {
-      const fresh = await scheduleStore.enqueueNotice(this.options.db, {
-        kind: 'digest',
-        role: this.digest.role,
-        caseId: null,
-        taskId: null,
-        text,
-        dedupeKey: `digest:${this.digest.role}:${today}:${i + 1}`,
-      });
-      wrote ||= fresh;
+      const fresh = await enqueueOutbox(this.options.db, [
+        { kind: 'digest', role: this.digest.role, caseId: null, taskId: null, payload: { text }, dedupeKey: digestKey(this.digest.role, today, i + 1) },
+      ]);
+      wrote ||= fresh > 0;
     }
     return wrote;
   }
@@ -186,9 +198,9 @@ export class Scheduler {
    */
   async buildDigest(now: Date): Promise<string[]> {
     const { db, service } = this.options;
-    const cal = await service.calendarForZone(db, this.digest.timezone);
+    const cal = await service.calendarForZone(this.digest.timezone);
     const local = DateTime.fromJSDate(now, { zone: cal.timezone });
-    const since = (await scheduleStore.lastDigestAt(db, this.digest.role)) ?? local.minus({ days: 1 }).toJSDate();
+    const since = (await schedule.lastDigestAt(db, this.digest.role)) ?? local.minus({ days: 1 }).toJSDate();
     const dayMinutes = officeDayMinutes(cal);
     const sopName = (id: string) => {
       try {
@@ -200,7 +212,7 @@ export class Scheduler {
     const roleOf = (roles: string[]) => roles.map((r) => service.roleLabel(r)).join(' + ');
     const kegiatan = async (t: { sopVersionId: number; sopId: string; stepId: string }) => {
       try {
-        const step = (await service.definitionOf(db, t.sopVersionId, t.sopId)).steps.find((x) => x.id === t.stepId);
+        const step = (await service.definitionOf(t.sopVersionId, t.sopId)).steps.find((x) => x.id === t.stepId);
         return step ? shortKegiatan(step.kegiatan) : '';
       } catch {
         return '';
@@ -217,9 +229,9 @@ export class Scheduler {
     const lines: string[] = [DIGEST.title(formatLocal(now, cal)), ''];
 
     // What needs action first.
-    const overdue = await scheduleStore.overdueTasks(db, now);
-    const returned = await scheduleStore.returnsSince(db, since);
-    const waiting = (await scheduleStore.openTasksOfRole(db, this.digest.role)).filter((t) => !(t.dueAt && t.dueAt < now));
+    const overdue = await schedule.overdueTasks(db, now);
+    const returned = await schedule.returnsSince(db, since);
+    const waiting = (await schedule.openTasksOfRole(db, this.digest.role)).filter((t) => !(t.dueAt && t.dueAt < now));
     lines.push(`${DIGEST.actionTitle}:`);
     if (!overdue.length && !returned.length && !waiting.length) lines.push(DIGEST.nothingToAct);
     if (overdue.length) {
@@ -241,18 +253,18 @@ export class Scheduler {
 
     // Then the state of things.
     lines.push('', `${DIGEST.dueToday}:`);
-    const dueToday = await scheduleStore.openTasksDueBetween(db, local.startOf('day').toJSDate(), local.endOf('day').toJSDate());
+    const dueToday = await schedule.openTasksDueBetween(db, local.startOf('day').toJSDate(), local.endOf('day').toJSDate());
     if (!dueToday.length) lines.push(DIGEST.noneDueToday);
     lines.push(...(await capped(dueToday, async (t) => DIGEST.dueLine(t.caseRef, t.stepId, await kegiatan(t), roleOf(t.roles), formatLocal(t.dueAt!, cal)))));
 
-    const open = await scheduleStore.openCasesPerSop(db);
+    const open = await schedule.openCasesPerSop(db);
     lines.push('', `${DIGEST.openCases}:`);
     if (!open.length) lines.push(DIGEST.noOpenCases);
     for (const o of open) lines.push(`• ${sopName(o.sopId)}: ${o.open}`);
-    const closed = await scheduleStore.casesClosedSince(db, since);
+    const closed = await schedule.casesClosedSince(db, since);
     lines.push(DIGEST.finished(closed.length, list(closed.map((c) => `${c.ref} ${c.outcome ?? ''}`.trim()))));
 
-    const onTime = await scheduleStore.onTimeSince(db, local.startOf('month').toJSDate());
+    const onTime = await schedule.onTimeSince(db, local.startOf('month').toJSDate());
     lines.push('', `${DIGEST.onTimeTitle}:`);
     if (!onTime.length) lines.push(DIGEST.noOnTime);
     for (const s of perSop(onTime)) {
@@ -272,9 +284,9 @@ export class Scheduler {
    */
   async digestChartData(now: Date): Promise<DigestChartData> {
     const { db, service } = this.options;
-    const cal = await service.calendarForZone(db, this.digest.timezone);
+    const cal = await service.calendarForZone(this.digest.timezone);
     const local = DateTime.fromJSDate(now, { zone: cal.timezone });
-    const onTime = perSop(await scheduleStore.onTimeSince(db, local.startOf('month').toJSDate())).map((s) => {
+    const onTime = perSop(await schedule.onTimeSince(db, local.startOf('month').toJSDate())).map((s) => {
       let label = s.sopId;
       try {
         label = service.sop(s.sopId).definition.identity.nama;
@@ -284,7 +296,7 @@ export class Scheduler {
       return { label: shortKegiatan(label, 24), onTime: s.onTime, total: s.total };
     });
     const perRole = new Map<string, number>();
-    for (const t of await scheduleStore.overdueTasks(db, now)) for (const r of t.roles) perRole.set(r, (perRole.get(r) ?? 0) + 1);
+    for (const t of await schedule.overdueTasks(db, now)) for (const r of t.roles) perRole.set(r, (perRole.get(r) ?? 0) + 1);
     const overdueByRole = [...perRole.entries()]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([role, count]) => ({ label: service.roleLabel(role), count }));

@@ -8,10 +8,18 @@
  * reader finds every definition rule in those two files.
  */
 import { z } from 'zod';
-import { LIMIT } from '../messages/security.js';
 
 /** Slack keeps an option's value (the SOP picked in /sop baru) up to 150 characters. */
 export const MAX_ID_LENGTH = 150;
+
+/** What the SOP editor reads when a definition passes what a chat platform can show. */
+export const LIMIT = {
+  idTooLong: (max: number) => `paling panjang ${max} karakter (Slack menyimpan pilihan SOP sampai ${max} karakter)`,
+  tooManyBranches: (n: number, max: number) =>
+    `${n} cabang keputusan; paling banyak ${max}, karena satu kartu Slack memuat paling banyak 25 tombol (termasuk Kembalikan dan Tetapkan batas waktu)`,
+  tooManySlots: (n: number, max: number) =>
+    `${n} dokumen unggahan (kelengkapan dan output berupa dokumen); paling banyak ${max}, karena pertanyaan "dokumen ini untuk yang mana?" memuat paling banyak ${max} tombol`,
+} as const;
 const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'harus huruf kecil, angka, "-" atau "_" (contoh: "kasi_penilaian")')
@@ -174,10 +182,7 @@ export type SopDefinitionInput = z.input<typeof sopDefinitionSchema>;
 /** A parsed, validated definition. */
 export type SopDefinition = z.output<typeof sopDefinitionSchema>;
 export type StepDefinition = SopDefinition['steps'][number];
-export type RoleDefinition = SopDefinition['roles'][number];
 export type StepKind = StepDefinition['kind'];
-export type OutputDefinition = StepDefinition['output'][number];
-export type KelengkapanDefinition = StepDefinition['kelengkapan'][number];
 
 /** Whether a condition on a decision holds for a case, given the branch chosen last at each decision. */
 export function onPath(when: PathCondition | undefined, decisions: Readonly<Record<string, string>>): boolean {
@@ -202,4 +207,14 @@ export function stepRoles(step: StepDefinition): string[] {
 export function returnTargets(step: StepDefinition): string[] {
   if (step.returnTo === undefined) return [];
   return Array.isArray(step.returnTo) ? step.returnTo : [step.returnTo];
+}
+
+/** The Pelaksana heading as the SOP writes it, minus a closing full stop ("Kabid.") that would double up in sentences. */
+export function roleName(def: Pick<SopDefinition, 'roles'>, roleId: string): string {
+  const name = def.roles.find((r) => r.id === roleId)?.name;
+  return name ? name.replace(/\.$/, '') : roleId;
+}
+
+export function roleNames(def: Pick<SopDefinition, 'roles'>, roleIds: string[]): string[] {
+  return roleIds.map((r) => roleName(def, r));
 }

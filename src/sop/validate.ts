@@ -16,8 +16,8 @@
 import { IANAZone } from 'luxon';
 import { CalendarConfigError, makeCalendar, parseDayHours } from '../calendar/calendar.js';
 import { parseWaktu, type Waktu } from '../calendar/waktu.js';
-import { LIMIT } from '../messages/security.js';
-import { returnTargets, type PathCondition, type SopDefinition, type StepDefinition } from './definition.js';
+
+import { LIMIT, returnTargets, type PathCondition, type SopDefinition, type StepDefinition } from './definition.js';
 
 export interface DefinitionProblem {
   /** Where in the file, as zod reports it: `['steps', 3, 'next']`. */

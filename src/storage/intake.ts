@@ -9,7 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
-import { uploadRefusal, type UploadRefusalCode, type UploadRefusalParams } from '../messages/security.js';
+import type { UploadRefusalCode, UploadRefusalParams } from '../messages/security.js';
 import { FileTooLargeError, type FileStore, type StoredFile } from './files.js';
 import { extensionOf } from './mime.js';
 
@@ -18,7 +18,8 @@ export class UploadRefusedError<C extends UploadRefusalCode = UploadRefusalCode>
     readonly code: C,
     readonly params: UploadRefusalParams<C>,
   ) {
-    super(uploadRefusal(code, params));
+    // For logs only; each channel renders the catalog's words for the code.
+    super(`${code} ${JSON.stringify(params)}`);
     this.name = 'UploadRefusedError';
   }
 }
@@ -41,6 +42,7 @@ export const MAX_NAME_LENGTH = 200;
  * ("laporan\u202Efdp.exe" shows as "laporanexe.pdf"), zero-width characters, line separators.
  */
 // eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters in file names is the point
 const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
 
 /** The extension the name ends in, if the name may be stored and the extension is accepted. */

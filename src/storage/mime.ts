@@ -24,7 +24,3 @@ export function extensionOf(fileName: string): string {
 export function mimeTypeOf(fileName: string): string {
   return MIME_BY_EXTENSION[extensionOf(fileName)] ?? 'application/octet-stream';
 }
-
-export function isAllowedFile(fileName: string, allowed: readonly string[] = DEFAULT_ALLOWED_EXTENSIONS): boolean {
-  return allowed.includes(extensionOf(fileName));
-}

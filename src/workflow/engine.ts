@@ -7,6 +7,8 @@ import { dueAt, type WorkCalendar } from '../calendar/calendar.js';
 import { parseWaktu } from '../calendar/waktu.js';
 import {
   returnTargets,
+  roleName,
+  roleNames,
   stepDocuments,
   stepRoles,
   type Outcome,
@@ -80,15 +82,6 @@ export function allowedCommands(step: StepDefinition, task: TaskState): TaskComm
   return adjustable ? [...base, 'set-due'] : base;
 }
 
-const COMMAND_WORD: Record<TaskCommand['type'], string> = {
-  complete: 'Selesai',
-  approve: 'Setujui',
-  return: 'Kembalikan',
-  choose: 'pilih cabang',
-  confirm: 'Konfirmasi',
-  'set-due': 'tentukan batas waktu',
-};
-
 export function startCase(def: SopDefinition, calendar: WorkCalendar, actor: Actor, now: Date): Transition {
   const first = def.steps[0]!;
   if (actor.role !== undefined && !stepRoles(first).includes(actor.role)) {
@@ -107,6 +100,27 @@ export function startCase(def: SopDefinition, calendar: WorkCalendar, actor: Act
   };
 }
 
+/**
+ * Whether `actor` may give a command of this type to the task as they saw it (its version): the
+ * task is open and unchanged, theirs to act on, and the step takes such a command. Refuses with
+ * the reason otherwise. Asking before a form or a question saves a person typing for nothing.
+ */
+export function checkCommand(
+  ctx: CaseContext,
+  taskId: number,
+  expectedVersion: number | undefined,
+  type: TaskCommand['type'],
+  actor: Actor,
+): { task: TaskState; step: StepDefinition } {
+  const { def } = ctx;
+  const task = openTaskFor(ctx, taskId, expectedVersion);
+  const step = findStep(def, task.stepId);
+  requireRole(def, task, step, actor);
+  const allowed = allowedCommands(step, task);
+  if (!allowed.includes(type)) refuse('wrong_action', { stepId: step.id, kind: step.kind, allowed });
+  return { task, step };
+}
+
 export function applyCommand(
   ctx: CaseContext,
   taskId: number,
@@ -116,15 +130,7 @@ export function applyCommand(
   now: Date,
 ): Transition {
   const { def } = ctx;
-  const task = openTaskFor(ctx, taskId, expectedVersion);
-  const step = findStep(def, task.stepId);
-  if (!actor.role || !task.roles.includes(actor.role)) {
-    refuse('wrong_role', { stepId: step.id, needed: roleNames(def, task.roles), actorRole: actor.role ? roleName(def, actor.role) : null });
-  }
-  const allowed = allowedCommands(step, task);
-  if (!allowed.includes(command.type)) {
-    refuse('wrong_action', { stepId: step.id, kind: step.kind, allowed: allowed.map((c) => COMMAND_WORD[c]) });
-  }
+  const { task, step } = checkCommand(ctx, taskId, expectedVersion, command.type, actor);
 
   switch (command.type) {
     case 'set-due': {
@@ -195,24 +201,31 @@ export function applyCommand(
   }
 }
 
-/** Checks an upload against the step's slots; the service stores the file and the row. */
+export type UploadSlot = { kind: 'kelengkapan' | 'output'; name: string };
+
+/**
+ * Checks an upload against the step's slots on this case's path; the service stores the row.
+ * Returns the slot as the SOP names it (the person may have typed another case).
+ */
 export function attachDocument(
   ctx: CaseContext,
   taskId: number,
-  slot: { kind: 'kelengkapan' | 'output'; name: string },
+  slot: UploadSlot,
   file: FileMeta,
   actor: Actor,
-): Transition {
+): { transition: Transition; slot: UploadSlot; stepId: string } {
   const task = openTaskFor(ctx, taskId, undefined);
   const step = findStep(ctx.def, task.stepId);
-  if (!actor.role || !task.roles.includes(actor.role)) {
-    refuse('wrong_role', { stepId: step.id, needed: roleNames(ctx.def, task.roles), actorRole: actor.role ? roleName(ctx.def, actor.role) : null });
-  }
+  requireRole(ctx.def, task, step, actor);
   const options = uploadSlots(step, ctx.caseState.decisions);
   const match = options.find((o) => o.kind === slot.kind && o.name.toLowerCase() === slot.name.trim().toLowerCase());
   if (!match) {
     refuse('unknown_slot', { stepId: step.id, slot: slot.name, options: options.map((o) => o.name) });
   }
+  return { slot: match, stepId: step.id, transition: attachedTransition(task, match, file) };
+}
+
+function attachedTransition(task: TaskState, match: UploadSlot, file: FileMeta): Transition {
   return {
     caseChange: {},
     taskChanges: [],
@@ -229,7 +242,7 @@ export function attachDocument(
 }
 
 /** The slots a person can upload into at this step on this case's path: its document outputs, then its kelengkapan. */
-export function uploadSlots(step: StepDefinition, decisions: Record<string, string>): { kind: 'kelengkapan' | 'output'; name: string }[] {
+export function uploadSlots(step: StepDefinition, decisions: Record<string, string>): UploadSlot[] {
   const { kelengkapan, output } = stepDocuments(step, decisions);
   return [
     ...output.filter((o) => o.document).map((o) => ({ kind: 'output' as const, name: o.name })),
@@ -266,6 +279,12 @@ function openTaskFor(ctx: CaseContext, taskId: number, expectedVersion: number |
   if (task.status !== 'open') refuse('task_not_open', { taskId, stepId: task.stepId, by: task.doneBy?.name ?? null });
   if (expectedVersion !== undefined && expectedVersion !== task.version) refuse('stale_version', { taskId });
   return task;
+}
+
+function requireRole(def: SopDefinition, task: TaskState, step: StepDefinition, actor: Actor) {
+  if (!actor.role || !task.roles.includes(actor.role)) {
+    refuse('wrong_role', { stepId: step.id, needed: roleNames(def, task.roles), actorRole: actor.role ? roleName(def, actor.role) : null });
+  }
 }
 
 function requireOutputs(ctx: CaseContext, step: StepDefinition, task: TaskState) {
@@ -403,16 +422,6 @@ export function deadlineFor(
     return dueAt(anchorDone ?? now, waktu.duration, calendar);
   }
   return null;
-}
-
-/** The Pelaksana heading as the SOP writes it, minus a closing full stop ("Kabid.") that would double up in sentences. */
-export function roleName(def: SopDefinition, roleId: string): string {
-  const name = def.roles.find((r) => r.id === roleId)?.name;
-  return name ? name.replace(/\.$/, '') : roleId;
-}
-
-function roleNames(def: SopDefinition, roleIds: string[]): string[] {
-  return roleIds.map((r) => roleName(def, r));
 }
 
 function iso(d: Date | null): string | null {

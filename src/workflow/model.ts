@@ -16,8 +16,6 @@ export interface Actor {
   role?: string;
 }
 
-export const SYSTEM_ACTOR: Actor = { channel: 'system', userId: 'system', name: 'Sistem' };
-
 export type CaseStatus = 'open' | 'closed';
 export type TaskStatus = 'open' | 'completed' | 'cancelled';
 export type TaskAction = 'done' | 'approved' | 'returned' | 'chosen' | 'confirmed' | 'cancelled';

@@ -16,13 +16,13 @@
  * as a backlog that built up office by office would be. The dispatcher is stopped while it is
  * written and started when all is there.
  */
-import * as store from '../../src/db/store.js';
 import type { Actor } from '../../src/workflow/model.js';
 import type { RecordedCall, TgChat } from '../support/fake-telegram.js';
 import type { BenchDatabase, Driver } from './db.js';
 import { round, sleep } from './measure.js';
 import { groupSop } from './sops.js';
 import { bindDirect, startWorld } from './world.js';
+import * as outboxQ from '../../src/db/queries/outbox.js';
 
 const GROUPS = 100;
 const CARDS_PER_GROUP = 20;
@@ -88,7 +88,7 @@ export async function benchDelivery(database: BenchDatabase, _driver: Driver, re
       await world.core.service.startCase(sop.definition.id, 'Berkas 1', actor);
     }
     await copyBacklog(database);
-    const backlog = (await store.listOutbox(world.database.db)).filter((r) => r.kind === 'card' && r.platform === null && r.status === 'pending');
+    const backlog = (await outboxQ.listOutbox(world.database.db)).filter((r) => r.kind === 'card' && r.platform === null && r.status === 'pending');
     const expected = GROUPS * CARDS_PER_GROUP;
     if (backlog.length !== expected) throw new Error(`backlog has ${backlog.length} cards, expected ${expected}`);
 
@@ -128,7 +128,7 @@ export async function benchDelivery(database: BenchDatabase, _driver: Driver, re
       duplicates += refs.length - distinct.size;
       if ([...refs].sort().join() !== refs.join()) outOfOrder++;
     }
-    const rows = (await store.listOutbox(world.database.db)).filter((r) => r.kind === 'card' && r.platform === 'telegram');
+    const rows = (await outboxQ.listOutbox(world.database.db)).filter((r) => r.kind === 'card' && r.platform === 'telegram');
     const outbox = {
       sent: rows.filter((r) => r.status === 'sent').length,
       dead: rows.filter((r) => r.status === 'dead').length,

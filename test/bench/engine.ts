@@ -13,7 +13,7 @@
  */
 import { LINEAR_ROLES, LINEAR_STEPS, linearSop } from './sops.js';
 import type { BenchDatabase, Driver } from './db.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import type { Actor } from '../../src/workflow/model.js';
 import { round } from './measure.js';
 import { profile } from './profile.js';

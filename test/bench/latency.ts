@@ -17,7 +17,7 @@ import type { Actor, TaskCommand } from '../../src/workflow/model.js';
 import { Telegram } from 'telegraf';
 import type { TgMessage } from '../support/fake-telegram.js';
 import { TG } from '../../src/messages/id.js';
-import type { WorkflowService } from '../../src/workflow/service.js';
+import type { WorkflowService } from '../../src/service/workflow-service.js';
 import type { BenchDatabase, Driver } from './db.js';
 import { percentile, sleep, until } from './measure.js';
 import { groupSop } from './sops.js';

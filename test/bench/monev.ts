@@ -9,15 +9,15 @@
  * reason), ten visits in all; even cases get 90 minutes a visit, odd ones 30 (late), so half the
  * visits are late. Rows are written in bulk with generate_series, as the sweep benchmark does.
  */
-import * as reportStore from '../../src/db/report-store.js';
 import { buildMonitoringReport, renderReportJson, renderReportPdf, renderReportXlsx } from '../../src/report/index.js';
 import { periodInstants } from '../../src/report/compute.js';
 import { contentHash } from '../../src/sop/loader.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import { sampleSop } from '../support/sample-sop.js';
 import type { BenchDatabase, Driver } from './db.js';
 import { median, round } from './measure.js';
 import { profile } from './profile.js';
+import * as report from '../../src/db/queries/report.js';
 
 export interface MonevResult {
   casesInPeriod: number;
@@ -97,10 +97,10 @@ export async function benchMonev(database: BenchDatabase, _driver: Driver, ready
   const { from, to } = periodInstants(PERIOD);
   const scope = { from, to };
   let t = performance.now();
-  await reportStore.reportCases(database.db, scope);
+  await report.reportCases(database.db, scope);
   const casesQueryMs = performance.now() - t;
   t = performance.now();
-  const visits = await reportStore.reportVisits(database.db, scope);
+  const visits = await report.reportVisits(database.db, scope);
   const visitsQueryMs = performance.now() - t;
 
   t = performance.now();
@@ -135,9 +135,9 @@ export async function benchMonev(database: BenchDatabase, _driver: Driver, ready
     jsonMs: round(jsonMs, 1),
     pdfPages: (pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length,
     plans: {
-      cases: await reportStore.explainReportCases(database.db, scope),
-      visits: await reportStore.explainReportVisits(database.db, scope),
-      escalations: await reportStore.explainReportEscalations(database.db, scope),
+      cases: await report.explainReportCases(database.db, scope),
+      visits: await report.explainReportVisits(database.db, scope),
+      escalations: await report.explainReportEscalations(database.db, scope),
     },
   };
 }

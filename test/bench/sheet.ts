@@ -11,7 +11,7 @@ import { layoutSheet } from '../../src/sheet/layout.js';
 import { renderFlowPicture, renderSopSheet } from '../../src/sheet/render.js';
 import { findStep, missingOutputs } from '../../src/workflow/engine.js';
 import type { Actor, TaskCommand } from '../../src/workflow/model.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import type { BenchDatabase } from './db.js';
 import { percentile } from './measure.js';
 

@@ -9,7 +9,7 @@
 import { silentLogger } from '../../src/logging.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
 import { contentHash } from '../../src/sop/loader.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import type { Actor } from '../../src/workflow/model.js';
 import { sampleSop } from '../support/sample-sop.js';
 import type { BenchDatabase, Driver } from './db.js';

@@ -1,10 +1,10 @@
 /** The running service against the fake Bot API, set up for a benchmark (see test/support/telegram-world.ts). */
-import * as channelStore from '../../src/db/channel-store.js';
-import * as store from '../../src/db/store.js';
 import type { TgChat, TgMessage, TgUser } from '../support/fake-telegram.js';
 import { TelegramWorld, type TelegramWorldOptions } from '../support/telegram-world.js';
 import type { BenchDatabase } from './db.js';
 import { until } from './measure.js';
+import * as bindings from '../../src/db/queries/bindings.js';
+import * as outbox from '../../src/db/queries/outbox.js';
 
 export async function startWorld(database: BenchDatabase, options: Omit<TelegramWorldOptions, 'database'> = {}): Promise<TelegramWorld> {
   // The bench database is dropped by its owner, not by the world.
@@ -24,13 +24,13 @@ export async function bindGroupOf(world: TelegramWorld, role: string, members: n
 /** Binds a chat straight in the database (set-up of many groups; the pairing flow is not what is measured). */
 export async function bindDirect(world: TelegramWorld, chat: TgChat, role: string): Promise<void> {
   await world.database.db.transaction((tx) =>
-    channelStore.bindPlace(tx, { platform: 'telegram', chatId: String(chat.id), threadId: '' }, role, chat.title ?? null),
+    bindings.bindPlace(tx, { platform: 'telegram', chatId: String(chat.id), threadId: '' }, role, chat.title ?? null),
   );
 }
 
 /** Telegram deliveries of cards and card edits not yet sent (or given up). */
 async function unsentDeliveries(world: TelegramWorld): Promise<{ unsent: number; dead: number; sent: number }> {
-  const rows = await store.listOutbox(world.database.db);
+  const rows = await outbox.listOutbox(world.database.db);
   let unsent = 0;
   let dead = 0;
   let sent = 0;
@@ -52,7 +52,7 @@ export async function drained(world: TelegramWorld, timeoutMs: number): Promise<
 
 /** The message the bot posted for each task's card in a chat (from the outbox's recorded message refs). */
 export async function cardMessages(world: TelegramWorld, chat: TgChat): Promise<Map<number, TgMessage>> {
-  const rows = await store.listOutbox(world.database.db);
+  const rows = await outbox.listOutbox(world.database.db);
   const byTask = new Map<number, TgMessage>();
   for (const r of rows) {
     if (r.kind !== 'card' || r.platform !== 'telegram' || r.chatId !== String(chat.id) || r.status !== 'sent' || r.taskId === null) continue;

@@ -12,9 +12,9 @@ import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/bootstrap.js';
 import { runCli } from '../../src/cli/program.js';
-import { bindPlace, listBindings } from '../../src/db/channel-store.js';
 import { findStep, missingOutputs } from '../../src/workflow/engine.js';
 import { createTestCore } from '../support/test-core.js';
+import { bindPlace, listBindings } from '../../src/db/queries/bindings.js';
 
 let dir: string;
 let core: Core;

@@ -106,7 +106,13 @@ describe('readiness follows the database', () => {
     viaRelay.port = String(relay.port);
     const database = await openDatabase({ url: viaRelay.toString(), maxConnections: 2 });
     world = await TelegramWorld.start({
-      database: { ...database, close: async () => (await database.close(), await direct.close()) },
+      database: {
+        ...database,
+        close: async () => {
+          await database.close();
+          await direct.close();
+        },
+      },
     });
     const w = world;
     const readyz = async () => {

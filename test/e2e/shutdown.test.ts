@@ -11,10 +11,10 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
-import * as channelStore from '../../src/db/channel-store.js';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db.js';
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram.js';
 import { sampleSopInput } from '../support/sample-sop.js';
+import * as bindings from '../../src/db/queries/bindings.js';
 
 const CASES = 30;
 let dir: string;
@@ -78,7 +78,7 @@ describe('SIGTERM during a burst of presses', () => {
   it('exits 0 quickly and, after a restart, every press took effect exactly once', async () => {
     const { code } = await withCore(async (core) => {
       for (let i = 0; i < CASES; i++) await core.service.startCase('contoh', `Kasus ${i + 1}`, { channel: 'cli', userId: 'admin', name: 'Admin' });
-      return channelStore.createPairingCode(core.database.db, { platform: 'telegram', role: 'kabid', ttlMs: 3_600_000, now: new Date() });
+      return bindings.createPairingCode(core.database.db, { platform: 'telegram', role: 'kabid', ttlMs: 3_600_000, now: new Date() });
     });
 
     const group = tg.addGroup({ title: 'Kabid' });

@@ -6,11 +6,11 @@
  * messages; a Slack outage at start only delays readiness.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { listBindings } from '../../src/db/channel-store.js';
-import * as store from '../../src/db/store.js';
-import type { WorkflowService } from '../../src/workflow/service.js';
+import type { WorkflowService } from '../../src/service/workflow-service.js';
 import { buttonsOf, type Tamper } from '../support/fake-slack.js';
 import { SlackWorld, textOf } from '../support/slack-world.js';
+import * as outbox from '../../src/db/queries/outbox.js';
+import { listBindings } from '../../src/db/queries/bindings.js';
 
 let world: SlackWorld | undefined;
 afterEach(async () => {
@@ -161,7 +161,7 @@ describe('delivery to Slack', () => {
     await w.press('jf_madya', ready, 'Selesai');
     const { caseRow } = await w.core.service.caseDetails(ref);
     const dead = await w.slack.waitFor(
-      async () => (await store.listOutbox(w.core.database.db, caseRow.id)).find((o) => o.chatId === muda.channel.id && o.kind === 'card' && o.status === 'dead'),
+      async () => (await outbox.listOutbox(w.core.database.db, caseRow.id)).find((o) => o.chatId === muda.channel.id && o.kind === 'card' && o.status === 'dead'),
       WAIT,
       'the card to the archived channel given up',
     );

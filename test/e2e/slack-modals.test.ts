@@ -9,11 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nextWorkingStart } from '../../src/calendar/calendar.js';
 import { runCli } from '../../src/cli/program.js';
 import { tasks } from '../../src/db/schema.js';
-import * as store from '../../src/db/store.js';
 import { findStep, missingOutputs } from '../../src/workflow/engine.js';
 import type { Actor } from '../../src/workflow/model.js';
 import { blocksText, buttonsOf, type SlackUser } from '../support/fake-slack.js';
 import { SlackWorld, textOf } from '../support/slack-world.js';
+import * as tasksQ from '../../src/db/queries/tasks.js';
 
 let world: SlackWorld | undefined;
 afterEach(async () => {
@@ -69,7 +69,7 @@ describe('Kembalikan through the modal (PUPR)', () => {
     await w.press('staf', card3, 'Kembalikan');
     const modal = await w.modal(staf.person, 'return_reason');
     expect(blocksText(modal.view.blocks as never)).toContain(`Kasus *${ref}*, kegiatan 3`);
-    const before = (await store.getTask(w.core.database.db, (await w.core.service.caseDetails(ref)).tasks.at(-1)!.id))!;
+    const before = (await tasksQ.getTask(w.core.database.db, (await w.core.service.caseDetails(ref)).tasks.at(-1)!.id))!;
 
     for (const empty of ['', '   \n ']) {
       const refused = await w.slack.submit(staf.person, modal, { reason: empty });
@@ -78,7 +78,7 @@ describe('Kembalikan through the modal (PUPR)', () => {
       expect(modal.open).toBe(true);
     }
     await w.settled();
-    const unchanged = (await store.getTask(w.core.database.db, before.id))!;
+    const unchanged = (await tasksQ.getTask(w.core.database.db, before.id))!;
     expect({ status: unchanged.status, version: unchanged.version }).toEqual({ status: 'open', version: before.version });
 
     const accepted = await w.slack.submit(staf.person, modal, { reason: 'Lampiran portofolio belum lengkap' });
@@ -260,7 +260,7 @@ describe('reminders in Slack', () => {
     const card = await w.card('jf_madya', ref, '1');
     // Two working days after its deadline, in office hours, the step is overdue.
     const { tasks: open, definition } = await w.core.service.caseDetails(ref);
-    const calendar = await w.core.service.calendarFor(w.core.database.db, definition);
+    const calendar = await w.core.service.calendarFor(definition);
     const later = new Date(nextWorkingStart(new Date(open[0]!.dueAt!.getTime() + 2 * 86_400_000), calendar).getTime() + 3_600_000);
     expect((await w.service.scheduler.tick(later)).sweep.enqueued).toBeGreaterThan(0);
     const notice = await w.slack.waitFor(() => w.slack.botMessages(desk.channel, { thread: card.ts })[0], WAIT, 'notice in the thread');

@@ -8,11 +8,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { runCli } from '../../src/cli/program.js';
-import * as store from '../../src/db/store.js';
 import { buttonsOf } from '../support/fake-slack.js';
 import { SlackWorld, textOf } from '../support/slack-world.js';
 import { startFakeSlack } from '../support/fake-slack.js';
 import { TelegramWorld } from '../support/telegram-world.js';
+import * as outboxQ from '../../src/db/queries/outbox.js';
 
 let world: SlackWorld | undefined;
 let telegram: TelegramWorld | undefined;
@@ -199,7 +199,7 @@ describe('a Kemenkumham case in Slack channels', () => {
     expect(w.slack.callsOf('files.completeUploadExternal')).toHaveLength(details.documents.length + timelines);
     expect(w.slack.callsOf('files.upload')).toEqual([]);
 
-    const outbox = await store.listOutbox(w.core.database.db, details.caseRow.id);
+    const outbox = await outboxQ.listOutbox(w.core.database.db, details.caseRow.id);
     expect(outbox.filter((o) => o.status === 'dead')).toEqual([]);
     // Slack got every ack well within its 3 seconds.
     expect(Math.max(...w.slack.app.deliveries.map((d) => d.ms))).toBeLessThan(3000);
@@ -288,7 +288,7 @@ describe('a Kemenkumham case across Slack and Telegram', () => {
     const by = (step: string) => details.tasks.find((x) => x.stepId === step)!.doneBy!.channel;
     expect(['1', '2', '3', '4', '5', '6', '7'].map(by)).toEqual(['slack', 'telegram', 'telegram', 'slack', 'telegram', 'telegram', 'slack']);
     expect(details.tasks.find((x) => x.stepId === '3')!.confirmations.map((c) => c.actor.channel)).toEqual(['slack', 'telegram', 'slack', 'telegram']);
-    const outbox = await store.listOutbox(s.core.database.db, details.caseRow.id);
+    const outbox = await outboxQ.listOutbox(s.core.database.db, details.caseRow.id);
     expect(outbox.filter((o) => o.status === 'dead')).toEqual([]);
     expect(new Set(outbox.filter((o) => o.platform).map((o) => o.platform))).toEqual(new Set(['slack', 'telegram']));
   }, 180_000);

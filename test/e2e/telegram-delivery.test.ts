@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
-import * as store from '../../src/db/store.js';
 import type { Actor } from '../../src/workflow/model.js';
 import type { RecordedCall, TgChat, TgMessage } from '../support/fake-telegram.js';
 import { TelegramWorld, type RoleDesk } from '../support/telegram-world.js';
+import * as outbox from '../../src/db/queries/outbox.js';
 
 /** No cron ticks: a digest or reminder landing mid-story would blur "the bot said nothing". */
 const QUIET = { startScheduler: false } as const;
@@ -68,7 +68,7 @@ function maxInWindow(calls: RecordedCall[], ms: number): number {
  * such as the Kabid's digest, follow their own schedule.)
  */
 async function expectOutboxDone(w: TelegramWorld) {
-  const rows = (await store.listOutbox(w.database.db)).filter((r) => r.platform === 'telegram' && (r.kind === 'card' || r.kind === 'card-update'));
+  const rows = (await outbox.listOutbox(w.database.db)).filter((r) => r.platform === 'telegram' && (r.kind === 'card' || r.kind === 'card-update'));
   expect(rows.filter((r) => r.status !== 'sent').map((r) => `${r.id} ${r.kind} ${r.status} ${r.lastError}`)).toEqual([]);
   return rows;
 }

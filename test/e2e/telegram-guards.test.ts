@@ -8,13 +8,15 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
-import * as channelStore from '../../src/db/channel-store.js';
 import { pendingPrompts } from '../../src/db/schema.js';
-import * as store from '../../src/db/store.js';
 import { TG } from '../../src/messages/id.js';
 import { uploadRefusal } from '../../src/messages/security.js';
 import type { TgChat, TgMessage, TgUser } from '../support/fake-telegram.js';
 import { TelegramWorld, type RoleDesk } from '../support/telegram-world.js';
+import * as bindings from '../../src/db/queries/bindings.js';
+import * as cases from '../../src/db/queries/cases.js';
+import * as outbox from '../../src/db/queries/outbox.js';
+import * as prompts from '../../src/db/queries/prompts.js';
 
 /** No cron ticks: a digest or reminder landing mid-story would blur "the bot said nothing". */
 const QUIET = { startScheduler: false } as const;
@@ -90,7 +92,7 @@ async function caseState(w: TelegramWorld, ref: string) {
     tasks: d.tasks.map((t) => ({ id: t.id, step: t.stepId, status: t.status, version: t.version, action: t.action, doneBy: t.doneBy, dueAt: t.dueAt })),
     events: d.events.map((e) => `${e.type}#${e.taskId ?? ''}`),
     documents: d.documents.map((doc) => doc.id),
-    outbox: (await store.listOutbox(w.database.db, d.caseRow.id)).length,
+    outbox: (await outbox.listOutbox(w.database.db, d.caseRow.id)).length,
     prompts: (await w.database.db.select().from(pendingPrompts)).length,
   };
 }
@@ -179,7 +181,7 @@ describe('presses that must change nothing', () => {
 
     // Starting a case is acting for the role too: the unlisted member is refused.
     expect((await say(w, kabid.chat, kabid.person, '/baru', 'daftar petugas')).text).toBe(TG.notAllowed);
-    expect(await store.listCases(w.database.db, {})).toEqual([]);
+    expect(await cases.listCases(w.database.db, {})).toEqual([]);
 
     const ref = await startCase(w, { ...kabid, person: colleague }, 'Permohonan asesor Bappeda');
     const card = await w.card('kabid', ref, '1');
@@ -272,7 +274,7 @@ describe('presses that must change nothing', () => {
     }
     await w.settled();
     expect(await caseState(w, ref)).toEqual(before);
-    expect(await channelStore.peekPrompt(w.database.db, 'telegram', String(kabid.chat.id), String(kabid.person.id), new Date())).toBeNull();
+    expect(await prompts.peekPrompt(w.database.db, 'telegram', String(kabid.chat.id), String(kabid.person.id), new Date())).toBeNull();
     // Nothing was said in the chat and the card was not touched.
     expect(botAfter(w, kabid.chat, card)).toEqual([]);
     expect(w.tg.edits.filter((e) => e.messageId === card.message_id)).toEqual([]);
@@ -319,7 +321,7 @@ describe('presses that must change nothing', () => {
     await w.tg.waitFor(() => w.botSaid(group, 'terdaftar sebagai'), WAIT, 'bound');
     await w.settled();
     expect(botAfter(w, group, msg).map((m) => m.text)).toEqual([plain(TG.bound(w.core.service.roleLabel('sekretaris')))]);
-    expect((await channelStore.listBindings(w.database.db)).filter((b) => b.chatId === String(group.id))).toHaveLength(1);
+    expect((await bindings.listBindings(w.database.db)).filter((b) => b.chatId === String(group.id))).toHaveLength(1);
     await everyPressAnswered(w);
   }, 30_000);
 });
@@ -338,7 +340,7 @@ describe('binding chats to roles', () => {
     expect((await say(w, groupB, budi, `/daftar ${code}`, 'Kode')).text).toBe(TG.codeUsed);
     expect((await say(w, groupB, budi, '/peran', 'terdaftar')).text).toBe(TG.notBound);
 
-    const expired = await channelStore.createPairingCode(w.database.db, {
+    const expired = await bindings.createPairingCode(w.database.db, {
       platform: 'telegram',
       role: 'kabid',
       ttlMs: 24 * 3_600_000,
@@ -354,7 +356,7 @@ describe('binding chats to roles', () => {
     const fresh = await w.pairingCode('kabid');
     expect((await say(w, groupB, budi, `/daftar ${fresh.replace('-', '').toLowerCase()}`, 'terdaftar')).text).toBe(plain(TG.bound(label)));
 
-    const rows = await channelStore.listBindings(w.database.db);
+    const rows = await bindings.listBindings(w.database.db);
     expect(rows.map((r) => [r.chatId, r.threadId, r.role])).toEqual([
       [String(groupA.id), '', 'kabid'],
       [String(groupB.id), '', 'kabid'],
@@ -370,12 +372,12 @@ describe('binding chats to roles', () => {
 
     expect((await say(w, kabid.chat, kabid.person, '/lepas', 'admin')).text).toBe(TG.unbindAdminsOnly);
     expect((await say(w, kabid.chat, kabid.person, '/peran', 'terdaftar')).text).toBe(plain(TG.roles([label])));
-    expect(await channelStore.listBindings(w.database.db)).toHaveLength(1);
+    expect(await bindings.listBindings(w.database.db)).toHaveLength(1);
 
     w.tg.setMember(kabid.chat, kabid.person, 'administrator');
     expect((await say(w, kabid.chat, kabid.person, '/lepas', 'dilepas')).text).toBe(plain(TG.unbound([label])));
     expect((await say(w, kabid.chat, kabid.person, '/peran', 'terdaftar')).text).toBe(TG.notBound);
-    expect(await channelStore.listBindings(w.database.db)).toEqual([]);
+    expect(await bindings.listBindings(w.database.db)).toEqual([]);
     expect((await say(w, kabid.chat, kabid.person, '/lepas', 'terdaftar')).text).toBe(TG.notBound);
   }, 30_000);
 
@@ -391,7 +393,7 @@ describe('binding chats to roles', () => {
     expect((await say(w, kabid.chat, kabid.person, '/peran', 'terdaftar', { threadId: other })).text).toBe(TG.notBound);
     expect((await say(w, kabid.chat, kabid.person, '/peran', 'terdaftar')).text).toBe(TG.notBound);
     expect((await say(w, kabid.chat, kabid.person, '/baru', 'terdaftar', { threadId: other })).text).toBe(TG.notBound);
-    expect((await channelStore.listBindings(w.database.db)).map((b) => [b.chatId, b.threadId])).toEqual([[String(kabid.chat.id), String(topic)]]);
+    expect((await bindings.listBindings(w.database.db)).map((b) => [b.chatId, b.threadId])).toEqual([[String(kabid.chat.id), String(topic)]]);
 
     // A case started in the topic: its card lands in the topic and nowhere else in the group.
     const ref = await startCase(w, kabid, 'Permohonan lewat topik');

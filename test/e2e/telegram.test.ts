@@ -4,9 +4,9 @@
  * the card. The real telegraf bot and dispatcher run against the project's fake Bot API.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import * as store from '../../src/db/store.js';
 import { stepDocuments } from '../../src/sop/definition.js';
 import { TelegramWorld, WEBHOOK_SECRET } from '../support/telegram-world.js';
+import * as outboxQ from '../../src/db/queries/outbox.js';
 
 let world: TelegramWorld | undefined;
 afterEach(async () => {
@@ -64,7 +64,7 @@ describe('a PUPR case on Telegram (long polling)', () => {
 
     const def = w.core.service.sop('pupr').definition;
     // What each row asks on this case's path: on the Ditolak path rows 5b–8 ask for no Surat tugas.
-    let decisions: Record<string, string> = {};
+    const decisions: Record<string, string> = {};
     const outputsOf = (id: string) => stepDocuments(def.steps.find((s) => s.id === id)!, decisions).output.filter((o) => o.document).map((o) => o.name);
 
     // Pressing Selesai before the upload is refused with the missing output named.
@@ -115,7 +115,7 @@ describe('a PUPR case on Telegram (long polling)', () => {
     expect(details.documents.every((d) => /^[0-9a-f]{64}$/.test(d.sha256) && d.sizeBytes > 0 && d.uploadedBy.channel === 'telegram')).toBe(true);
     expect(await w.core.files.exists(details.documents[0]!.storageKey)).toBe(true);
     // Nothing left undelivered, nothing dead.
-    const outbox = await store.listOutbox(w.database.db, details.caseRow.id);
+    const outbox = await outboxQ.listOutbox(w.database.db, details.caseRow.id);
     expect(outbox.filter((o) => o.status === 'dead')).toEqual([]);
   }, 120_000);
 });

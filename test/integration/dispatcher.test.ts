@@ -4,9 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database, type Db } from '../../src/db/database.js';
-import { enqueueOutbox, nextAttemptAfter, type NewOutboxRow } from '../../src/db/outbox-store.js';
 import { bindings, cases, sopVersions, tasks } from '../../src/db/schema.js';
-import { listOutbox, loadEvents } from '../../src/db/store.js';
 import {
   DeliveryError,
   OutboxDispatcher,
@@ -19,6 +17,8 @@ import {
   type TransportLimits,
 } from '../../src/delivery/dispatcher.js';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db.js';
+import { loadEvents } from '../../src/db/queries/events.js';
+import { type NewOutboxRow, enqueueOutbox, listOutbox, nextAttemptAfter } from '../../src/db/queries/outbox.js';
 
 const T0 = Date.parse('2026-03-02T02:00:00.000Z');
 

@@ -5,9 +5,9 @@
  * plans the bench prints over a year of visits.
  */
 import { describe, expect, it } from 'vitest';
-import { explainReportCases, explainReportEscalations, explainReportVisits, reportCases, reportVisits } from '../../src/db/report-store.js';
 import { cases, outbox, sopVersions, tasks } from '../../src/db/schema.js';
 import { createTestDatabase } from '../support/db.js';
+import { explainReportCases, explainReportEscalations, explainReportVisits, reportCases, reportVisits } from '../../src/db/queries/report.js';
 
 const wib = (local: string) => new Date(`${local}:00+07:00`);
 

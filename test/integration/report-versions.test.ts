@@ -8,7 +8,7 @@ import { buildMonitoringReport } from '../../src/report/build.js';
 import { sopDefinitionSchema } from '../../src/sop/definition.js';
 import { contentHash } from '../../src/sop/loader.js';
 import type { Actor } from '../../src/workflow/model.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { sampleSop, sampleSopInput } from '../support/sample-sop.js';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMonitoringReport, ReportError } from '../../src/report/build.js';
 import type { MonitoringReport } from '../../src/report/model.js';
 import { renderReportJson, renderReportPdf, renderReportXlsx, reportCaption, reportFileName } from '../../src/report/index.js';
-import type { WorkflowService } from '../../src/workflow/service.js';
+import type { WorkflowService } from '../../src/service/workflow-service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { pdfText } from '../support/pdf-text.js';
 import { pngSize } from '../support/png.js';
@@ -101,7 +101,7 @@ describe('the monitoring report of November 2026', () => {
     expect(cell(`G${row}`) ?? null).toBeNull();
     // The figures beside the form are numbers.
     const headerRow = findRow(sheet, 'Dijalankan');
-    const col = (label: string) => (sheet.getRow(headerRow).values as unknown[]).findIndex((v) => v === label);
+    const col = (label: string) => (sheet.getRow(headerRow).values as unknown[]).indexOf(label);
     expect(sheet.getRow(row).getCell(col('Dijalankan')).value).toBe(5);
     expect(sheet.getRow(row).getCell(col('Tepat waktu (%)')).value).toBeCloseTo(0.8);
     expect(sheet.getRow(row).getCell(col('Eskalasi')).value).toBe(1);

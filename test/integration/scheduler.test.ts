@@ -4,14 +4,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import * as store from '../../src/db/store.js';
 import { silentLogger } from '../../src/logging.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
 import { contentHash } from '../../src/sop/loader.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import type { Actor } from '../../src/workflow/model.js';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db.js';
 import { sampleSop } from '../support/sample-sop.js';
+import * as outbox from '../../src/db/queries/outbox.js';
+import { claimUpdate, finishUpdate } from '../../src/db/queries/updates.js';
+import { processedUpdates } from '../../src/db/schema.js';
 
 const as = (role: string): Actor => ({ channel: 'telegram', userId: role, name: `Pak ${role}`, role });
 /** A moment in WIB, written as people read it. */
@@ -43,7 +45,7 @@ afterEach(async () => {
 
 /** The notices written so far, as "kind→role" in order. */
 async function notices(kinds = ['reminder', 'overdue', 'escalation']) {
-  const rows = await store.listOutbox(database.db);
+  const rows = await outbox.listOutbox(database.db);
   return rows.filter((r) => kinds.includes(r.kind) && r.parentId === null).map((r) => `${r.kind}→${r.role}`);
 }
 
@@ -65,7 +67,7 @@ describe('reminders, overdue notices and escalation', () => {
     expect(await notices()).toEqual([]);
     await s.tick(wib('2026-11-23T09:50'));
     expect(await notices()).toEqual(['reminder→subkor']);
-    const reminder = (await store.listOutbox(database.db)).find((r) => r.kind === 'reminder')!;
+    const reminder = (await outbox.listOutbox(database.db)).find((r) => r.kind === 'reminder')!;
     expect(reminder.payload.text).toBe(
       '⏰ Pengingat CTH-2026-0001, kegiatan 2: Memutuskan\nSisa waktu 15 menit kerja; batas Senin, 23 November 2026 10.05 WIB.',
     );
@@ -74,7 +76,7 @@ describe('reminders, overdue notices and escalation', () => {
 
     await s.tick(wib('2026-11-23T10:36'));
     expect(await notices()).toEqual(['reminder→subkor', 'overdue→subkor', 'escalation→kabid']);
-    const escalation = (await store.listOutbox(database.db)).find((r) => r.kind === 'escalation')!;
+    const escalation = (await outbox.listOutbox(database.db)).find((r) => r.kind === 'escalation')!;
     expect(escalation.payload.text).toBe(
       '🔺 Eskalasi CTH-2026-0001 (Uji)\nKegiatan 2 oleh Subkoordinator terlambat 31 menit kerja (batas Senin, 23 November 2026 10.05 WIB).\nMemutuskan\nLihat riwayat: /kasus CTH-2026-0001',
     );
@@ -86,7 +88,7 @@ describe('reminders, overdue notices and escalation', () => {
     expect(await notices(['escalation'])).toHaveLength(1);
     await s.tick(wib('2026-11-24T07:30'));
     expect(await notices(['escalation'])).toHaveLength(2);
-    const day2 = (await store.listOutbox(database.db)).filter((r) => r.kind === 'escalation')[1]!;
+    const day2 = (await outbox.listOutbox(database.db)).filter((r) => r.kind === 'escalation')[1]!;
     // Monday 10.05–12.00 and 13.00–16.00: the break is not lateness.
     expect(day2.payload.text).toContain('terlambat 4 jam 55 menit kerja');
 
@@ -123,7 +125,7 @@ describe('reminders, overdue notices and escalation', () => {
     expect(await notices()).toEqual(['reminder→subkor']);
     await s.tick(wib('2026-12-28T07:45'));
     expect(await notices()).toEqual(['reminder→subkor', 'overdue→subkor', 'escalation→kabid']);
-    const late = (await store.listOutbox(database.db)).find((r) => r.kind === 'overdue')!;
+    const late = (await outbox.listOutbox(database.db)).find((r) => r.kind === 'overdue')!;
     expect(late.payload.text).toContain('Telah melewati batas Rabu, 23 Desember 2026 16.00 WIB selama 15 menit kerja.');
   });
 
@@ -165,7 +167,7 @@ describe('the daily digest', () => {
     await s.tick(wib('2026-11-28T08:00'));
     expect(await notices(['digest'])).toEqual(['digest→kabid']);
 
-    const digest = (await store.listOutbox(database.db)).find((r) => r.kind === 'digest')!.payload.text as string;
+    const digest = (await outbox.listOutbox(database.db)).find((r) => r.kind === 'digest')!.payload.text as string;
     // It leads with what needs the Kabid, and names each step by its kegiatan.
     expect(digest).toMatch(
       /^📊 Ringkasan harian Selasa, 24 November 2026 09\.12 WIB\n\nPerlu perhatian Anda:\nTerlambat \(1\):\n• CTH-2026-0001 keg\. 2 Memutuskan \(Subkoordinator\): terlambat .* kerja\n/,
@@ -250,4 +252,30 @@ describe('a sweep over many open tasks', () => {
     expect((await s.sweep(wib('2026-11-23T10:01'))).checked).toBe(0);
     console.log(`second sweep, nothing due: ${(performance.now() - second).toFixed(0)} ms`);
   }, 120_000);
+});
+
+describe('remembering incoming updates', () => {
+  it('forgets update ids older than two days, once an hour, and keeps the recent ones', async () => {
+    const s = scheduler();
+    const db = database.db;
+    await claimUpdate(db, 'telegram', 'three-days-old', wib('2026-11-20T09:00'));
+    await claimUpdate(db, 'telegram', 'yesterday', wib('2026-11-22T09:00'));
+    await s.tick(now);
+    expect(await remembered()).toEqual(['yesterday']);
+
+    // Within the hour nothing is pruned again; an hour later the next old id goes.
+    await claimUpdate(db, 'slack', 'old-again', wib('2026-11-20T10:00'));
+    await s.tick(new Date(now.getTime() + 30 * 60_000));
+    expect(await remembered()).toEqual(['old-again', 'yesterday']);
+    await s.tick(new Date(now.getTime() + 61 * 60_000));
+    expect(await remembered()).toEqual(['yesterday']);
+    // The remembered one still turns a replay away.
+    await finishUpdate(db, 'telegram', 'yesterday');
+    expect(await claimUpdate(db, 'telegram', 'yesterday', now)).toBe(false);
+  });
+
+  async function remembered() {
+    const rows = await database.db.select({ id: processedUpdates.updateId }).from(processedUpdates);
+    return rows.map((r) => r.id).sort();
+  }
 });

@@ -4,11 +4,12 @@
  * cards written to the outbox.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import * as store from '../../src/db/store.js';
 import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import { driveCase, driveTo, person, type CaseStory } from '../support/case-driver.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import * as outboxQ from '../../src/db/queries/outbox.js';
+import { buildCard } from '../../src/messages/card.js';
 
 let database: TestDatabase;
 let service: WorkflowService;
@@ -46,7 +47,7 @@ async function runStory(sopId: string, story: CaseStory, expected: { trace: stri
   expect(details.events.at(-1)!.data).toMatchObject({ outcome: expected.outcome });
 
   // A card for every role of every opened task; a returned task's card carries the reason.
-  const outbox = await store.listOutbox(database.db, details.caseRow.id);
+  const outbox = await outboxQ.listOutbox(database.db, details.caseRow.id);
   const cards = outbox.filter((o) => o.kind === 'card');
   expect(cards).toHaveLength(details.tasks.reduce((n, t) => n + t.roles.length, 0));
   expect(cards.filter((o) => typeof o.payload.returnReason === 'string')).toHaveLength(
@@ -84,7 +85,7 @@ describe('Pemalang: Kerjasama Kegiatan Penilaian Kompetensi', () => {
     const shared = details.tasks.filter((t) => ['5b', '6', '7', '8'].includes(t.stepId));
     expect(details.documents.filter((d) => shared.some((t) => t.id === d.taskId))).toEqual([]);
     for (const task of shared) {
-      const card = await service.cardFor(task.id);
+      const card = await cardFor(task.id);
       expect(card.kelengkapan, task.stepId).toEqual([]);
       expect(card.outputs, task.stepId).toEqual([]);
     }
@@ -93,8 +94,8 @@ describe('Pemalang: Kerjasama Kegiatan Penilaian Kompetensi', () => {
   it('Diterima and Ditolak at the same row 8: only the accepted case is asked for the Surat tugas', async () => {
     const accepted = await driveTo(service, 'pemalang', { choose: { '3': 'Diterima' } }, '8');
     const rejected = await driveTo(service, 'pemalang', { choose: { '3': 'Ditolak' } }, '8');
-    expect((await service.cardFor(accepted.id)).outputs.map((o) => o.name)).toEqual(['Surat tugas']);
-    expect((await service.cardFor(rejected.id)).outputs).toEqual([]);
+    expect((await cardFor(accepted.id)).outputs.map((o: { name: string }) => o.name)).toEqual(['Surat tugas']);
+    expect((await cardFor(rejected.id)).outputs).toEqual([]);
     const subkor = person('subkor');
     await expect(service.act(accepted.id, { type: 'complete' }, subkor)).rejects.toMatchObject({ code: 'missing_outputs' });
     const file = { fileName: 'surat.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: '2026-11/x' };
@@ -149,3 +150,9 @@ describe('Jateng: Perumusan Kompetensi', () => {
     await runStory('jateng', { returnOn: { '6': [1] } }, { trace: ['1', '2', '3', '4', '5', '6', '5#2', '6#2', '7'], outcome: 'selesai' });
   });
 });
+
+/** The card a role would see for a task now. */
+async function cardFor(taskId: number) {
+  const view = await service.taskView(taskId);
+  return buildCard({ def: view.definition, caseRow: view.caseRow, task: view.task, documents: view.documents, calendar: view.calendar });
+}

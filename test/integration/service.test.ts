@@ -5,12 +5,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/sop/loader.js';
 import { sopDefinitionSchema } from '../../src/sop/definition.js';
-import * as store from '../../src/db/store.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import { WorkflowError } from '../../src/workflow/errors.js';
-import type { Actor } from '../../src/workflow/model.js';
+import { refusalText, TERMS } from '../../src/messages/id.js';
+import type { Actor, Transition } from '../../src/workflow/model.js';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db.js';
 import { sampleSop, sampleSopInput } from '../support/sample-sop.js';
+import * as calendarSettings from '../../src/db/queries/calendar-settings.js';
+import * as outboxQ from '../../src/db/queries/outbox.js';
+import * as transitions from '../../src/db/queries/transitions.js';
+import { outboxWrites } from '../../src/delivery/outbox-keys.js';
 
 const as = (role: string, name = `Pak ${role}`): Actor => ({ channel: 'telegram', userId: `${role}-1`, name, role });
 
@@ -34,13 +38,14 @@ async function openTask(ref: string) {
   return open[0]!;
 }
 
-async function refusalOf(p: Promise<unknown>): Promise<WorkflowError> {
+/** The service's refusal, with the words a Telegram user reads for it. */
+async function refusalOf(p: Promise<unknown>): Promise<{ code: WorkflowError['code']; message: string }> {
   const e = await p.then(
     () => null,
     (err: unknown) => err,
   );
   expect(e).toBeInstanceOf(WorkflowError);
-  return e as WorkflowError;
+  return { code: (e as WorkflowError).code, message: refusalText(e as WorkflowError, TERMS.telegram) };
 }
 
 describe('a case in the database', () => {
@@ -53,7 +58,7 @@ describe('a case in the database', () => {
     expect(details.caseRow).toMatchObject({ title: 'Penilaian JPT 2026', status: 'open', sopId: 'contoh' });
     expect(details.events.map((e) => e.type)).toEqual(['case.started', 'task.opened']);
     expect(details.events[0]!.actor).toMatchObject({ name: 'Pak kabid', channel: 'telegram' });
-    const outbox = await store.listOutbox(database.db, a.caseId);
+    const outbox = await outboxQ.listOutbox(database.db, a.caseId);
     expect(outbox.map((o) => ({ kind: o.kind, role: o.role, taskId: o.taskId, status: o.status }))).toEqual([
       { kind: 'card', role: 'kabid', taskId: a.openedTaskIds[0], status: 'pending' },
     ]);
@@ -73,7 +78,7 @@ describe('a case in the database', () => {
       { fileName: 'laporan.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: '2026-11/x' },
       as('asesor'),
     );
-    expect(attached.slotName).toBe('Laporan');
+    expect(attached.slot.name).toBe('Laporan');
     await service.act(report.id, { type: 'complete' }, as('asesor'));
     await service.act((await openTask(caseRef)).id, { type: 'return', reason: 'Tanda tangan belum ada' }, as('kabid'));
 
@@ -110,7 +115,7 @@ describe('a case in the database', () => {
       'task.confirmed',
       'task.confirmed', 'case.closed',
     ]);
-    const outbox = await store.listOutbox(database.db, caseId);
+    const outbox = await outboxQ.listOutbox(database.db, caseId);
     const cards = outbox.filter((o) => o.kind === 'card');
     expect(cards.map((o) => o.role)).toEqual(['kabid', 'subkor', 'asesor', 'kabid', 'asesor', 'kabid', 'kabid', 'asesor']);
     expect(cards.find((o) => o.payload.returnReason)?.payload).toEqual({ returnReason: 'Tanda tangan belum ada' });
@@ -128,10 +133,10 @@ describe('a case in the database', () => {
     expect(wrong.message).toBe('Kegiatan 1 dikerjakan oleh Kabid, bukan Asesor.');
 
     await service.act(first.id, { type: 'complete' }, as('kabid'), first.version);
-    const before = await store.listOutbox(database.db, caseId);
+    const before = await outboxQ.listOutbox(database.db, caseId);
     const repeated = await refusalOf(service.act(first.id, { type: 'complete' }, as('kabid'), first.version));
     expect(repeated.code).toBe('task_not_open');
-    expect(await store.listOutbox(database.db, caseId)).toHaveLength(before.length);
+    expect(await outboxQ.listOutbox(database.db, caseId)).toHaveLength(before.length);
     expect((await service.caseDetails(caseRef)).tasks).toHaveLength(2);
   });
 
@@ -171,7 +176,7 @@ describe('a case in the database', () => {
 
   it('counts deadlines with admin-added holidays', async () => {
     now = new Date('2026-12-03T08:55:00Z'); // Thursday 15:55 WIB; 10 minutes reach into the next working day
-    await store.addExtraHoliday(database.db, '2026-12-04', 'Hari jadi kabupaten');
+    await calendarSettings.addExtraHoliday(database.db, '2026-12-04', 'Hari jadi kabupaten');
     const { caseRef } = await service.startCase('contoh', 'Uji', as('kabid'));
     // Friday is a local holiday → Monday 7 Dec 07:35 WIB.
     expect((await openTask(caseRef)).dueAt?.toISOString()).toBe('2026-12-07T00:35:00.000Z');
@@ -184,32 +189,27 @@ describe('the write guard under the core', () => {
     const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
     const task = await openTask(caseRef);
     const before = await service.caseDetails(caseRef);
-    const outboxBefore = await store.listOutbox(database.db, caseId);
+    const outboxBefore = await outboxQ.listOutbox(database.db, caseId);
 
     // What the core would write for a Selesai, but from version 7 of a task that is at version 1.
-    const write = database.db.transaction(async (tx) =>
-      store.writeTransition(
-        tx,
-        before.caseRow,
-        {
+    const transition: Transition = {
           caseChange: {},
           taskChanges: [{ id: task.id, expectedVersion: 7, set: { status: 'completed', action: 'done', doneAt: now, wentTo: '2' } }],
           opened: [{ stepId: '2', visit: 1, kind: 'review', roles: ['subkor'], dueAt: null, returnReason: null }],
           events: [{ type: 'task.completed', taskRef: { existing: task.id }, data: {} }],
           messages: [{ kind: 'card', role: 'subkor', task: { opened: 0 } }],
-        },
-        as('kabid'),
-        now,
-      ),
+    };
+    const write = database.db.transaction(async (tx) =>
+      transitions.writeTransition(tx, before.caseRow, transition, outboxWrites(transition.messages, before.caseRow), as('kabid'), now),
     );
-    await expect(write).rejects.toBeInstanceOf(store.ConcurrentChangeError);
+    await expect(write).rejects.toBeInstanceOf(transitions.ConcurrentChangeError);
     await expect(write).rejects.toMatchObject({ taskId: task.id });
 
     const after = await service.caseDetails(caseRef);
     expect(after.caseRow.version).toBe(before.caseRow.version);
     expect(after.tasks).toEqual(before.tasks);
     expect(after.events).toHaveLength(before.events.length);
-    expect(await store.listOutbox(database.db, caseId)).toHaveLength(outboxBefore.length);
+    expect(await outboxQ.listOutbox(database.db, caseId)).toHaveLength(outboxBefore.length);
   });
 });
 
@@ -227,7 +227,7 @@ describe('two people press at the same moment', () => {
     const details = await service.caseDetails(caseRef);
     expect(details.tasks).toHaveLength(2);
     expect(details.events.filter((e) => e.type === 'task.completed')).toHaveLength(1);
-    expect((await store.listOutbox(database.db, caseId)).filter((o) => o.kind === 'card')).toHaveLength(2);
+    expect((await outboxQ.listOutbox(database.db, caseId)).filter((o) => o.kind === 'card')).toHaveLength(2);
   });
 
   it.skipIf(!onRealPostgres)('numbers 40 cases started at once without gaps or duplicates', async () => {

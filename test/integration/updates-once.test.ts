@@ -4,9 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { claimUpdate, finishUpdate, releaseUpdate } from '../../src/db/channel-store.js';
 import { processedUpdates } from '../../src/db/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { claimUpdate, finishUpdate, releaseUpdate } from '../../src/db/queries/updates.js';
 
 let database: TestDatabase;
 beforeEach(async () => {

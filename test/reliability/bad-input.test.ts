@@ -18,7 +18,6 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { loadConfig } from '../../src/config.js';
-import * as channelStore from '../../src/db/channel-store.js';
 import { outbox, processedUpdates, sopVersions } from '../../src/db/schema.js';
 import { escapeMrkdwn, INPUT } from '../../src/channels/slack/render.js';
 import { escapeHtml } from '../../src/channels/telegram/render.js';
@@ -26,7 +25,7 @@ import { brief, SLACK, TG } from '../../src/messages/id.js';
 import { uploadRefusal } from '../../src/messages/security.js';
 import { startService, type RunningService } from '../../src/server.js';
 import { catalogDir } from '../../src/sop/loader.js';
-import { findStep } from '../../src/workflow/engine.js';
+import { findStep, uploadSlots } from '../../src/workflow/engine.js';
 import type { Actor, TaskCommand } from '../../src/workflow/model.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { buttonsOf, startFakeSlack, type ButtonElement, type FakeSlack, type StoredMessage } from '../support/fake-slack.js';
@@ -35,6 +34,7 @@ import { SlackWorld, textOf } from '../support/slack-world.js';
 import { TelegramWorld, WEBHOOK_SECRET, type RoleDesk } from '../support/telegram-world.js';
 import { note } from './report.js';
 import { stateSnapshot } from './support.js';
+import * as bindings from '../../src/db/queries/bindings.js';
 
 const STORY = 'Bad input';
 const WAIT = 20_000;
@@ -165,10 +165,10 @@ async function step(w: TelegramWorld, ref: string, command: TaskCommand): Promis
   const d = await w.core.service.caseDetails(ref);
   const s = findStep(d.definition, task.stepId);
   if (command.type !== 'return') {
-    for (const o of s.output.filter((x) => x.document)) {
+    for (const slot of uploadSlots(s, d.caseRow.decisions).filter((x) => x.kind === 'output')) {
       await w.core.service.attachDocument(
         task.id,
-        { kind: 'output', name: o.name },
+        slot,
         { fileName: 'berkas-uji.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: `uji/${task.id}` },
         actorFor(task.roles[0]!),
       );
@@ -735,8 +735,8 @@ describe('one running service, Telegram (webhook) and Slack', () => {
     const stranger = t.tg.addUser({ first_name: 'Tamu' });
     const lobby = t.tg.addGroup({ title: 'Lobi', members: [stranger] });
     const db = t.database.db;
-    const expiredTg = await channelStore.createPairingCode(db, { platform: 'telegram', role: 'kabid', ttlMs: 3_600_000, now: new Date(Date.now() - 2 * 3_600_000) });
-    const expiredSlack = await channelStore.createPairingCode(db, { platform: 'slack', role: 'asesor', ttlMs: 3_600_000, now: new Date(Date.now() - 2 * 3_600_000) });
+    const expiredTg = await bindings.createPairingCode(db, { platform: 'telegram', role: 'kabid', ttlMs: 3_600_000, now: new Date(Date.now() - 2 * 3_600_000) });
+    const expiredSlack = await bindings.createPairingCode(db, { platform: 'slack', role: 'asesor', ttlMs: 3_600_000, now: new Date(Date.now() - 2 * 3_600_000) });
     const slackCode = await s.pairingCode('tenaga_pendukung');
     const tgCode = await t.pairingCode('kepala_bkd');
     // A code used once already, by another group.

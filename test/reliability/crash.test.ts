@@ -16,7 +16,6 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
-import * as channelStore from '../../src/db/channel-store.js';
 import { cases, outbox, tasks } from '../../src/db/schema.js';
 import { TG } from '../../src/messages/id.js';
 import { sopDefinitionSchema } from '../../src/sop/definition.js';
@@ -24,6 +23,7 @@ import { createTestDatabase, onRealPostgres, type TestDatabase } from '../suppor
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram.js';
 import { note } from './report.js';
 import { consistencyProblems, People, sleep } from './support.js';
+import * as bindings from '../../src/db/queries/bindings.js';
 
 /** A small SOP with every kind of press: Selesai, a decision that can end the case, Setujui, a joint Konfirmasi. */
 const SOP = sopDefinitionSchema.parse({
@@ -155,7 +155,7 @@ describe('SIGKILL at random moments under load', () => {
     const codes = await withCore(async (core) => {
       for (let i = 0; i < FIRST_CASES; i++) await core.service.startCase('uji', `Berkas ${i + 1}`, admin);
       const out: Record<string, string> = {};
-      for (const role of ROLES) out[role] = (await channelStore.createPairingCode(core.database.db, { platform: 'telegram', role, ttlMs: 3_600_000, now: new Date() })).code;
+      for (const role of ROLES) out[role] = (await bindings.createPairingCode(core.database.db, { platform: 'telegram', role, ttlMs: 3_600_000, now: new Date() })).code;
       return out;
     });
     const desks = ROLES.map((role) => {

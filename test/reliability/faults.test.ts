@@ -11,7 +11,6 @@ import { createWriteStream } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging.js';
 import { openDatabase } from '../../src/db/database.js';
-import * as store from '../../src/db/store.js';
 import { TG } from '../../src/messages/id.js';
 import type { Actor } from '../../src/workflow/model.js';
 import { createTestDatabase, onRealPostgres } from '../support/db.js';
@@ -19,6 +18,8 @@ import { TelegramWorld, type RoleDesk } from '../support/telegram-world.js';
 import { note } from './report.js';
 import { Relay } from '../support/relay.js';
 import { consistencyProblems, People, sleep, terminateConnections, unsentDeliveries } from './support.js';
+import * as casesQ from '../../src/db/queries/cases.js';
+import * as outbox from '../../src/db/queries/outbox.js';
 
 let world: TelegramWorld | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -283,7 +284,7 @@ describe('the chat API fails for a minute', () => {
     const seen = await health.stop();
     expect(seen.healthBad).toBe(0);
     expect(seen.healthOk).toBeGreaterThanOrEqual(Math.floor(FAULT_MS / 1000 / 2));
-    const rows = await store.listOutbox(w.database.db);
+    const rows = await outbox.listOutbox(w.database.db);
     expect(rows.filter((r) => r.status === 'dead')).toEqual([]);
     expect(await consistencyProblems(w.database.db)).toEqual([]);
 
@@ -361,7 +362,7 @@ describe('the database goes away under the running service', () => {
     const kabid = await w.bindGroup('kabid');
     const subkor = await w.bindGroup('subkor');
     // The admin works on the database directly (not through the relay), and tries again when it fails.
-    const { WorkflowService } = await import('../../src/workflow/service.js');
+    const { WorkflowService } = await import('../../src/service/workflow-service.js');
     const adminService = new WorkflowService(direct.db);
     await adminService.registerDefinitions(w.core.service.catalog().map((s) => ({ definition: s.definition, contentHash: s.contentHash })));
     const retry = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
@@ -422,7 +423,7 @@ describe('the database goes away under the running service', () => {
             const open = await adminService.openTasks();
             const bySteps: Record<string, number> = {};
             for (const t of open) bySteps[t.stepId] = (bySteps[t.stepId] ?? 0) + 1;
-            const rows = await store.listOutbox(direct.db);
+            const rows = await outbox.listOutbox(direct.db);
             const byStatus: Record<string, number> = {};
             for (const r of rows) byStatus[`${r.platform ?? 'role'}:${r.status}`] = (byStatus[`${r.platform ?? 'role'}:${r.status}`] ?? 0) + 1;
             console.log(`+${Math.round((Date.now() - t0) / 1000)} s steps ${JSON.stringify(bySteps)} outbox ${JSON.stringify(byStatus)} presses ${people.presses}`);
@@ -440,20 +441,20 @@ describe('the database goes away under the running service', () => {
         const behind = (await adminService.openTasks()).filter((t) => t.stepId !== '5b');
         const unsent = await unsentDeliveries(direct.db);
         const presses = people.log.filter((p) => behind.some((t) => t.caseRef === p.ref)).map((p) => `${p.ref} ${p.button} → ${w.tg.callbackAnswers.get(p.query)?.text ?? '(no answer)'}`);
-        const stuckRows = (await store.listOutbox(direct.db)).filter((r) => behind.some((t) => t.id === r.taskId)).map((r) => `${r.id} task ${r.taskId} ${r.kind} ${r.platform ?? 'role'} ${r.chatId ?? ''} ${r.status} attempts ${r.attempts} ${r.lastError ?? ''} msg ${JSON.stringify(r.messageRef)} sent ${r.sentAt?.toISOString() ?? ''} created ${r.createdAt.toISOString()}`);
+        const stuckRows = (await outbox.listOutbox(direct.db)).filter((r) => behind.some((t) => t.id === r.taskId)).map((r) => `${r.id} task ${r.taskId} ${r.kind} ${r.platform ?? 'role'} ${r.chatId ?? ''} ${r.status} attempts ${r.attempts} ${r.lastError ?? ''} msg ${JSON.stringify(r.messageRef)} sent ${r.sentAt?.toISOString() ?? ''} created ${r.createdAt.toISOString()}`);
         console.log(`stuck rows:\n${stuckRows.join('\n')}`);
         throw new Error(`${String(e)}\nnot at 5b: ${behind.map((t) => `${t.caseRef} step ${t.stepId} task ${t.id}`).join('; ')}\npresses: ${presses.join('; ')}\nunsent: ${JSON.stringify(unsent).slice(0, 2000)}`);
       });
     await w.tg.waitFor(async () => (await unsentDeliveries(direct.db)).length === 0, 30_000, 'outbox drained');
     people.stop();
     const seen = await health.stop();
-    const cases = await store.listCases(direct.db, { limit: 1000 });
+    const cases = await casesQ.listCases(direct.db, { limit: 1000 });
     expect(seen.healthBad).toBe(0);
     expect(seen.notReady).toBeGreaterThan(0);
     const ready = await fetch(`http://127.0.0.1:${w.service.http.port}/readyz`);
     expect(ready.status).toBe(200);
     expect(await consistencyProblems(direct.db)).toEqual([]);
-    const rows = await store.listOutbox(direct.db);
+    const rows = await outbox.listOutbox(direct.db);
     expect(rows.filter((r) => r.status === 'dead')).toEqual([]);
 
     // Each card once; twice only when its send fell just before a fault that lost its record.

@@ -5,11 +5,11 @@
  * service one case at a time, and on two replicas racing each other; the results must match.
  */
 import type { Db } from '../../src/db/database.js';
-import * as store from '../../src/db/store.js';
-import { findStep } from '../../src/workflow/engine.js';
+import { findStep, uploadSlots } from '../../src/workflow/engine.js';
 import { WorkflowError } from '../../src/workflow/errors.js';
-import type { ActionResult, WorkflowService } from '../../src/workflow/service.js';
+import type { ActionResult, WorkflowService } from '../../src/service/workflow-service.js';
 import type { Actor, TaskCommand, TaskState } from '../../src/workflow/model.js';
+import * as tasks from '../../src/db/queries/tasks.js';
 
 export const SEED_SOPS = ['jateng', 'kemenkumham', 'pemalang', 'pupr', 'tangerang'] as const;
 
@@ -67,12 +67,14 @@ export async function runScriptedCase(replicas: Replica[], sopId: string, i: num
   let taskId = started.openedTaskIds[0]!;
   for (let n = 0; n < 100; n++) {
     const r = at(i + n);
-    const task = (await store.getTask(r.db, taskId))!;
+    const task = (await tasks.getTask(r.db, taskId))!;
     const step = findStep(def, task.stepId);
     const role = task.roles[0]!;
     let version = task.version;
-    for (const o of step.output.filter((x) => x.document)) {
-      await r.service.attachDocument(task.id, { kind: 'output', name: o.name }, file(o.name, task.id), personOf(role));
+    // The outputs this case's path asks for here (Pemalang's letters depend on the decision at 3).
+    const decisions = (await r.service.taskView(task.id)).caseRow.decisions;
+    for (const slot of uploadSlots(step, decisions).filter((x) => x.kind === 'output')) {
+      await r.service.attachDocument(task.id, slot, file(slot.name, task.id), personOf(role));
     }
     if (task.dueAt === null && step.waktu?.toLowerCase().startsWith('menyesuaikan')) {
       await press(replicas, task.id, { type: 'set-due', dueAt: new Date('2027-06-30T08:00:00Z') }, personOf(role), version, tally);

@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import { findStep, missingOutputs } from '../../src/workflow/engine.js';
 import type { Actor } from '../../src/workflow/model.js';
-import type { WorkflowService } from '../../src/workflow/service.js';
+import type { WorkflowService } from '../../src/service/workflow-service.js';
 
 export interface CaseStory {
   /** Decision step → branch label to choose (each visit). */

@@ -15,19 +15,5 @@ export function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlac
 }
 
 export { FakeSlack, blocksText, buttonsOf } from './fake-slack/server.js';
-export type {
-  Block,
-  ButtonElement,
-  Delivery,
-  EphemeralMessage,
-  Fault,
-  FakeChannel,
-  FakeSlackOptions,
-  RecordedCall,
-  SendOptions,
-  SlackUser,
-  StoredFile,
-  StoredMessage,
-  StoredView,
-} from './fake-slack/server.js';
-export { SlackRequests, type Tamper } from './fake-slack/requests.js';
+export type { Block, ButtonElement, Delivery, FakeChannel, FakeSlackOptions, SlackUser, StoredMessage, StoredView } from './fake-slack/server.js';
+export type { Tamper } from './fake-slack/requests.js';

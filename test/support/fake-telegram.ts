@@ -13,14 +13,5 @@ export function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<Fa
 }
 
 export { FakeTelegram };
-export type {
-  AddGroupOptions,
-  FakeTelegramOptions,
-  OutageMode,
-  UserSendOptions,
-  UserUploadOptions,
-} from './fake-telegram/server.js';
-export { ApiError } from './fake-telegram/errors.js';
-export { MAX_DOWNLOAD_BYTES } from './fake-telegram/methods.js';
-export type { ChatRef, MessageRef, StoredFile, UserRef } from './fake-telegram/model.js';
+export type { FakeTelegramOptions } from './fake-telegram/server.js';
 export type * from './fake-telegram/types.js';

@@ -16,7 +16,7 @@ import type { MonitoringReport } from '../../src/report/model.js';
 import { Scheduler } from '../../src/schedule/scheduler.js';
 import { contentHash } from '../../src/sop/loader.js';
 import type { Actor } from '../../src/workflow/model.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import { sampleSop } from './sample-sop.js';
 
 const as = (role: string): Actor => ({ channel: 'telegram', userId: role, name: `Pak ${role}`, role });

@@ -44,7 +44,7 @@ function transitions(step: StepDefinition) {
   };
 }
 
-export function valueOf(def: SopDefinition, step: StepDefinition, field: Field): unknown {
+export function fieldValue(def: SopDefinition, step: StepDefinition, field: Field): unknown {
   switch (field) {
     case 'kegiatan':
       return step.kegiatan;
@@ -73,8 +73,8 @@ export function compareSteps(draft: SopDefinition, shipped: SopDefinition, quest
   shipped.steps.forEach((s, i) => {
     const d = draft.steps[i];
     for (const field of FIELDS) {
-      const dv = d ? valueOf(draft, d, field) : undefined;
-      const sv = valueOf(shipped, s, field);
+      const dv = d ? fieldValue(draft, d, field) : undefined;
+      const sv = fieldValue(shipped, s, field);
       const step = d?.id ?? s.id;
       const asked = questions.some((q) => q.step === step && COVERS[field].includes(q.topic));
       out.push({ step, field, same: same(dv, sv), asked, draft: dv, shipped: sv });

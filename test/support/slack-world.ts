@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from '../../src/logging.js';
 import { startService, type RunningService, type StartOptions } from '../../src/server.js';
 import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
 import { LocalFileStore } from '../../src/storage/files.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { blocksText, buttonsOf, startFakeSlack, type Delivery, type FakeChannel, type FakeSlack, type SlackUser, type StoredMessage, type StoredView } from './fake-slack.js';
 

@@ -7,7 +7,7 @@ import type { Core } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
 import { LocalFileStore } from '../../src/storage/files.js';
-import { WorkflowService } from '../../src/workflow/service.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export async function createTestCore(options: {

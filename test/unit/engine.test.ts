@@ -6,6 +6,7 @@ import { makeCalendar } from '../../src/calendar/calendar.js';
 import { sampleSop } from '../support/sample-sop.js';
 import * as engine from '../../src/workflow/engine.js';
 import { WorkflowError } from '../../src/workflow/errors.js';
+import { refusalText, TERMS } from '../../src/messages/id.js';
 import type { Actor, CaseState, DocumentState, TaskState, Transition } from '../../src/workflow/model.js';
 
 const def = sampleSop;
@@ -62,11 +63,12 @@ class MemoryCase {
   }
 }
 
-function refusal(fn: () => unknown): WorkflowError {
+/** The core's refusal, with the words a Telegram user reads for it. */
+function refusal(fn: () => unknown): { code: WorkflowError['code']; message: string } {
   try {
     fn();
   } catch (e) {
-    if (e instanceof WorkflowError) return e;
+    if (e instanceof WorkflowError) return { code: e.code, message: refusalText(e, TERMS.telegram) };
     throw e;
   }
   throw new Error('expected a refusal');

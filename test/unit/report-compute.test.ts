@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeCalendar } from '../../src/calendar/calendar.js';
-import type { ReportCaseRow, ReportVisitRow } from '../../src/db/report-store.js';
 import { computeReport } from '../../src/report/compute.js';
 import { DEFAULT_RULE } from '../../src/report/model.js';
 import { sopDefinitionSchema } from '../../src/sop/definition.js';
 import { sampleSopInput } from '../support/sample-sop.js';
+import type { ReportCaseRow, ReportVisitRow } from '../../src/db/queries/report.js';
 
 const wib = (local: string) => new Date(`${local}:00+07:00`);
 const calendar = makeCalendar({ timezone: 'Asia/Jakarta' });

@@ -12,7 +12,7 @@ import { SLASH_COMMAND } from '../../src/channels/slack/bot.js';
 import { SLACK_EVENTS_PATH, verifySlackSignature } from '../../src/channels/slack/receiver.js';
 import { escapeMrkdwn, homeView, renderCardBlocks } from '../../src/channels/slack/render.js';
 import { SLACK_LIMITS, classify } from '../../src/channels/slack/transport.js';
-import type { Card } from '../../src/workflow/card.js';
+import type { Card } from '../../src/messages/card.js';
 import { blocksText, buttonsOf } from '../support/fake-slack.js';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';

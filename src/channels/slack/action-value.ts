@@ -5,7 +5,7 @@
  */
 import { buttonCodec, type ButtonPress } from '../button-press.js';
 
-export type { TaskAction } from '../button-press.js';
+;
 
 export type SlackPress = Exclude<ButtonPress, { kind: 'start' }>;
 

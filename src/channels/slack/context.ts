@@ -4,11 +4,14 @@
  * what is this person called).
  */
 import type { Core } from '../../bootstrap.js';
-import * as channelStore from '../../db/channel-store.js';
 import type { Logger } from '../../logging.js';
-import { SLACK } from '../../messages/id.js';
-import type { Actor } from '../../workflow/model.js';
+import { CHANNEL_REFUSALS, refusalText, TERMS } from '../../messages/id.js';
+import { uploadRefusal } from '../../messages/security.js';
+import { isUploadRefused } from '../../storage/intake.js';
+import { isWorkflowError } from '../../workflow/errors.js';
+import { ChannelUseCases, isChannelRefusal, type Person, type Place } from '../use-cases.js';
 import { describeSlackError, type WebClient } from './api.js';
+import { escapeMrkdwn } from './render.js';
 
 export const PLATFORM = 'slack' as const;
 
@@ -42,10 +45,10 @@ export type SlackContext = ReturnType<typeof slackContext>;
 
 export function slackContext(deps: SlackDeps) {
   const { core, logger, api } = deps;
-  const db = core.database.db;
+  const desk = new ChannelUseCases(core, PLATFORM, { clock: deps.clock, promptTtlMs: deps.promptTtlMs });
   const names = new Map<string, { name: string; at: number }>();
 
-  const placeOf = (channel: string): channelStore.Place => ({ platform: PLATFORM, chatId: channel, threadId: '' });
+  const placeOf = (channel: string): Place => ({ platform: PLATFORM, chatId: channel, threadId: '' });
 
   /** A person's name as colleagues know it (cards say who did what); their id if Slack cannot tell. */
   async function nameOf(userId: string, fallback?: string): Promise<string> {
@@ -58,31 +61,21 @@ export function slackContext(deps: SlackDeps) {
       names.set(userId, { name, at: Date.now() });
       return name;
     } catch (e) {
-      logger.warn({ err: describeSlackError(e), userId }, 'users.info gagal; nama pengguna tidak diketahui');
+      logger.warn({ err: describeSlackError(e), method: 'users.info', userId }, 'users.info gagal; nama pengguna tidak diketahui');
       return fallback || userId;
     }
   }
 
   return {
     ...deps,
-    db,
+    desk,
     service: core.service,
     placeOf,
-    rolesOf: (channel: string) => channelStore.rolesOfPlace(db, placeOf(channel)),
-    roleLabels: (roles: string[]) => roles.map((r) => core.service.roleLabel(r)),
-    nameOf,
+    rolesOf: (channel: string) => desk.rolesOf(placeOf(channel)),
+    roleLabels: (roles: string[]) => desk.roleLabels(roles),
 
-    async actorOf(userId: string, role?: string, fallbackName?: string): Promise<Actor> {
-      return { channel: PLATFORM, userId, name: await nameOf(userId, fallbackName), ...(role ? { role } : {}) };
-    },
-
-    /** The role this channel acts as for a task, or why this person may not act here. */
-    async roleForTask(channel: string, userId: string, taskRoles: string[]): Promise<{ role: string } | { refusal: string }> {
-      const roles = await channelStore.rolesOfPlace(db, placeOf(channel));
-      const role = roles.find((r) => taskRoles.includes(r));
-      if (!role) return { refusal: SLACK.wrongChannel };
-      if (!(await channelStore.mayAct(db, PLATFORM, role, userId))) return { refusal: SLACK.notAllowed };
-      return { role };
+    async personOf(userId: string, fallbackName?: string): Promise<Person> {
+      return { userId, name: await nameOf(userId, fallbackName) };
     },
 
     /** Only that person sees it; failures are logged, never thrown (it is an answer, not the work). */
@@ -90,7 +83,7 @@ export function slackContext(deps: SlackDeps) {
       try {
         await api.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
       } catch (e) {
-        logger.warn({ err: describeSlackError(e), channel }, 'chat.postEphemeral gagal');
+        logger.warn({ err: describeSlackError(e), method: 'chat.postEphemeral', channel }, 'chat.postEphemeral gagal');
       }
     },
 
@@ -99,9 +92,31 @@ export function slackContext(deps: SlackDeps) {
         const sent = await api.chat.postMessage({ channel, text, unfurl_links: false, ...(threadTs ? { thread_ts: threadTs } : {}) });
         return sent.ts;
       } catch (e) {
-        logger.warn({ err: describeSlackError(e), channel }, 'chat.postMessage gagal');
+        logger.warn({ err: describeSlackError(e), method: 'chat.postMessage', channel }, 'chat.postMessage gagal');
         return undefined;
       }
     },
+
+    /**
+     * Runs a handler's work and turns a refusal (the workflow's, the channel's, an upload's) into
+     * an answer in Slack's words through `tell`; anything else is thrown on to app.error.
+     */
+    async guarded(tell: (text: string) => Promise<unknown>, work: () => Promise<void>): Promise<void> {
+      try {
+        await work();
+      } catch (e) {
+        const text = refusalOf(e);
+        if (text === undefined) throw e;
+        await tell(escapeMrkdwn(text));
+      }
+    },
   };
+}
+
+/** The words for a refusal, or undefined when the error is not one (a fault, to be logged). */
+export function refusalOf(e: unknown): string | undefined {
+  if (isChannelRefusal(e)) return CHANNEL_REFUSALS[e.code].slack;
+  if (isWorkflowError(e)) return refusalText(e, TERMS.slack);
+  if (isUploadRefused(e)) return uploadRefusal(e.code, e.params as never);
+  return undefined;
 }

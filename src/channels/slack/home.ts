@@ -6,12 +6,9 @@
  * can press the buttons on the role's cards, which is what the tab is for.
  */
 import type { App } from '@slack/bolt';
-import { formatLocal } from '../../calendar/calendar.js';
-import * as channelStore from '../../db/channel-store.js';
 import { CARD } from '../../messages/id.js';
-import { roleName, stepNumber } from '../../workflow/engine.js';
 import { describeSlackError } from './api.js';
-import { PLATFORM, type SlackContext } from './context.js';
+import type { SlackContext } from './context.js';
 import { homeView, type HomeTask } from './render.js';
 
 /** conversations.members pages of 1000; a role channel with more members than this is not a team. */
@@ -25,43 +22,20 @@ export function registerHome(app: App, s: SlackContext): void {
 }
 
 export async function publishHome(s: SlackContext, user: string): Promise<void> {
-  const { db, service } = s;
-  const roles = await rolesOfUser(s, user);
+  const roles = await s.desk.rolesOfPerson(user, (channel) => isMember(s, channel, user));
   const now = s.clock().getTime();
-  const open = roles.length ? await service.openTasks(roles) : [];
-  const tasks: (HomeTask & { dueAt: number })[] = [];
-  for (const t of open) {
-    const def = await service.definitionOf(db, t.sopVersionId, t.sopId);
-    const { index, total } = stepNumber(def, t.stepId);
-    tasks.push({
-      caseRef: t.caseRef,
-      caseTitle: t.caseTitle,
-      step: CARD.step(t.stepId, index, total, t.visit),
-      kegiatan: def.steps.find((x) => x.id === t.stepId)?.kegiatan ?? '',
-      roles: t.roles.map((r) => roleName(def, r)),
-      due: t.dueAt ? formatLocal(t.dueAt, await service.calendarFor(db, def)) : null,
-      overdue: t.dueAt !== null && t.dueAt.getTime() < now,
-      dueAt: t.dueAt?.getTime() ?? Number.POSITIVE_INFINITY,
-    });
-  }
+  const tasks: (HomeTask & { dueAt: number })[] = (await s.desk.openTaskSummaries(roles)).map((t) => ({
+    caseRef: t.caseRef,
+    caseTitle: t.caseTitle,
+    step: CARD.step(t.step.id, t.step.index, t.step.total, t.step.visit),
+    kegiatan: t.kegiatan,
+    roles: t.roles,
+    due: t.due,
+    overdue: t.dueAt !== null && t.dueAt.getTime() < now,
+    dueAt: t.dueAt?.getTime() ?? Number.POSITIVE_INFINITY,
+  }));
   tasks.sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt - b.dueAt);
   await s.api.views.publish({ user_id: user, view: homeView(s.roleLabels(roles), tasks) });
-}
-
-async function rolesOfUser(s: SlackContext, user: string): Promise<string[]> {
-  const roles = new Set(
-    (await channelStore.listAllowlist(s.db)).filter((a) => a.platform === PLATFORM && a.userId === user).map((a) => a.role),
-  );
-  const byChannel = new Map<string, string[]>();
-  for (const b of await channelStore.listBindings(s.db)) {
-    if (b.platform === PLATFORM) byChannel.set(b.chatId, [...(byChannel.get(b.chatId) ?? []), b.role]);
-  }
-  for (const [channel, channelRoles] of byChannel) {
-    if (channelRoles.every((r) => roles.has(r))) continue;
-    if (!(await isMember(s, channel, user))) continue;
-    for (const r of channelRoles) if (await channelStore.mayAct(s.db, PLATFORM, r, user)) roles.add(r);
-  }
-  return [...roles].sort();
 }
 
 async function isMember(s: SlackContext, channel: string, user: string): Promise<boolean> {
@@ -74,7 +48,7 @@ async function isMember(s: SlackContext, channel: string, user: string): Promise
       if (!cursor) return false;
     }
   } catch (e) {
-    s.logger.warn({ err: describeSlackError(e), channel }, 'conversations.members gagal; kanal dilewati');
+    s.logger.warn({ err: describeSlackError(e), method: 'conversations.members', channel }, 'conversations.members gagal; kanal dilewati');
   }
   return false;
 }

@@ -21,7 +21,7 @@ import { SLACK_LIMITS, slackTransport } from './transport.js';
 
 import type { SlackDeps } from './context.js';
 
-export { SLACK_EVENTS_PATH } from './receiver.js';
+;
 
 export interface SlackChannelOptions {
   botToken: string;
@@ -71,9 +71,7 @@ export async function startSlack(options: SlackChannelOptions, core: Core, logge
     convoStore: false,
     extendedErrorHandler: true,
   });
-  registerHandlers(
-    app,
-    slackContext({
+  const context = slackContext({
       core,
       logger,
       api,
@@ -85,8 +83,8 @@ export async function startSlack(options: SlackChannelOptions, core: Core, logge
       allowedExtensions: options.allowedExtensions ?? DEFAULT_ALLOWED_EXTENSIONS,
       promptTtlMs: options.promptTtlMs ?? 10 * 60 * 1000,
       ...(options.digest ? { digest: options.digest } : {}),
-    }),
-  );
+  });
+  registerHandlers(app, context);
   if (receiver) {
     if (!http) throw new Error('Slack HTTP mode needs the HTTP server');
     http.mount(SLACK_EVENTS_PATH, receiver.route);
@@ -108,7 +106,7 @@ export async function startSlack(options: SlackChannelOptions, core: Core, logge
   logger.info({ mode: receiver ? 'http' : 'socket', path: receiver ? SLACK_EVENTS_PATH : undefined }, 'Slack: aktif');
 
   return {
-    transport: slackTransport(delivery, core.service, core.database.db, options.limits ?? SLACK_LIMITS),
+    transport: slackTransport(delivery, context.desk, options.limits ?? SLACK_LIMITS),
     app,
     mode: receiver ? 'http' : 'socket',
     identity,

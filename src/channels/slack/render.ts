@@ -4,7 +4,7 @@
  */
 import type { types } from '@slack/bolt';
 import { ACTION_LABEL, brief, BUTTON, CARD, SLACK } from '../../messages/id.js';
-import type { Card } from '../../workflow/card.js';
+import type { Card } from '../../messages/card.js';
 import { SLACK_PICKER } from '../../messages/security.js';
 import { encodePress } from './action-value.js';
 

@@ -3,12 +3,10 @@
  * (chat.update), posts notices. Classifies Slack's errors for the dispatcher.
  */
 import { webApi } from '@slack/bolt';
-import { cardMessageIn } from '../../db/channel-store.js';
-import type { Db } from '../../db/database.js';
 import { CARD, OUTCOME_LABEL } from '../../messages/id.js';
 import type { Outcome } from '../../sop/definition.js';
 import { DeliveryError, type DeliveryMessage, type Transport, type TransportLimits } from '../../delivery/transport.js';
-import type { WorkflowService } from '../../workflow/service.js';
+import type { ChannelUseCases } from '../use-cases.js';
 import type { WebClient } from './api.js';
 import { escapeMrkdwn, renderCardBlocks, renderCardText } from './render.js';
 
@@ -55,13 +53,13 @@ export interface SlackMessageRef {
   messageId: string;
 }
 
-export function slackTransport(client: WebClient, service: WorkflowService, db: Db, limits: TransportLimits = SLACK_LIMITS): Transport {
+export function slackTransport(client: WebClient, desk: ChannelUseCases, limits: TransportLimits = SLACK_LIMITS): Transport {
   return {
     platform: 'slack',
     limits,
     async deliver(message: DeliveryMessage) {
       try {
-        return await deliver(client, service, db, message);
+        return await deliver(client, desk, message);
       } catch (e) {
         throw classify(e, message.kind === 'card-update' ? 'chat.update' : 'chat.postMessage');
       }
@@ -69,23 +67,23 @@ export function slackTransport(client: WebClient, service: WorkflowService, db: 
   };
 }
 
-async function deliver(client: WebClient, service: WorkflowService, db: Db, m: DeliveryMessage): Promise<{ messageRef: Record<string, unknown> | null }> {
+async function deliver(client: WebClient, desk: ChannelUseCases, m: DeliveryMessage): Promise<{ messageRef: Record<string, unknown> | null }> {
   const thread = m.threadId ? { thread_ts: m.threadId } : {};
   switch (m.kind) {
     case 'card': {
-      const card = await service.cardFor(m.taskId!);
+      const card = await desk.card(m.taskId!);
       const sent = await client.chat.postMessage({ channel: m.chatId, text: renderCardText(card), blocks: renderCardBlocks(card), unfurl_links: false, ...thread });
       return { messageRef: ref(sent.channel ?? m.chatId, sent.ts) };
     }
     case 'card-update': {
       const target = m.targetRef as SlackMessageRef | null;
       if (!target) return { messageRef: null };
-      const card = await service.cardFor(m.taskId!);
+      const card = await desk.card(m.taskId!);
       await client.chat.update({ channel: target.chatId, ts: target.messageId, text: renderCardText(card), blocks: renderCardBlocks(card) });
       return { messageRef: target as unknown as Record<string, unknown> };
     }
     case 'case-closed': {
-      const caseRow = await service.caseById(m.caseId!);
+      const caseRow = await desk.service.caseById(m.caseId!);
       const outcome = OUTCOME_LABEL[(m.payload.outcome as Outcome) ?? 'selesai'];
       const text = `🏁 ${escapeMrkdwn(CARD.caseClosedNotice(caseRow.ref, caseRow.title, outcome))}`;
       const sent = await client.chat.postMessage({ channel: m.chatId, text, ...thread });
@@ -96,7 +94,7 @@ async function deliver(client: WebClient, service: WorkflowService, db: Db, m: D
       const text = typeof m.payload.text === 'string' ? escapeMrkdwn(m.payload.text) : typeof m.payload.html === 'string' ? htmlToMrkdwn(m.payload.html) : '';
       if (!text) throw new DeliveryError(`nothing to send for kind ${m.kind}`, { permanent: true });
       // A notice about a task goes into its card's thread (and to the channel), so it leads back to the card.
-      const card = m.taskId ? await cardMessageIn(db, 'slack', m.chatId, m.taskId) : null;
+      const card = m.taskId ? await desk.cardMessageIn(m.chatId, m.taskId) : null;
       const sent = await client.chat.postMessage({
         channel: m.chatId,
         text,

@@ -10,17 +10,15 @@
 import type { App } from '@slack/bolt';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import * as channelStore from '../../db/channel-store.js';
-import * as store from '../../db/store.js';
 import { SLACK } from '../../messages/id.js';
-import { SECURITY, uploadRefusal } from '../../messages/security.js';
-import { checkFileName, isUploadRefused, storeChecked, toMb, UploadRefusedError, withStoredFile, type UploadLimit } from '../../storage/intake.js';
-import { mimeTypeOf } from '../../storage/mime.js';
-import { findStep, missingOutputs, uploadSlots } from '../../workflow/engine.js';
-import { isWorkflowError } from '../../workflow/errors.js';
+import { SECURITY } from '../../messages/security.js';
+import { checkFileName, storeChecked, toMb, UploadRefusedError, type UploadLimit } from '../../storage/intake.js';
+import type { StoredFile } from '../../storage/files.js';
+import type { UploadSlot } from '../../workflow/engine.js';
+import type { PendingUpload } from '../use-cases.js';
 import { SLOT_ACTION, decodePress } from './action-value.js';
 import { describeSlackError } from './api.js';
-import { PLATFORM, type SlackContext } from './context.js';
+import type { SlackContext } from './context.js';
 import { escapeMrkdwn, renderSlotQuestion } from './render.js';
 
 /** The parts of a message event this handler reads (a file shared into a channel or thread). */
@@ -46,33 +44,28 @@ interface FileShareMessage {
   files?: { id: string }[];
 }
 
-type Slot = { kind: 'kelengkapan' | 'output'; name: string };
-
-interface PendingUpload {
-  taskId: number;
-  role: string;
-  channel: string;
-  threadTs: string;
-  fileName: string;
-  url: string;
-  slots: Slot[];
-}
+/** What a download needs later (after the slot question): where the file is, and where to answer. */
+type SlackUpload = PendingUpload<{ url: string; channel: string; threadTs: string }>;
 
 export function registerUploads(app: App, s: SlackContext): void {
-  const { db, service, logger } = s;
+  const { desk, logger } = s;
   const e = escapeMrkdwn;
   const limit: UploadLimit = { bytes: s.maxUploadBytes, by: 'service' };
+  const tooLarge = () => new UploadRefusedError('too_large', { limitMb: toMb(limit.bytes), by: limit.by });
 
   app.event('message', async ({ event }) => {
     const m = event as unknown as FileShareMessage;
     // Files come as subtype file_share, or (newer clients) as a plain message carrying files.
     if ((m.subtype && m.subtype !== 'file_share') || !m.files?.length || !m.user || m.bot_id) return;
     if (m.user === s.identity.botUserId) return;
+    const place = s.placeOf(m.channel);
     // A file in a channel that speaks for no role is none of this app's business.
-    if (!(await s.rolesOf(m.channel)).length) return;
-    const taskId = m.thread_ts ? await channelStore.taskOfRepliedCard(db, PLATFORM, m.channel, m.thread_ts) : null;
+    if (!(await desk.rolesOf(place)).length) return;
+    const taskId = m.thread_ts ? await desk.taskOfReply(place, m.thread_ts) : null;
     if (!taskId) return void (await s.whisper(m.channel, m.user, SLACK.uploadInThread, m.thread_ts));
-    for (const f of m.files) await received(m, m.user, taskId, f.id);
+    for (const f of m.files) {
+      await s.guarded((text) => s.whisper(m.channel, m.user!, text, m.thread_ts), () => received(m, m.user!, taskId, f.id));
+    }
   });
 
   /** Whether the bot token may be sent to this address: https (or the configured scheme) on Slack's file host only. */
@@ -91,7 +84,7 @@ export function registerUploads(app: App, s: SlackContext): void {
     try {
       file = (await s.api.files.info({ file: fileId })).file as SlackFile | undefined;
     } catch (err) {
-      logger.warn({ err: describeSlackError(err), fileId }, 'files.info gagal');
+      logger.warn({ err: describeSlackError(err), method: 'files.info', fileId }, 'files.info gagal');
     }
     if (!file) return void (await refuse(SLACK.uploadFailed));
     if (file.is_external || file.mode === 'external') return void (await refuse(SECURITY.slackExternalFile));
@@ -102,43 +95,22 @@ export function registerUploads(app: App, s: SlackContext): void {
       return void (await refuse(SECURITY.slackForeignHost));
     }
     const fileName = file.name ?? `dokumen-${fileId}`;
-    try {
-      checkFileName(fileName, s.allowedExtensions);
-    } catch (err) {
-      if (isUploadRefused(err)) return void (await refuse(e(err.message)));
-      throw err;
-    }
-    if ((file.size ?? 0) > limit.bytes) return void (await refuse(uploadRefusal('too_large', { limitMb: toMb(limit.bytes), by: limit.by })));
+    // Refused before anything is downloaded: a bad name, an extension not accepted, an announced size over the limit.
+    checkFileName(fileName, s.allowedExtensions);
+    if ((file.size ?? 0) > limit.bytes) throw tooLarge();
 
-    const task = (await store.getTask(db, taskId))!;
-    const who = await s.roleForTask(m.channel, user, task.roles);
-    if ('refusal' in who) return void (await refuse(who.refusal));
-    const caseRow = (await store.getCase(db, task.caseId))!;
-    const def = await service.definitionOf(db, caseRow.sopVersionId, caseRow.sopId);
-    const step = findStep(def, task.stepId);
-    const slots = uploadSlots(step, caseRow.decisions);
-    if (!slots.length) return void (await refuse(SLACK.noSlots));
-    const missing = missingOutputs(step, task, await store.loadDocuments(db, caseRow.id), caseRow.decisions);
-    const upload: PendingUpload = { taskId, role: who.role, channel: m.channel, threadTs: thread, fileName, url, slots };
-    // The obvious slot needs no question: the only one, or the only output still missing.
-    const obvious = slots.length === 1 ? slots[0] : missing.length === 1 ? slots.find((x) => x.kind === 'output' && x.name === missing[0]) : undefined;
+    const person = await s.personOf(user);
+    const { upload, obvious } = await desk.uploadTarget(s.placeOf(m.channel), person, taskId, fileName, { url, channel: m.channel, threadTs: thread });
     if (obvious) return void (await storeUpload(upload, obvious, user));
 
-    const prompt = await channelStore.openPrompt(db, {
-      platform: PLATFORM,
-      chatId: m.channel,
-      userId: user,
-      kind: 'upload-slot',
-      data: upload as unknown as Record<string, unknown>,
-      expiresAt: new Date(s.clock().getTime() + s.promptTtlMs),
-    });
+    const prompt = await desk.ask(s.placeOf(m.channel), person, 'upload-slot', upload as unknown as Record<string, unknown>);
     const sent = await s.api.chat.postMessage({
       channel: m.channel,
       thread_ts: thread,
       text: SLACK.chooseSlot,
-      blocks: renderSlotQuestion(fileName, prompt, slots),
+      blocks: renderSlotQuestion(fileName, prompt, upload.slots),
     });
-    if (sent.ts) await channelStore.setPromptMessage(db, prompt, sent.ts);
+    if (sent.ts) await desk.setPromptMessage(prompt, sent.ts);
   }
 
   app.action(SLOT_ACTION, async ({ ack, body, action }) => {
@@ -147,19 +119,22 @@ export function registerUploads(app: App, s: SlackContext): void {
     const channel = body.channel.id;
     const user = body.user.id;
     const press = decodePress(action.value);
-    if (!press || press.kind !== 'slot') return void (await s.whisper(channel, user, SLACK.unknownButton));
-    const prompt = await channelStore.takePromptById(db, press.promptId, user, s.clock());
-    if (!prompt || prompt.kind !== 'upload-slot') return void (await s.whisper(channel, user, SLACK.promptGone, body.message?.thread_ts));
-    const upload = prompt.data as unknown as PendingUpload;
-    const slot = upload.slots[press.slotIndex];
-    if (!slot) return void (await s.whisper(channel, user, SLACK.unknownButton));
-    if (body.message?.ts) {
-      // The question is answered: keep the choice, drop the buttons.
-      await s.api.chat
-        .update({ channel, ts: body.message.ts, text: e(SLACK.slotChosen(upload.fileName, slot.name)), blocks: [] })
-        .catch((err: unknown) => logger.warn({ err: describeSlackError(err) }, 'chat.update pertanyaan dokumen gagal'));
-    }
-    await storeUpload(upload, slot, user);
+    if (press?.kind !== 'slot') return void (await s.whisper(channel, user, SLACK.unknownButton));
+    await s.guarded(
+      (text) => s.whisper(channel, user, text, body.message?.thread_ts),
+      async () => {
+        const upload: SlackUpload = await desk.takeSlotPrompt(press.promptId, user);
+        const slot = upload.slots[press.slotIndex];
+        if (!slot) return void (await s.whisper(channel, user, SLACK.unknownButton));
+        if (body.message?.ts) {
+          // The question is answered: keep the choice, drop the buttons.
+          await s.api.chat
+            .update({ channel, ts: body.message.ts, text: e(SLACK.slotChosen(upload.fileName, slot.name)), blocks: [] })
+            .catch((err: unknown) => logger.warn({ err: describeSlackError(err), method: 'chat.update' }, 'chat.update pertanyaan dokumen gagal'));
+        }
+        await storeUpload(upload, slot, user);
+      },
+    );
   });
 
   /**
@@ -179,12 +154,13 @@ export function registerUploads(app: App, s: SlackContext): void {
     throw new Error('download: too many redirects');
   }
 
-  async function storeUpload(upload: PendingUpload, slot: Slot, user: string) {
-    const refuse = (text: string) => s.whisper(upload.channel, user, text, upload.threadTs);
-    let stored;
+  async function storeUpload(upload: SlackUpload, slot: UploadSlot, user: string) {
+    const { channel, threadTs } = upload.source;
+    const refuse = (text: string) => s.whisper(channel, user, text, threadTs);
+    let stored: StoredFile;
     try {
       // url_private needs the bot token; without it Slack answers with its sign-in page (HTML).
-      const response = await download(upload.url);
+      const response = await download(upload.source.url);
       const type = response.headers.get('content-type') ?? '';
       if (!response.ok || !response.body) throw new Error(`download ${response.status}`);
       if (type.startsWith('text/html')) {
@@ -193,7 +169,7 @@ export function registerUploads(app: App, s: SlackContext): void {
       }
       if (Number(response.headers.get('content-length') ?? 0) > limit.bytes) {
         await response.body.cancel();
-        throw new UploadRefusedError('too_large', { limitMb: toMb(limit.bytes), by: limit.by });
+        throw tooLarge();
       }
       stored = await storeChecked(s.core.files, Readable.fromWeb(response.body as ReadableStream<Uint8Array>), {
         fileName: upload.fileName,
@@ -201,7 +177,7 @@ export function registerUploads(app: App, s: SlackContext): void {
         limit,
       });
     } catch (err) {
-      if (isUploadRefused(err)) return void (await refuse(e(err.message)));
+      if (err instanceof UploadRefusedError) throw err;
       if (err instanceof ForeignHostError) {
         logger.warn({ host: hostOf(err.url) }, 'unduhan berkas Slack diarahkan ke luar host berkas Slack; dihentikan');
         return void (await refuse(SECURITY.slackForeignHost));
@@ -209,20 +185,8 @@ export function registerUploads(app: App, s: SlackContext): void {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'unduhan file Slack gagal');
       return void (await refuse(SLACK.uploadFailed));
     }
-    try {
-      const result = await withStoredFile(s.core.files, stored, async () =>
-        service.attachDocument(
-          upload.taskId,
-          slot,
-          { fileName: upload.fileName, mimeType: mimeTypeOf(upload.fileName), ...stored },
-          await s.actorOf(user, upload.role),
-        ),
-      );
-      await s.say(upload.channel, e(SLACK.uploaded(upload.fileName, result.slotName, stored.sizeBytes, stored.sha256)), upload.threadTs);
-    } catch (err) {
-      if (!isWorkflowError(err)) throw err;
-      await refuse(e(err.message));
-    }
+    const result = await desk.attach(await s.personOf(user), upload, slot, stored);
+    await s.say(channel, e(SLACK.uploaded(upload.fileName, result.slot.name, stored.sizeBytes, stored.sha256)), threadTs);
   }
 }
 

@@ -20,17 +20,16 @@ export interface TelegramChannelOptions extends Omit<TelegramBotOptions, 'core' 
 
 export interface TelegramChannel {
   transport: Transport;
-  bot: ReturnType<typeof createTelegramBot>;
+  bot: ReturnType<typeof createTelegramBot>['bot'];
   /** The Bot API answered getMe (token valid, server reachable). */
   ready(): boolean;
   stop(): Promise<void>;
 }
 
-export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 
 export async function startTelegram(options: TelegramChannelOptions, core: Core, logger: Logger, http?: HttpServer): Promise<TelegramChannel> {
-  const bot = createTelegramBot({ ...options, core, logger });
-  const transport = telegramTransport(bot.telegram, core.service, core.database.db, options.limits);
+  const { bot, desk } = createTelegramBot({ ...options, core, logger });
+  const transport = telegramTransport(bot.telegram, desk, options.limits);
 
   try {
     await bot.telegram.setMyCommands([...TG.commands]);

@@ -3,7 +3,7 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'telegraf/types';
 import { ACTION_LABEL, BUTTON, CARD } from '../../messages/id.js';
-import type { Card } from '../../workflow/card.js';
+import type { Card } from '../../messages/card.js';
 import { encodePress } from './callback-data.js';
 
 export function escapeHtml(text: string): string {

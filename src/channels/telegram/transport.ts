@@ -6,22 +6,20 @@ import { TelegramError, type Telegram } from 'telegraf';
 import { CARD, OUTCOME_LABEL } from '../../messages/id.js';
 import type { Outcome } from '../../sop/definition.js';
 import { DeliveryError, type DeliveryMessage, type Transport, type TransportLimits } from '../../delivery/transport.js';
-import type { WorkflowService } from '../../workflow/service.js';
-import { cardMessageIn } from '../../db/channel-store.js';
-import type { Db } from '../../db/database.js';
+import type { ChannelUseCases } from '../use-cases.js';
 import { failedMethod } from './errors.js';
 import { escapeHtml, renderCardKeyboard, renderCardText } from './render.js';
 
 /** Telegram's documented limits for bots: ~30 messages/s overall, 20/min into one group. */
 export const TELEGRAM_LIMITS = { globalPerSecond: 30, perChatPerMinute: 20 };
 
-export function telegramTransport(telegram: Telegram, service: WorkflowService, db: Db, limits: TransportLimits = TELEGRAM_LIMITS): Transport {
+export function telegramTransport(telegram: Telegram, desk: ChannelUseCases, limits: TransportLimits = TELEGRAM_LIMITS): Transport {
   return {
     platform: 'telegram',
     limits,
     async deliver(message: DeliveryMessage) {
       try {
-        return await deliver(telegram, service, db, message);
+        return await deliver(telegram, desk, message);
       } catch (e) {
         throw classify(e);
       }
@@ -29,11 +27,11 @@ export function telegramTransport(telegram: Telegram, service: WorkflowService, 
   };
 }
 
-async function deliver(telegram: Telegram, service: WorkflowService, db: Db, m: DeliveryMessage) {
+async function deliver(telegram: Telegram, desk: ChannelUseCases, m: DeliveryMessage) {
   const thread = m.threadId ? { message_thread_id: Number(m.threadId) } : {};
   switch (m.kind) {
     case 'card': {
-      const card = await service.cardFor(m.taskId!);
+      const card = await desk.card(m.taskId!);
       const sent = await telegram.sendMessage(m.chatId, renderCardText(card), {
         parse_mode: 'HTML',
         reply_markup: renderCardKeyboard(card),
@@ -45,7 +43,7 @@ async function deliver(telegram: Telegram, service: WorkflowService, db: Db, m: 
     case 'card-update': {
       const target = m.targetRef as { chatId: string; messageId: string } | null;
       if (!target) return { messageRef: null };
-      const card = await service.cardFor(m.taskId!);
+      const card = await desk.card(m.taskId!);
       try {
         await telegram.editMessageText(target.chatId, Number(target.messageId), undefined, renderCardText(card), {
           parse_mode: 'HTML',
@@ -59,7 +57,7 @@ async function deliver(telegram: Telegram, service: WorkflowService, db: Db, m: 
       return { messageRef: target };
     }
     case 'case-closed': {
-      const text = await closedNotice(service, m);
+      const text = await closedNotice(desk, m);
       const sent = await telegram.sendMessage(m.chatId, text, { parse_mode: 'HTML', ...thread });
       return { messageRef: { chatId: String(sent.chat.id), messageId: String(sent.message_id) } };
     }
@@ -68,7 +66,7 @@ async function deliver(telegram: Telegram, service: WorkflowService, db: Db, m: 
       const text = typeof m.payload.html === 'string' ? m.payload.html : escapeHtml(String(m.payload.text ?? ''));
       if (!text) throw new DeliveryError(`nothing to send for kind ${m.kind}`, { permanent: true });
       // A notice about a task answers that task's card in this chat, so one tap leads back to it.
-      const card = m.taskId ? await cardMessageIn(db, 'telegram', m.chatId, m.taskId) : null;
+      const card = m.taskId ? await desk.cardMessageIn(m.chatId, m.taskId) : null;
       const sent = await telegram.sendMessage(m.chatId, text, {
         parse_mode: 'HTML',
         link_preview_options: { is_disabled: true },
@@ -80,8 +78,8 @@ async function deliver(telegram: Telegram, service: WorkflowService, db: Db, m: 
   }
 }
 
-async function closedNotice(service: WorkflowService, m: DeliveryMessage): Promise<string> {
-  const caseRow = await service.caseById(m.caseId!);
+async function closedNotice(desk: ChannelUseCases, m: DeliveryMessage): Promise<string> {
+  const caseRow = await desk.service.caseById(m.caseId!);
   const outcome = OUTCOME_LABEL[(m.payload.outcome as Outcome) ?? 'selesai'];
   return `🏁 ${escapeHtml(CARD.caseClosedNotice(caseRow.ref, caseRow.title, outcome))}`;
 }

@@ -536,7 +536,7 @@ export class FakeSlack {
         if (trigger.used || Date.now() - trigger.at > this.triggerTtlMs) throw new ApiRefusal('expired_trigger_id');
         trigger.used = true;
         const view = json<Record<string, unknown>>('view');
-        if (!view || view.type !== 'modal') throw new ApiRefusal('invalid_arguments');
+        if (view?.type !== 'modal') throw new ApiRefusal('invalid_arguments');
         checkView(view);
         const stored: StoredView = { id: `V${this.next()}`, user: trigger.user, view, open: true, answers: [] };
         this.views.set(stored.id, stored);
@@ -554,7 +554,7 @@ export class FakeSlack {
         const user = str('user_id') ?? '';
         if (!this.users.has(user)) throw new ApiRefusal('user_not_found');
         const view = json<Record<string, unknown>>('view');
-        if (!view || view.type !== 'home') throw new ApiRefusal('invalid_arguments');
+        if (view?.type !== 'home') throw new ApiRefusal('invalid_arguments');
         checkView(view);
         this.homePublishes.push({ user, view });
         return { view: { ...view, id: `V${this.next()}` } };
@@ -608,7 +608,7 @@ export class FakeSlack {
         const done: StoredFile[] = [];
         for (const f of list) {
           const file = this.files.get(f.id);
-          if (!file || !file.bytes) throw new ApiRefusal('file_not_found');
+          if (!file?.bytes) throw new ApiRefusal('file_not_found');
           if (f.title) file.title = f.title;
           if (channel) file.channels.push(channel.id);
           done.push(file);
@@ -637,7 +637,7 @@ export class FakeSlack {
     const file = m ? this.files.get(m[1]!) : undefined;
     const authorized = req.headers.authorization === `Bearer ${this.botToken}`;
     if (file) this.downloads.push({ fileId: file.id, authorized });
-    if (!file || !file.bytes) return void res.writeHead(404).end();
+    if (!file?.bytes) return void res.writeHead(404).end();
     if (file.redirectTo) return void res.writeHead(302, { location: file.redirectTo }).end();
     // Like Slack: without the token the private URL answers with the sign-in page, not the file.
     if (!authorized) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>');

@@ -215,7 +215,7 @@ export function mimeFromFilename(filename: string): string {
 }
 
 export function extensionOf(filename: string | undefined, fallback: string): string {
-  if (!filename || !filename.includes('.')) return fallback;
+  if (!filename?.includes('.')) return fallback;
   const ext = filename.split('.').pop()!.toLowerCase();
   return /^[a-z0-9]{1,8}$/.test(ext) ? ext : fallback;
 }

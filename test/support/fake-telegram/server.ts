@@ -545,7 +545,7 @@ export class FakeTelegram {
   ): Promise<Exclude<Awaited<T>, false | null | undefined | 0 | ''>> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       try {
         const value = await predicate();
         if (value) return value as Exclude<Awaited<T>, false | null | undefined | 0 | ''>;

@@ -4,11 +4,11 @@
  * are present) come from the core.
  */
 import { formatLocal, type WorkCalendar } from '../calendar/calendar.js';
-import { brief } from '../messages/id.js';
-import { describeWaktu } from '../messages/render.js';
-import { stepDocuments, type SopDefinition } from '../sop/definition.js';
-import { allowedCommands, findStep, kelengkapanStatus, roleName, stepNumber } from './engine.js';
-import type { Actor, DocumentState, TaskCommand, TaskState } from './model.js';
+import { roleName, stepDocuments, type SopDefinition } from '../sop/definition.js';
+import { allowedCommands, findStep, kelengkapanStatus, stepNumber } from '../workflow/engine.js';
+import type { Actor, DocumentState, TaskCommand, TaskState } from '../workflow/model.js';
+import { brief } from './id.js';
+import { describeWaktu } from './render.js';
 
 export interface CardDocument {
   id: number;

@@ -2,15 +2,26 @@
  * Runs one workflow action in one database transaction: lock the case row, load its state,
  * let the pure core decide, write state + audit events + outbox rows, commit. Nothing is
  * sent from here; the outbox dispatcher sends after commit.
+ *
+ * Its callers (the channels' use cases, the CLI, the scheduler) pass ids and commands, never a
+ * database handle: the service owns its queries. The one exception is for a caller that runs
+ * inside a transaction of its own (the reminder sweep): PGlite has one connection, so a query
+ * on the database from inside a transaction would wait for that transaction forever.
  */
 import { makeCalendar, parseDayHours, withAdminSettings, type MakeCalendarOptions, type WorkCalendar } from '../calendar/calendar.js';
 import type { Db, Tx } from '../db/database.js';
-import * as store from '../db/store.js';
-import type { SopDefinition } from '../sop/definition.js';
-import { buildCard, type Card } from './card.js';
-import * as engine from './engine.js';
-import { WorkflowError, refuse } from './errors.js';
-import type { Actor, FileMeta, TaskCommand, Transition } from './model.js';
+import * as calendarSettings from '../db/queries/calendar-settings.js';
+import * as cases from '../db/queries/cases.js';
+import * as documents from '../db/queries/documents.js';
+import * as auditEvents from '../db/queries/events.js';
+import * as sopVersions from '../db/queries/sop-versions.js';
+import * as tasks from '../db/queries/tasks.js';
+import * as transitions from '../db/queries/transitions.js';
+import { outboxWrites } from '../delivery/outbox-keys.js';
+import { roleName, type SopDefinition } from '../sop/definition.js';
+import * as engine from '../workflow/engine.js';
+import { WorkflowError, refuse } from '../workflow/errors.js';
+import type { Actor, FileMeta, TaskCommand, Transition } from '../workflow/model.js';
 
 export interface RegisteredSop {
   definition: SopDefinition;
@@ -34,6 +45,16 @@ export interface WorkflowServiceOptions {
   clock?: () => Date;
 }
 
+
+/** A task with what it takes to show it: its case, its definition and the unit's calendar. */
+export interface TaskView {
+  task: NonNullable<Awaited<ReturnType<typeof tasks.getTask>>>;
+  caseRow: cases.CaseRow;
+  definition: SopDefinition;
+  documents: documents.StoredDocument[];
+  calendar: WorkCalendar;
+}
+
 export class WorkflowService {
   private readonly current = new Map<string, RegisteredSop>();
   private readonly definitionsByVersion = new Map<number, SopDefinition>();
@@ -53,7 +74,7 @@ export class WorkflowService {
   async registerDefinitions(loaded: { definition: SopDefinition; contentHash: string; file?: string | null }[]): Promise<RegisteredSop[]> {
     const registered: RegisteredSop[] = [];
     for (const item of loaded) {
-      const stored = await store.ensureSopVersion(this.db, item.definition, item.contentHash, item.file ?? null);
+      const stored = await sopVersions.ensureSopVersion(this.db, item.definition, item.contentHash, item.file ?? null);
       const entry: RegisteredSop = {
         definition: item.definition,
         versionId: stored.id,
@@ -71,7 +92,7 @@ export class WorkflowService {
   /** A role's Pelaksana name as the SOPs write it (role ids are shared across the catalog). */
   roleLabel(roleId: string): string {
     for (const s of this.current.values()) {
-      if (s.definition.roles.some((r) => r.id === roleId)) return engine.roleName(s.definition, roleId);
+      if (s.definition.roles.some((r) => r.id === roleId)) return roleName(s.definition, roleId);
     }
     return roleId;
   }
@@ -117,11 +138,11 @@ export class WorkflowService {
     if (!title.trim()) refuse('title_required', {});
     const now = this.clock();
     return this.db.transaction(async (tx) => {
-      const calendar = await this.calendarFor(tx, sop.definition);
+      const calendar = await this.calendarFor(sop.definition, tx);
       const transition = engine.startCase(sop.definition, calendar, actor, now);
       const year = Number(new Intl.DateTimeFormat('en', { year: 'numeric', timeZone: sop.definition.unit.timezone }).format(now));
-      const ref = await store.nextCaseRef(tx, sop.definition.code, year);
-      const created = await store.insertCase(tx, {
+      const ref = await cases.nextCaseRef(tx, sop.definition.code, year);
+      const created = await cases.insertCase(tx, {
         ref,
         sopVersionId: sop.versionId,
         sopId,
@@ -129,7 +150,7 @@ export class WorkflowService {
         startedBy: actor,
         startedAt: now,
       });
-      const { openedIds } = await store.writeTransition(tx, created, transition, actor, now);
+      const { openedIds } = await transitions.writeTransition(tx, created, transition, outboxWrites(transition.messages, created), actor, now);
       return { caseId: created.id, caseRef: ref, caseStatus: 'open' as const, outcome: null, openedTaskIds: openedIds };
     });
   }
@@ -139,87 +160,92 @@ export class WorkflowService {
     return this.timed(command.type, () => this.onCase({ taskId }, actor, (ctx, now) => engine.applyCommand(ctx, taskId, expectedVersion, command, actor, now)));
   }
 
+  /**
+   * Refuses, with the core's reason, a command that could not succeed now (a closed or changed
+   * task, another role's, a button the step never shows); changes nothing. For asking a
+   * question or opening a form only when the answer could be used.
+   */
+  async checkCommand(taskId: number, type: TaskCommand['type'], actor: Actor, expectedVersion?: number): Promise<void> {
+    const state = await this.readCase({ taskId });
+    engine.checkCommand(state, taskId, expectedVersion, type, actor);
+  }
+
   async attachDocument(
     taskId: number,
-    slot: { kind: 'kelengkapan' | 'output'; name: string },
+    slot: engine.UploadSlot,
     file: FileMeta,
     actor: Actor,
-  ): Promise<ActionResult & { documentId: number; slotName: string }> {
-    let documentId = 0;
-    let slotName = slot.name;
-    const result = await this.timed('attach', () => this.onCase({ taskId }, actor, async (ctx, now, tx) => {
-      const transition = engine.attachDocument(ctx, taskId, slot, file, actor);
-      const data = transition.events[0]!.data as { slotKind: 'kelengkapan' | 'output'; slotName: string };
-      const task = ctx.tasks.find((t) => t.id === taskId)!;
-      slotName = data.slotName;
-      documentId = await store.insertDocument(tx, {
-        caseId: ctx.caseState.id,
-        taskId,
-        stepId: task.stepId,
-        slotKind: data.slotKind,
-        slotName: data.slotName,
-        file,
-        actor,
-        at: now,
-      });
-      return transition;
-    }));
-    return { ...result, documentId, slotName };
+  ): Promise<ActionResult & { documentId: number; slot: engine.UploadSlot }> {
+    let attached: { documentId: number; slot: engine.UploadSlot } | undefined;
+    const result = await this.timed('attach', () =>
+      this.onCase({ taskId }, actor, async (ctx, now, tx) => {
+        const decided = engine.attachDocument(ctx, taskId, slot, file, actor);
+        const documentId = await documents.insertDocument(tx, {
+          caseId: ctx.caseState.id,
+          taskId,
+          stepId: decided.stepId,
+          slotKind: decided.slot.kind,
+          slotName: decided.slot.name,
+          file,
+          actor,
+          at: now,
+        });
+        attached = { documentId, slot: decided.slot };
+        return decided.transition;
+      }),
+    );
+    return { ...result, ...attached! };
   }
 
   async cancelCase(ref: string, reason: string, actor: Actor): Promise<ActionResult> {
-    const found = await store.findCaseByRef(this.db, ref);
+    const found = await cases.findCaseByRef(this.db, ref);
     if (!found) refuse('case_not_found', { ref });
     return this.timed('cancel', () => this.onCase({ caseId: found.id }, actor, (ctx, now) => engine.cancelCase(ctx, reason, actor, now)));
   }
 
   /** Everything about a case for display: definition version, tasks, documents, timeline. */
   async caseDetails(ref: string) {
-    const row = await store.findCaseByRef(this.db, ref);
+    const row = await cases.findCaseByRef(this.db, ref);
     if (!row) refuse('case_not_found', { ref });
-    const [definition, tasks, documents, events] = await Promise.all([
-      this.definitionOf(this.db, row.sopVersionId, row.sopId),
-      store.loadTasks(this.db, row.id),
-      store.loadDocuments(this.db, row.id),
-      store.loadEvents(this.db, row.id),
+    const [definition, taskRows, documentRows, events, version] = await Promise.all([
+      this.definitionOf(row.sopVersionId, row.sopId),
+      tasks.loadTasks(this.db, row.id),
+      documents.loadDocuments(this.db, row.id),
+      auditEvents.loadEvents(this.db, row.id),
+      sopVersions.getSopVersion(this.db, row.sopVersionId),
     ]);
-    const version = await store.getSopVersion(this.db, row.sopVersionId);
-    return { caseRow: row, definition, sopVersion: version!.version, tasks, documents, events };
+    return { caseRow: row, definition, sopVersion: version!.version, tasks: taskRows, documents: documentRows, events };
   }
 
-  async caseById(caseId: number) {
-    const row = await store.getCase(this.db, caseId);
+  async caseById(caseId: number): Promise<cases.CaseRow> {
+    const row = await cases.getCase(this.db, caseId);
     if (!row) throw new Error(`case ${caseId} missing`);
     return row;
   }
 
-  /** The card of a task as it stands now (for the first post and for every edit). */
-  async cardFor(taskId: number): Promise<Card> {
-    const task = await store.getTask(this.db, taskId);
+  /** A task with its case, definition, documents and calendar: for its card, its slots, its form. */
+  async taskView(taskId: number): Promise<TaskView> {
+    const task = await tasks.getTask(this.db, taskId);
     if (!task) refuse('task_not_found', { taskId });
-    const caseRow = (await store.getCase(this.db, task.caseId))!;
-    const def = await this.definitionOf(this.db, caseRow.sopVersionId, caseRow.sopId);
-    return buildCard({
-      def,
-      caseRow,
-      task,
-      documents: await store.loadDocuments(this.db, caseRow.id),
-      calendar: await this.calendarFor(this.db, def),
-    });
+    const caseRow = (await cases.getCase(this.db, task.caseId))!;
+    const definition = await this.definitionOf(caseRow.sopVersionId, caseRow.sopId);
+    const [documentRows, calendar] = await Promise.all([documents.loadDocuments(this.db, caseRow.id), this.calendarFor(definition)]);
+    return { task, caseRow, definition, documents: documentRows, calendar };
   }
 
+  /** Open tasks, nearest deadline first, optionally of some roles only. */
   async openTasks(roles?: string[]) {
-    return store.listOpenTasks(this.db, roles);
+    return tasks.listOpenTasks(this.db, roles);
   }
 
   /** The working calendar of an SOP's unit: its zone and office hours, shipped and admin-added holidays and office-hour spans. */
-  async calendarFor(q: Db | Tx, def: SopDefinition): Promise<WorkCalendar> {
-    return this.calendarWith(def.unit, await store.loadCalendarSettings(q));
+  async calendarFor(def: SopDefinition, within?: Tx): Promise<WorkCalendar> {
+    return this.calendarWith(def.unit, await calendarSettings.loadCalendarSettings(within ?? this.db));
   }
 
   /** The working calendar of a place in `timezone` with the configured hours (the digest's, say). */
-  async calendarForZone(q: Db | Tx, timezone: string): Promise<WorkCalendar> {
-    return this.calendarWith({ timezone }, await store.loadCalendarSettings(q));
+  async calendarForZone(timezone: string, within?: Tx): Promise<WorkCalendar> {
+    return this.calendarWith({ timezone }, await calendarSettings.loadCalendarSettings(within ?? this.db));
   }
 
   /**
@@ -227,7 +253,7 @@ export class WorkflowService {
    * only what an admin sets at run time (holidays, office-hour spans) can change while the
    * service runs (in any replica), and callers read those each time.
    */
-  calendarWith(unit: SopDefinition['unit'], settings: store.CalendarSettings): WorkCalendar {
+  calendarWith(unit: SopDefinition['unit'], settings: calendarSettings.CalendarSettings): WorkCalendar {
     const key = JSON.stringify(unit);
     let base = this.baseCalendars.get(key);
     if (!base) {
@@ -255,13 +281,25 @@ export class WorkflowService {
     });
   }
 
-  async definitionOf(q: Db | Tx, sopVersionId: number, sopId: string): Promise<SopDefinition> {
+  /** The definition a case runs on (its version, not necessarily the catalog's newest). */
+  async definitionOf(sopVersionId: number, sopId: string, within?: Tx): Promise<SopDefinition> {
     const cached = this.definitionsByVersion.get(sopVersionId);
     if (cached) return cached;
-    const stored = await store.getSopVersion(q, sopVersionId);
+    const stored = await sopVersions.getSopVersion(within ?? this.db, sopVersionId);
     if (!stored) refuse('definition_changed', { sopId });
     this.definitionsByVersion.set(sopVersionId, stored.definition);
     return stored.definition;
+  }
+
+  /** A case's state as the core reads it, without locking (for checks that change nothing). */
+  private async readCase(target: { taskId: number } | { caseId: number }): Promise<engine.CaseContext> {
+    const loaded = await transitions.loadCaseForAction(this.db, target, { lock: false });
+    if (!loaded) {
+      if ('taskId' in target) refuse('task_not_found', { taskId: target.taskId });
+      throw new Error(`case ${target.caseId} vanished`);
+    }
+    const def = await this.definitionOf(loaded.caseRow.sopVersionId, loaded.caseRow.sopId);
+    return { def, caseState: loaded.caseRow, tasks: loaded.tasks, documents: loaded.documents, calendar: this.calendarWith(def.unit, loaded) };
   }
 
   /** Locks the case (named by itself or by one of its tasks), decides, and writes it all in one transaction. */
@@ -272,22 +310,20 @@ export class WorkflowService {
   ): Promise<ActionResult> {
     try {
       return await this.db.transaction(async (tx) => {
-        const loaded = await store.loadCaseForAction(tx, target);
+        const loaded = await transitions.loadCaseForAction(tx, target, { lock: true });
         if (!loaded) {
           if ('taskId' in target) refuse('task_not_found', { taskId: target.taskId });
           throw new Error(`case ${target.caseId} vanished`);
         }
-        const { caseRow, tasks, documents } = loaded;
-        const caseId = caseRow.id;
+        const { caseRow } = loaded;
         // Read the clock after the lock: an action that waited for another sees time move on.
         const now = this.clock();
-        const def = await this.definitionOf(tx, caseRow.sopVersionId, caseRow.sopId);
-        const calendar = this.calendarWith(def.unit, loaded);
-        const ctx: engine.CaseContext = { def, caseState: caseRow, tasks, documents, calendar };
+        const def = await this.definitionOf(caseRow.sopVersionId, caseRow.sopId, tx);
+        const ctx: engine.CaseContext = { def, caseState: caseRow, tasks: loaded.tasks, documents: loaded.documents, calendar: this.calendarWith(def.unit, loaded) };
         const transition = await decide(ctx, now, tx);
-        const { openedIds } = await store.writeTransition(tx, caseRow, transition, actor, now);
+        const { openedIds } = await transitions.writeTransition(tx, caseRow, transition, outboxWrites(transition.messages, caseRow), actor, now);
         return {
-          caseId,
+          caseId: caseRow.id,
           caseRef: caseRow.ref,
           caseStatus: transition.caseChange.status ?? caseRow.status,
           outcome: transition.caseChange.outcome ?? caseRow.outcome,
@@ -295,7 +331,7 @@ export class WorkflowService {
         };
       });
     } catch (e) {
-      if (e instanceof store.ConcurrentChangeError) throw new WorkflowError('stale_version', { taskId: e.taskId });
+      if (e instanceof transitions.ConcurrentChangeError) throw new WorkflowError('stale_version', { taskId: e.taskId });
       throw e;
     }
   }

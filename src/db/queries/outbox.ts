@@ -1,13 +1,14 @@
 /**
- * All SQL of delivery: routing role-addressed outbox rows to bound chats, claiming due rows
- * across replicas, recording outcomes, and the bindings lookups routing needs.
+ * The outbox: messages written in the same transaction as the change that causes them, routed
+ * to the chats bound to their role, claimed across replicas, sent, and recorded. Also where a
+ * card's sent message is found again (a reply to a card, a notice in a card's thread).
  */
 import { and, asc, eq, gt, inArray, isNull, lte, min, sql } from 'drizzle-orm';
-import type { Queryable, Tx } from './database.js';
-import { bindings, events, outbox } from './schema.js';
+import type { Queryable, Tx } from '../database.js';
+import { events, outbox } from '../schema.js';
+import { bindingsForRole, lockRoleRouting, type BindingRow, type ChatPlatform } from './bindings.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
-export type BindingRow = typeof bindings.$inferSelect;
 
 /** What a feature writes to have something sent; routing and delivery fill in the rest. */
 export type NewOutboxRow = Pick<
@@ -26,19 +27,6 @@ export async function enqueueOutbox(q: Queryable, rows: NewOutboxRow[]): Promise
   return inserted.length;
 }
 
-export async function bindingsForRole(q: Queryable, role: string): Promise<BindingRow[]> {
-  return q.select().from(bindings).where(eq(bindings.role, role)).orderBy(asc(bindings.id));
-}
-
-/**
- * Serialises "route a role's row" with "bind a chat to that role" until the transaction ends.
- * Without it a row routed while a chat is being bound can be marked unrouted after the binding's
- * reroute already looked, and wait for a binding that already exists.
- */
-export async function lockRoleRouting(q: Queryable, role: string): Promise<void> {
-  await q.execute(sql`select pg_advisory_xact_lock(hashtext(${`sopbot:route:${role}`}))`);
-}
-
 /** Role-addressed rows due for routing, locked so a second replica routes others. */
 export async function lockDueParents(tx: Tx, now: Date, limit: number): Promise<OutboxRow[]> {
   return tx
@@ -54,7 +42,7 @@ export async function lockDueParents(tx: Tx, now: Date, limit: number): Promise<
  * Fans a role-addressed row out to every chat bound to its role, marking it routed, or marks
  * it unrouted when no chat is bound. Returns the number of deliveries created.
  */
-export async function routeToBindings(q: Queryable, parent: OutboxRow, now: Date): Promise<number> {
+export async function routeToBindings(q: Queryable, parent: OutboxRow, now: Date, keyOf: (place: BindingRow) => string): Promise<number> {
   if (parent.role !== null) await lockRoleRouting(q, parent.role);
   const places = parent.role === null ? [] : await bindingsForRole(q, parent.role);
   if (!places.length) {
@@ -66,7 +54,7 @@ export async function routeToBindings(q: Queryable, parent: OutboxRow, now: Date
     places.map((b) => ({
       ...inherit(parent, now),
       // Place-based, so routing the same row again (a replayed reroute) adds nothing.
-      dedupeKey: `${parent.dedupeKey}@${b.platform}:${b.chatId}:${b.threadId}`,
+      dedupeKey: keyOf(b),
       platform: b.platform,
       chatId: b.chatId,
       threadId: b.threadId,
@@ -87,6 +75,7 @@ export async function routeEdit(
   editedKind: string,
   now: Date,
   waitUntil: Date,
+  keyOf: (edited: OutboxRow) => string,
 ): Promise<number | 'wait'> {
   const originals =
     parent.taskId === null
@@ -111,7 +100,7 @@ export async function routeEdit(
       ...inherit(parent, now),
       role: t.role,
       // Per target, not per chat: two roles bound to one chat each got their own card.
-      dedupeKey: `${parent.dedupeKey}@${t.id}`,
+      dedupeKey: keyOf(t),
       platform: t.platform,
       chatId: t.chatId,
       threadId: t.threadId ?? '',
@@ -337,4 +326,53 @@ export async function nextAttemptAfter(q: Queryable, now: Date, platforms?: stri
       ),
     );
   return row?.at ?? null;
+}
+
+export async function listOutbox(q: Queryable, caseId?: number) {
+  return q
+    .select()
+    .from(outbox)
+    .where(caseId === undefined ? undefined : eq(outbox.caseId, caseId))
+    .orderBy(asc(outbox.id));
+}
+
+/** The task whose card is this message (a reply to a card carries the card's message id). */
+export async function taskOfCardMessage(q: Queryable, platform: ChatPlatform, chatId: string, messageId: string): Promise<number | null> {
+  const rows = await q
+    .select({ taskId: outbox.taskId })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.platform, platform),
+        eq(outbox.chatId, chatId),
+        eq(outbox.kind, 'card'),
+        sql`${outbox.messageRef}->>'messageId' = ${messageId}`,
+      ),
+    )
+    .limit(1);
+  return rows[0]?.taskId ?? null;
+}
+
+/**
+ * The task of a card someone replied to. The dispatcher records a card's message id just after
+ * the platform accepted it, so a reply that comes within that moment waits a little (up to about
+ * 3 s) for the record instead of being told it replied to nothing.
+ */
+export async function taskOfRepliedCard(q: Queryable, platform: ChatPlatform, chatId: string, messageId: string): Promise<number | null> {
+  for (let attempt = 0; ; attempt++) {
+    const taskId = await taskOfCardMessage(q, platform, chatId, messageId);
+    if (taskId || attempt >= 12) return taskId;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The message id of the card of a task in a chat, if one was sent there. */
+export async function cardMessageIn(q: Queryable, platform: ChatPlatform, chatId: string, taskId: number): Promise<string | null> {
+  const rows = await q
+    .select({ ref: outbox.messageRef })
+    .from(outbox)
+    .where(and(eq(outbox.platform, platform), eq(outbox.chatId, chatId), eq(outbox.kind, 'card'), eq(outbox.taskId, taskId), eq(outbox.status, 'sent')))
+    .limit(1);
+  const ref = rows[0]?.ref as { messageId?: string } | null | undefined;
+  return ref?.messageId ?? null;
 }

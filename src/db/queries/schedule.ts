@@ -3,8 +3,8 @@
  * replicas share it) and the figures of the daily digest.
  */
 import { and, asc, count, eq, gte, isNotNull, lt, lte, sql } from 'drizzle-orm';
-import type { Queryable, Tx } from './database.js';
-import { cases, outbox, tasks } from './schema.js';
+import type { Queryable, Tx } from '../database.js';
+import { cases, outbox, tasks } from '../schema.js';
 
 export interface DueTask {
   id: number;
@@ -44,19 +44,6 @@ export async function lockDueChecks(tx: Tx, now: Date, limit: number): Promise<D
 
 export async function setNextCheck(q: Queryable, taskId: number, at: Date | null): Promise<void> {
   await q.update(tasks).set({ nextCheckAt: at }).where(eq(tasks.id, taskId));
-}
-
-/** Writes a notice once: the dedupe key makes a rerun or a second replica a no-op. */
-export async function enqueueNotice(
-  q: Queryable,
-  row: { kind: string; role: string; caseId: number | null; taskId: number | null; text: string; dedupeKey: string },
-): Promise<boolean> {
-  const inserted = await q
-    .insert(outbox)
-    .values({ kind: row.kind, role: row.role, caseId: row.caseId, taskId: row.taskId, payload: { text: row.text }, dedupeKey: row.dedupeKey })
-    .onConflictDoNothing({ target: outbox.dedupeKey })
-    .returning({ id: outbox.id });
-  return inserted.length > 0;
 }
 
 /** When the last digest for a role was written (the "since" of the next one). */

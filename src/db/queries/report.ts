@@ -7,8 +7,8 @@
  * period, outbox_escalations for the escalation notices).
  */
 import { and, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from './database.js';
-import { cases, outbox, sopVersions, tasks } from './schema.js';
+import type { Queryable } from '../database.js';
+import { cases, outbox, sopVersions, tasks } from '../schema.js';
 
 export interface ReportScope {
   /** Inclusive. */

@@ -1,0 +1,426 @@
+/**
+ * What a person can do from a chat, the same on every platform: bind a chat to a role, start a
+ * case, list a role's tasks, read a case, press a card's button, answer a form, upload a
+ * document. Each use case checks what the chat and the person may do (the binding, the allow
+ * list, the card still being current) and then asks the workflow service; it answers with data,
+ * or refuses with a code (ChannelRefusal, or the core's WorkflowError) that each adapter puts
+ * in its own words. The adapters only translate: updates in, rendered answers out.
+ *
+ * Like Bolt's receivers feeding one processEvent, Telegram and Slack feed this one layer, so a
+ * third channel is an adapter, not a copy.
+ */
+import type { Core } from '../bootstrap.js';
+import { formatLocal } from '../calendar/calendar.js';
+import { parseDueInput } from '../calendar/due-input.js';
+import * as bindings from '../db/queries/bindings.js';
+import * as outbox from '../db/queries/outbox.js';
+import * as prompts from '../db/queries/prompts.js';
+import * as updates from '../db/queries/updates.js';
+import { rerouteUnrouted } from '../delivery/dispatcher.js';
+import { buildCard, type Card } from '../messages/card.js';
+import type { ChannelRefusalCode } from '../messages/id.js';
+import { renderTaskLine } from '../messages/render.js';
+import type { RegisteredSop, TaskView } from '../service/workflow-service.js';
+import { roleName, type SopDefinition } from '../sop/definition.js';
+import type { StoredFile } from '../storage/files.js';
+import { withStoredFile } from '../storage/intake.js';
+import { mimeTypeOf } from '../storage/mime.js';
+import { findStep, missingOutputs, stepNumber, uploadSlots, type UploadSlot } from '../workflow/engine.js';
+import { isWorkflowError } from '../workflow/errors.js';
+import type { Actor, TaskCommand } from '../workflow/model.js';
+import type { TaskPress } from './button-press.js';
+
+export type ChatPlatform = bindings.ChatPlatform;
+export type Place = bindings.Place;
+
+/** A person in a chat: their platform id, and their name as colleagues know it. */
+export interface Person {
+  userId: string;
+  name: string;
+}
+
+/** The chat or the person may not do this here; the words are the catalog's, per platform. */
+export class ChannelRefusal extends Error {
+  constructor(readonly code: ChannelRefusalCode) {
+    super(code);
+    this.name = 'ChannelRefusal';
+  }
+}
+
+export function isChannelRefusal(e: unknown): e is ChannelRefusal {
+  return e instanceof ChannelRefusal;
+}
+
+/** A Kembalikan or due-date press whose form may be shown: what the form needs, and carries back. */
+export interface FormTarget {
+  kind: 'return' | 'set-due';
+  taskId: number;
+  version: number;
+  caseRef: string;
+  stepId: string;
+  /** The SOP's unit (zone, office hours): enough to read a typed due date without the database. */
+  unit: SopDefinition['unit'];
+}
+
+/** A document someone sent for a task, before its slot is known; `source` is the platform's own handle. */
+export interface PendingUpload<S = Record<string, unknown>> {
+  taskId: number;
+  role: string;
+  fileName: string;
+  slots: UploadSlot[];
+  source: S;
+}
+
+export interface TaskLine {
+  caseRef: string;
+  caseTitle: string;
+  line: string;
+}
+
+const PROMPT_TTL_MS = 10 * 60 * 1000;
+
+export class ChannelUseCases {
+  private readonly clock: () => Date;
+  private readonly promptTtlMs: number;
+
+  constructor(
+    readonly core: Core,
+    readonly platform: ChatPlatform,
+    options: { clock?: () => Date; promptTtlMs?: number } = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.promptTtlMs = options.promptTtlMs ?? PROMPT_TTL_MS;
+  }
+
+  private get db() {
+    return this.core.database.db;
+  }
+
+  get service() {
+    return this.core.service;
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Places, roles and people
+
+  rolesOf(place: Place): Promise<string[]> {
+    return bindings.rolesOfPlace(this.db, place);
+  }
+
+  roleLabels(roles: string[]): string[] {
+    return roles.map((r) => this.service.roleLabel(r));
+  }
+
+  /** The roles of the place this person may act for (a role with an allow list names them). */
+  async actingRoles(place: Place, userId: string): Promise<string[]> {
+    const roles = await this.rolesOf(place);
+    const ok = await Promise.all(roles.map((r) => bindings.mayAct(this.db, this.platform, r, userId)));
+    return roles.filter((_, i) => ok[i]);
+  }
+
+  actor(person: Person, role?: string): Actor {
+    return { channel: this.platform, userId: person.userId, name: person.name, ...(role ? { role } : {}) };
+  }
+
+  /** The role this place acts as for a task's roles, if the person may act for it. */
+  private async roleFor(place: Place, person: Person, taskRoles: string[]): Promise<string> {
+    const role = (await this.rolesOf(place)).find((r) => taskRoles.includes(r));
+    if (!role) throw new ChannelRefusal('wrong_chat');
+    if (!(await bindings.mayAct(this.db, this.platform, role, person.userId))) throw new ChannelRefusal('not_allowed');
+    return role;
+  }
+
+  /**
+   * The roles a person acts for anywhere on this platform: every role whose allow list names
+   * them, plus the roles of the bound chats they are a member of (unless that role's allow list
+   * leaves them out). `isMember` asks the platform, only for the chats it must.
+   */
+  async rolesOfPerson(userId: string, isMember: (chatId: string) => Promise<boolean>): Promise<string[]> {
+    const roles = new Set(
+      (await bindings.listAllowlist(this.db)).filter((a) => a.platform === this.platform && a.userId === userId).map((a) => a.role),
+    );
+    const byChat = new Map<string, string[]>();
+    for (const b of await bindings.listBindings(this.db)) {
+      if (b.platform === this.platform) byChat.set(b.chatId, [...(byChat.get(b.chatId) ?? []), b.role]);
+    }
+    for (const [chatId, chatRoles] of byChat) {
+      if (chatRoles.every((r) => roles.has(r))) continue;
+      if (!(await isMember(chatId))) continue;
+      for (const r of chatRoles) if (await bindings.mayAct(this.db, this.platform, r, userId)) roles.add(r);
+    }
+    return [...roles].sort();
+  }
+
+  /** Open tasks of some roles with what a list shows of them: step, kegiatan, Pelaksana, deadline. */
+  async openTaskSummaries(roles: string[]) {
+    const open = roles.length ? await this.service.openTasks(roles) : [];
+    const out = [];
+    for (const t of open) {
+      const def = await this.service.definitionOf(t.sopVersionId, t.sopId);
+      const { index, total } = stepNumber(def, t.stepId);
+      out.push({
+        caseRef: t.caseRef,
+        caseTitle: t.caseTitle,
+        step: { id: t.stepId, index, total, visit: t.visit },
+        kegiatan: def.steps.find((x) => x.id === t.stepId)?.kegiatan ?? '',
+        roles: t.roles.map((r) => roleName(def, r)),
+        dueAt: t.dueAt,
+        due: t.dueAt ? formatLocal(t.dueAt, await this.service.calendarFor(def)) : null,
+      });
+    }
+    return out;
+  }
+
+  private async boundRoles(place: Place): Promise<string[]> {
+    const roles = await this.rolesOf(place);
+    if (!roles.length) throw new ChannelRefusal('not_bound');
+    return roles;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Each update once
+
+  /**
+   * Runs `work` unless the update (Telegram update_id, Slack event_id or interaction key) was
+   * handled already or is being handled; false when skipped. A failure releases it for a retry.
+   */
+  async once(key: string, work: () => Promise<void>): Promise<boolean> {
+    if (!(await updates.claimUpdate(this.db, this.platform, key))) return false;
+    try {
+      await work();
+    } catch (e) {
+      await updates.releaseUpdate(this.db, this.platform, key).catch(() => {});
+      throw e;
+    }
+    await updates.finishUpdate(this.db, this.platform, key);
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Binding
+
+  /** Redeems a one-time pairing code for this place; the role's waiting messages find it at once. */
+  async bind(place: Place, code: string, label: string | null): Promise<{ role: string; fresh: boolean }> {
+    const redeemed = await this.db.transaction(async (tx) => {
+      const r = await bindings.redeemPairingCode(tx, this.platform, code, this.clock());
+      if (!r.ok) return r;
+      return { ...r, fresh: await bindings.bindPlace(tx, place, r.role, label) };
+    });
+    if (!redeemed.ok) throw new ChannelRefusal(redeemed.reason === 'unknown' ? 'code_unknown' : redeemed.reason === 'used' ? 'code_used' : 'code_expired');
+    await rerouteUnrouted(this.db, redeemed.role);
+    return { role: redeemed.role, fresh: redeemed.fresh };
+  }
+
+  unbind(place: Place): Promise<string[]> {
+    return bindings.unbindPlace(this.db, place);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Starting a case
+
+  /** The SOPs this person may start here: those whose first step is done by a role they act for. */
+  async startableSops(place: Place, userId: string): Promise<RegisteredSop[]> {
+    await this.boundRoles(place);
+    const roles = await this.actingRoles(place, userId);
+    if (!roles.length) throw new ChannelRefusal('not_allowed');
+    const startable = this.service.catalog().filter((s) => roles.includes(s.definition.steps[0]!.role ?? ''));
+    if (!startable.length) throw new ChannelRefusal('no_startable_sop');
+    return startable;
+  }
+
+  /** Checked again at the answer: the chat may have been unbound, or the person struck off, meanwhile. */
+  async startCase(place: Place, person: Person, sopId: string, title: string) {
+    const sop = this.service.sop(sopId);
+    const first = sop.definition.steps[0]!.role;
+    if (!(await this.rolesOf(place)).some((r) => r === first)) throw new ChannelRefusal('no_startable_sop');
+    if (!(await this.actingRoles(place, person.userId)).includes(first!)) throw new ChannelRefusal('not_allowed');
+    return this.service.startCase(sopId, title, this.actor(person, first));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reading
+
+  /** The open tasks of the place's roles, nearest deadline first, each as one line of text. */
+  async openTasks(place: Place): Promise<TaskLine[]> {
+    const open = await this.service.openTasks(await this.boundRoles(place));
+    const lines: TaskLine[] = [];
+    for (const t of open) {
+      const def = await this.service.definitionOf(t.sopVersionId, t.sopId);
+      lines.push({ caseRef: t.caseRef, caseTitle: t.caseTitle, line: renderTaskLine(def, t, await this.service.calendarFor(def)) });
+    }
+    return lines;
+  }
+
+  /** A case, if the place speaks for a role that takes part in it. */
+  async caseFor(place: Place, ref: string) {
+    const roles = await this.boundRoles(place);
+    const details = await this.service.caseDetails(ref);
+    const caseRoles = new Set(details.tasks.flatMap((t) => t.roles));
+    if (!roles.some((r) => caseRoles.has(r))) throw new ChannelRefusal('not_in_case');
+    return { details, calendar: await this.service.calendarFor(details.definition) };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Presses and forms
+
+  /** The task a press names, and the role this place presses it as. */
+  private async pressed(place: Place, person: Person, press: TaskPress): Promise<{ view: TaskView; role: string }> {
+    let view: TaskView;
+    try {
+      view = await this.service.taskView(press.taskId);
+    } catch (e) {
+      if (isWorkflowError(e) && e.code === 'task_not_found') throw new ChannelRefusal('unknown_button');
+      throw e;
+    }
+    return { view, role: await this.roleFor(place, person, view.task.roles) };
+  }
+
+  /** Selesai, Setujui, Konfirmasi or a branch: acted on at once, against the version on the card. */
+  async press(place: Place, person: Person, press: TaskPress) {
+    const { view, role } = await this.pressed(place, person, press);
+    let command: TaskCommand;
+    if (press.action === 'choose') {
+      const branch = findStep(view.definition, view.task.stepId).branches?.[press.branchIndex];
+      if (!branch) throw new ChannelRefusal('unknown_button');
+      command = { type: 'choose', branch: branch.label };
+    } else if (press.action === 'return' || press.action === 'set-due') {
+      throw new ChannelRefusal('unknown_button');
+    } else {
+      command = { type: press.action };
+    }
+    return this.service.act(press.taskId, command, this.actor(person, role), press.version);
+  }
+
+  /**
+   * Kembalikan or Tentukan batas waktu: the form (or question) is only worth filling in if the
+   * press could succeed; otherwise the refusal says why now. A button this step never shows (a
+   * forged press) opens nothing.
+   */
+  async openForm(place: Place, person: Person, press: TaskPress): Promise<FormTarget> {
+    if (press.action !== 'return' && press.action !== 'set-due') throw new ChannelRefusal('unknown_button');
+    const { view, role } = await this.pressed(place, person, press);
+    try {
+      await this.service.checkCommand(press.taskId, press.action, this.actor(person, role), press.version);
+    } catch (e) {
+      if (isWorkflowError(e) && e.code === 'wrong_action') throw new ChannelRefusal('unknown_button');
+      throw e;
+    }
+    return {
+      kind: press.action,
+      taskId: view.task.id,
+      version: press.version,
+      caseRef: view.caseRow.ref,
+      stepId: view.task.stepId,
+      unit: view.definition.unit,
+    };
+  }
+
+  /** A form's answer, checked again: the form may have stayed open while the chat or the task changed. */
+  async submitForm(place: Place, person: Person, target: { taskId: number; version: number }, command: TaskCommand) {
+    const { role } = await this.pressed(place, person, { kind: 'task', taskId: target.taskId, version: target.version, action: 'complete' });
+    return this.service.act(target.taskId, command, this.actor(person, role), target.version);
+  }
+
+  /**
+   * A due date as typed ("30/11 14.00") in the unit's zone; a day alone is that day's closing
+   * time. Null when it does not read as one. Needs no database (a Slack form must be answered
+   * within 3 s); the workflow checks the date again when it is set.
+   */
+  parseDue(unit: SopDefinition['unit'], text: string): Date | null {
+    return parseDueInput(text, this.clock(), this.service.calendarWith(unit, { extraHolidays: [], officeHours: [] }));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Questions waiting for an answer
+
+  async ask(place: Place, person: Person, kind: prompts.PromptKind, data: Record<string, unknown>): Promise<number> {
+    return prompts.openPrompt(this.db, {
+      platform: this.platform,
+      chatId: place.chatId,
+      userId: person.userId,
+      kind,
+      data,
+      expiresAt: new Date(this.clock().getTime() + this.promptTtlMs),
+    });
+  }
+
+  /** Asks the same again (a due date that did not parse), keeping the first question's message and expiry. */
+  async askAgain(prompt: NonNullable<Awaited<ReturnType<typeof prompts.takePrompt>>>): Promise<void> {
+    await prompts.openPrompt(this.db, {
+      platform: prompt.platform,
+      chatId: prompt.chatId,
+      userId: prompt.userId,
+      kind: prompt.kind,
+      data: prompt.data,
+      expiresAt: prompt.expiresAt,
+      ...(prompt.promptMessageId ? { promptMessageId: prompt.promptMessageId } : {}),
+    });
+  }
+
+  setPromptMessage(promptId: number, messageId: string): Promise<void> {
+    return prompts.setPromptMessage(this.db, promptId, messageId);
+  }
+
+  /** The person's open question in this chat, taken (an answer is used once). */
+  takePrompt(place: Place, userId: string) {
+    return prompts.takePrompt(this.db, this.platform, place.chatId, userId, this.clock());
+  }
+
+  async takeSlotPrompt<S>(promptId: number, userId: string): Promise<PendingUpload<S>> {
+    const prompt = await prompts.takePromptById(this.db, promptId, userId, this.clock());
+    if (prompt?.kind !== 'upload-slot') throw new ChannelRefusal('prompt_gone');
+    return prompt.data as unknown as PendingUpload<S>;
+  }
+
+  cancelPrompts(place: Place, userId: string): Promise<number> {
+    return prompts.cancelPrompts(this.db, this.platform, place.chatId, userId);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Documents
+
+  /** The task whose card a message replied to (a Telegram reply, a Slack thread), if any. */
+  taskOfReply(place: Place, messageId: string): Promise<number | null> {
+    return outbox.taskOfRepliedCard(this.db, this.platform, place.chatId, messageId);
+  }
+
+  /**
+   * Where a document sent for a task can go: the slots of its step on this case's path, and the
+   * obvious one when no question is needed (the only slot, or the only output still missing).
+   */
+  async uploadTarget<S>(place: Place, person: Person, taskId: number, fileName: string, source: S): Promise<{ upload: PendingUpload<S>; obvious: UploadSlot | undefined }> {
+    const view = await this.service.taskView(taskId);
+    const role = await this.roleFor(place, person, view.task.roles);
+    const step = findStep(view.definition, view.task.stepId);
+    const slots = uploadSlots(step, view.caseRow.decisions);
+    if (!slots.length) throw new ChannelRefusal('no_slots');
+    const missing = missingOutputs(step, view.task, view.documents, view.caseRow.decisions);
+    const obvious = slots.length === 1 ? slots[0] : missing.length === 1 ? slots.find((s) => s.kind === 'output' && s.name === missing[0]) : undefined;
+    return { upload: { taskId, role, fileName, slots, source }, obvious };
+  }
+
+  /** Records a stored file in its slot; if the workflow refuses, the file is removed again. */
+  attach(person: Person, upload: PendingUpload<unknown>, slot: UploadSlot, stored: StoredFile) {
+    return withStoredFile(this.core.files, stored, () =>
+      this.service.attachDocument(upload.taskId, slot, { fileName: upload.fileName, mimeType: mimeTypeOf(upload.fileName), ...stored }, this.actor(person, upload.role)),
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Cards, for the transports
+
+  /** The card of a task as it stands now (for the first post and for every edit). */
+  async card(taskId: number): Promise<Card> {
+    const view = await this.service.taskView(taskId);
+    return buildCard({ def: view.definition, caseRow: view.caseRow, task: view.task, documents: view.documents, calendar: view.calendar });
+  }
+
+  /** The message of a task's card in a chat, so a notice about the task can answer it. */
+  cardMessageIn(chatId: string, taskId: number): Promise<string | null> {
+    return outbox.cardMessageIn(this.db, this.platform, chatId, taskId);
+  }
+}

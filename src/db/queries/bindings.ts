@@ -1,0 +1,127 @@
+/**
+ * Which chat speaks for which role: one-time pairing codes, the bindings of chats (or forum
+ * topics, or Slack channels) to roles, and the optional per-role allow lists.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Queryable } from '../database.js';
+import { bindings, pairingCodes, roleAllowlist } from '../schema.js';
+
+export type BindingRow = typeof bindings.$inferSelect;
+
+export type ChatPlatform = 'telegram' | 'slack';
+
+/** A chat, or one forum topic / thread of it. */
+export interface Place {
+  platform: ChatPlatform;
+  chatId: string;
+  /** '' for the whole chat. */
+  threadId: string;
+}
+
+// No 0/O, 1/I/L: codes are read off a screen and typed into a phone.
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+function hashCode(code: string): string {
+  return createHash('sha256').update(code.replace(/[\s-]/g, '').toUpperCase()).digest('hex');
+}
+
+export async function createPairingCode(
+  q: Queryable,
+  values: { platform: ChatPlatform; role: string; ttlMs: number; now: Date },
+): Promise<{ code: string; expiresAt: Date }> {
+  const raw = Array.from({ length: 8 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+  const code = `${raw.slice(0, 4)}-${raw.slice(4)}`;
+  const expiresAt = new Date(values.now.getTime() + values.ttlMs);
+  await q.insert(pairingCodes).values({ codeHash: hashCode(code), platform: values.platform, role: values.role, expiresAt });
+  return { code, expiresAt };
+}
+
+export type RedeemResult = { ok: true; role: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+
+/** Uses a code once: the update is conditional, so two groups racing for one code cannot both win. */
+export async function redeemPairingCode(q: Queryable, platform: ChatPlatform, code: string, now: Date): Promise<RedeemResult> {
+  const codeHash = hashCode(code);
+  const used = await q
+    .update(pairingCodes)
+    .set({ usedAt: now })
+    .where(and(eq(pairingCodes.codeHash, codeHash), eq(pairingCodes.platform, platform), isNull(pairingCodes.usedAt), gt(pairingCodes.expiresAt, now)))
+    .returning({ role: pairingCodes.role });
+  if (used[0]) return { ok: true, role: used[0].role };
+  const [row] = await q.select().from(pairingCodes).where(and(eq(pairingCodes.codeHash, codeHash), eq(pairingCodes.platform, platform)));
+  if (!row) return { ok: false, reason: 'unknown' };
+  return { ok: false, reason: row.usedAt ? 'used' : 'expired' };
+}
+
+/** Call inside the transaction that also reroutes the role's waiting rows (see lockRoleRouting). */
+export async function bindPlace(q: Queryable, place: Place, role: string, label: string | null): Promise<boolean> {
+  await lockRoleRouting(q, role);
+  const inserted = await q
+    .insert(bindings)
+    .values({ platform: place.platform, chatId: place.chatId, threadId: place.threadId, role, label })
+    .onConflictDoNothing()
+    .returning({ id: bindings.id });
+  return inserted.length > 0;
+}
+
+export async function unbindPlace(q: Queryable, place: Place): Promise<string[]> {
+  const removed = await q
+    .delete(bindings)
+    .where(and(eq(bindings.platform, place.platform), eq(bindings.chatId, place.chatId), eq(bindings.threadId, place.threadId)))
+    .returning({ role: bindings.role });
+  return removed.map((r) => r.role);
+}
+
+/** Roles a place speaks for: its own binding, else the whole chat's (a topic inherits its group). */
+export async function rolesOfPlace(q: Queryable, place: Place): Promise<string[]> {
+  const rows = await q
+    .select({ role: bindings.role, threadId: bindings.threadId })
+    .from(bindings)
+    .where(and(eq(bindings.platform, place.platform), eq(bindings.chatId, place.chatId)))
+    .orderBy(asc(bindings.id));
+  const own = rows.filter((r) => r.threadId === place.threadId).map((r) => r.role);
+  if (own.length || place.threadId === '') return own;
+  return rows.filter((r) => r.threadId === '').map((r) => r.role);
+}
+
+export async function listBindings(q: Queryable) {
+  return q.select().from(bindings).orderBy(asc(bindings.role), asc(bindings.id));
+}
+
+/** Without an allow list for the role, any member of a bound chat may act. */
+export async function mayAct(q: Queryable, platform: ChatPlatform, role: string, userId: string): Promise<boolean> {
+  const rows = await q
+    .select({ userId: roleAllowlist.userId })
+    .from(roleAllowlist)
+    .where(and(eq(roleAllowlist.platform, platform), eq(roleAllowlist.role, role)));
+  return rows.length === 0 || rows.some((r) => r.userId === userId);
+}
+
+export async function allowUser(q: Queryable, platform: ChatPlatform, role: string, userId: string): Promise<void> {
+  await q.insert(roleAllowlist).values({ platform, role, userId }).onConflictDoNothing();
+}
+
+export async function disallowUser(q: Queryable, platform: ChatPlatform, role: string, userId: string): Promise<boolean> {
+  const rows = await q
+    .delete(roleAllowlist)
+    .where(and(eq(roleAllowlist.platform, platform), eq(roleAllowlist.role, role), eq(roleAllowlist.userId, userId)))
+    .returning();
+  return rows.length > 0;
+}
+
+export async function listAllowlist(q: Queryable) {
+  return q.select().from(roleAllowlist).orderBy(asc(roleAllowlist.platform), asc(roleAllowlist.role), asc(roleAllowlist.userId));
+}
+
+export async function bindingsForRole(q: Queryable, role: string): Promise<BindingRow[]> {
+  return q.select().from(bindings).where(eq(bindings.role, role)).orderBy(asc(bindings.id));
+}
+
+/**
+ * Serialises "route a role's row" with "bind a chat to that role" until the transaction ends.
+ * Without it a row routed while a chat is being bound can be marked unrouted after the binding's
+ * reroute already looked, and wait for a binding that already exists.
+ */
+export async function lockRoleRouting(q: Queryable, role: string): Promise<void> {
+  await q.execute(sql`select pg_advisory_xact_lock(hashtext(${`sopbot:route:${role}`}))`);
+}

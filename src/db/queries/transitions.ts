@@ -1,0 +1,205 @@
+/**
+ * The write path of every workflow action: lock a case and read all it decides on, then write
+ * what the core decided (case, tasks, events, outbox rows) in one statement. The press path is
+ * hand-written SQL built from the drizzle schema (raw.ts): three statements per press.
+ */
+import type { Table } from 'drizzle-orm';
+import type { Actor, CaseEvent, TaskState, Transition } from '../../workflow/model.js';
+import type { Queryable } from '../database.js';
+import { RawTable, rawQuery, type RawParam, type SqlFragment } from '../raw.js';
+import { type cases, events, outbox, type tasks } from '../schema.js';
+import { toHoliday, toOfficeHours, type CalendarSettings } from './calendar-settings.js';
+import { rawCases, toCase, type CaseRow } from './cases.js';
+import { rawDocuments, toStoredDocument, type StoredDocument } from './documents.js';
+import { loadTasks, rawTasks, toTask } from './tasks.js';
+
+/** A concurrent change got there first: the whole transaction is rolled back. */
+export class ConcurrentChangeError extends Error {
+  constructor(readonly taskId: number) {
+    super(`task ${taskId} changed concurrently`);
+    this.name = 'ConcurrentChangeError';
+  }
+}
+
+/** A part of a dedupe key: text, or the id of a task the same statement opens (its index in `opened`). */
+export type KeyPart = string | { openedTask: number };
+
+/** An outbox row a transition writes; its key may name a task the same statement opens. */
+export interface OutboxWrite {
+  kind: string;
+  role: string | null;
+  /** The task the message is about: an existing one, one the transition opens, or none. */
+  task: { existing: number } | { opened: number } | null;
+  payload: Record<string, unknown>;
+  dedupeKey: readonly KeyPart[];
+}
+
+export interface CaseForAction extends CalendarSettings {
+  caseRow: CaseRow;
+  tasks: TaskState[];
+  documents: StoredDocument[];
+}
+
+const rawEvents = new RawTable(events);
+const rawOutbox = new RawTable(outbox);
+
+/**
+ * Locks a case (named by itself or by one of its tasks) and reads all an action decides on, in
+ * two statements sent together (one round trip). The server runs them in order, and under READ
+ * COMMITTED the read takes its snapshot only once the lock is held, so it sees whatever the
+ * transaction that held the lock before committed. (A subquery of the locking statement itself
+ * would not: it keeps the snapshot from before the wait.) With `lock`, call it inside a
+ * transaction; without, it is a plain read for a check that changes nothing.
+ */
+export async function loadCaseForAction(
+  q: Queryable,
+  target: { taskId: number } | { caseId: number },
+  options: { lock: boolean },
+): Promise<CaseForAction | null> {
+  const run = rawQuery(q);
+  const caseId = 'taskId' in target ? 'select "case_id" from tasks where "id" = $1' : 'select $1::bigint';
+  const id = 'taskId' in target ? target.taskId : target.caseId;
+  const [caseRows, [state]] = await Promise.all([
+    run(`select ${rawCases.selectList} from cases where "id" = (${caseId})${options.lock ? ' for update' : ''}`, [id]),
+    // One row of JSON arrays: the rows of three tables in one statement.
+    run(
+      `with target as (${caseId})
+      select
+        (select coalesce(json_agg(t order by t."id"), '[]') from tasks t where t."case_id" = (table target)) as tasks,
+        (select coalesce(json_agg(d order by d."id"), '[]') from documents d where d."case_id" = (table target)) as documents,
+        (select coalesce(json_agg(h order by h."date"), '[]') from extra_holidays h) as holidays,
+        (select coalesce(json_agg(o order by o."id"), '[]') from office_hours o) as office_hours`,
+      [id],
+    ),
+  ]);
+  if (!caseRows[0] || !state) return null;
+  const rows = (key: string) => state[key] as Record<string, unknown>[];
+  return {
+    caseRow: toCase(rawCases.read(caseRows[0])),
+    tasks: rows('tasks').map((r) => toTask(rawTasks.read(r))),
+    documents: rows('documents').map((r) => toStoredDocument(rawDocuments.read(r))),
+    extraHolidays: rows('holidays').map(toHoliday),
+    officeHours: rows('office_hours').map(toOfficeHours),
+  };
+}
+
+/**
+ * Writes everything a transition decided: the case, the tasks (each guarded by the version the
+ * core saw), the new tasks, the audit events and the outbox rows. Returns the new task ids.
+ *
+ * All of it is one statement of data-modifying CTEs: a press costs the database one parse and
+ * one round trip for its writes, where a statement per table cost five. Rows that name a task
+ * opened by the same statement take its id from `opened_ids`.
+ */
+export async function writeTransition(
+  q: Queryable,
+  caseRow: { id: number; ref: string; version: number },
+  transition: Transition,
+  outboxRows: readonly OutboxWrite[],
+  actor: Actor,
+  now: Date,
+): Promise<{ openedIds: number[] }> {
+  const params: RawParam[] = [];
+  const opened = openedIds(transition.opened.length);
+  const parts: string[] = [`case_update as (${updateSql(rawCases, 'cases', caseRow.id, { ...transition.caseChange, version: caseRow.version + 1 }, params)} returning 1)`];
+  const taskUpdates = transition.taskChanges.map((change, i) => {
+    // A new deadline is looked at by the reminder sweep at once.
+    const set = { ...change.set, ...(change.set.dueAt !== undefined ? { nextCheckAt: now } : {}), version: change.expectedVersion + 1 };
+    const versionCheck = `"version" = ${rawTasks.param('version', change.expectedVersion, params)}`;
+    parts.push(`task_update_${i} as (${updateSql(rawTasks, 'tasks', change.id, set, params, versionCheck)} returning "id")`);
+    return `select "id" from task_update_${i}`;
+  });
+  if (transition.opened.length) {
+    const rows = transition.opened.map((open) => ({ caseId: caseRow.id, ...open, status: 'open', openedAt: now, confirmations: [], nextCheckAt: open.dueAt ? now : null }));
+    parts.push(`opened as (${insertSql(rawTasks, 'tasks', OPENED_TASK_COLUMNS, rows, params)} returning "id")`);
+    // Identity values are drawn row by row as the insert runs: ascending ids are the rows' order.
+    if (rows.length > 1) parts.push('opened_ids as (select "id", row_number() over (order by "id") - 1 as n from opened)');
+  }
+  if (transition.events.length) {
+    const rows = transition.events.map((e) => ({ caseId: caseRow.id, taskId: taskOf(e.taskRef, opened), type: e.type, actor, channel: actor.channel, data: e.data, at: now }));
+    parts.push(`new_events as (${insertSql(rawEvents, 'events', EVENT_COLUMNS, rows, params)})`);
+  }
+  if (outboxRows.length) {
+    const rows = outboxRows.map((m) => ({
+      kind: m.kind,
+      role: m.role,
+      caseId: caseRow.id,
+      taskId: m.task === null ? null : taskOf(m.task, opened),
+      dedupeKey: opened.key(m.dedupeKey),
+      payload: m.payload,
+    }));
+    parts.push(`new_outbox as (${insertSql(rawOutbox, 'outbox', OUTBOX_COLUMNS, rows, params)} on conflict ("dedupe_key") do nothing)`);
+  }
+  const updated = taskUpdates.length ? `(select count(*) from (${taskUpdates.join(' union all ')}) u)::int` : '0';
+  const openedList = transition.opened.length ? `(select coalesce(json_agg("id" order by "id"), '[]') from opened)` : `'[]'::json`;
+  const [result] = await rawQuery(q)(`with ${parts.join(',\n')}\nselect ${updated} as updated, ${openedList} as opened`, params);
+  if (Number(result!.updated) !== taskUpdates.length) {
+    // Throwing rolls the whole statement back with the transaction.
+    const current = await loadTasks(q, caseRow.id);
+    const stale = transition.taskChanges.find((c) => current.find((t) => t.id === c.id)?.version !== c.expectedVersion + 1);
+    throw new ConcurrentChangeError(stale?.id ?? transition.taskChanges[0]!.id);
+  }
+  return { openedIds: (result!.opened as unknown[]).map(Number) };
+}
+
+const OPENED_TASK_COLUMNS = ['caseId', 'stepId', 'visit', 'kind', 'roles', 'status', 'openedAt', 'dueAt', 'returnReason', 'confirmations', 'nextCheckAt'] as const;
+const EVENT_COLUMNS = ['caseId', 'taskId', 'type', 'actor', 'channel', 'data', 'at'] as const;
+const OUTBOX_COLUMNS = ['kind', 'role', 'caseId', 'taskId', 'dedupeKey', 'payload'] as const;
+
+/** SQL for the ids of the tasks the statement opens, by their index in the transition's `opened`. */
+interface OpenedIds {
+  id(index: number): SqlFragment;
+  /** A dedupe key whose parts may name an opened task's id, such as `card:<id>:<role>`. */
+  key(parts: readonly KeyPart[]): SqlFragment;
+}
+
+function openedIds(count: number): OpenedIds {
+  // With one task opened (nearly every press) its id needs no numbering.
+  const idSql = (index: number) => (count === 1 ? '(select "id" from opened)' : `(select "id" from opened_ids where n = ${Math.trunc(index)})`);
+  return {
+    id: (index) => ({ render: () => idSql(index) }),
+    key: (parts) => ({
+      render: (params) =>
+        parts
+          .map((part) => {
+            if (typeof part !== 'string') return `${idSql(part.openedTask)}::text`;
+            params.push(part);
+            return `$${params.length}::text`;
+          })
+          .join(' || '),
+    }),
+  };
+}
+
+function taskOf(ref: CaseEvent['taskRef'], opened: OpenedIds): number | SqlFragment | null {
+  return ref === undefined ? null : 'existing' in ref ? ref.existing : opened.id(ref.opened);
+}
+
+/** `update <table> set ...` of the given columns (undefined ones are left alone), for one id. */
+function updateSql<T extends typeof cases | typeof tasks>(
+  table: RawTable<T>,
+  tableName: string,
+  id: number,
+  set: Partial<T['$inferSelect']>,
+  params: RawParam[],
+  alsoWhere?: string,
+): string {
+  const assignments: string[] = [];
+  for (const [key, value] of Object.entries(set) as [keyof T['$inferSelect'], unknown][]) {
+    if (value !== undefined) assignments.push(`${table.name(key)} = ${table.param(key, value, params)}`);
+  }
+  return `update ${tableName} set ${assignments.join(', ')} where "id" = ${table.param('id', id, params)}${alsoWhere ? ` and ${alsoWhere}` : ''}`;
+}
+
+/** `insert into <table> (...) values (...), (...)`; a value may be an SQL fragment. */
+function insertSql<T extends Table>(
+  table: RawTable<T>,
+  tableName: string,
+  keys: readonly (keyof T['$inferSelect'])[],
+  rows: { [K in keyof T['$inferSelect']]?: unknown }[],
+  params: RawParam[],
+): string {
+  const values = rows.map((row) => `(${keys.map((key) => table.param(key, row[key], params)).join(', ')})`);
+  return `insert into ${tableName} (${keys.map((key) => table.name(key)).join(', ')}) values ${values.join(', ')}`;
+}
+
