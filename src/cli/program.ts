@@ -14,6 +14,8 @@ import { parseDueInput } from '../calendar/due-input.js';
 import { ConfigError, loadConfig } from '../config.js';
 import * as channelStore from '../db/channel-store.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { runServed } from '../db/embedded/admin-socket.js';
+import { DataFolderInUseError } from '../db/embedded/lock.js';
 import * as store from '../db/store.js';
 import { CLI } from '../messages/id.js';
 import { renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
@@ -77,7 +79,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action(async (files: string[]) => {
       let bad = 0;
       for (const file of files) {
-        const result = await loadDefinitionFile(file);
+        const result = await loadDefinitionFile(resolve(io.cwd ?? process.cwd(), file));
         if (result.ok) out(CLI.validOk(file, result.definition.id, result.definition.steps.length));
         else {
           bad++;
@@ -235,7 +237,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
               ? slots[0]!
               : null;
         if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
-        const bytes = await readFile(file).catch(() => {
+        const bytes = await readFile(resolve(io.cwd ?? process.cwd(), file)).catch(() => {
           throw new CliError(CLI.fileUnreadable(file));
         });
         const stored = await files.put(bytes, { maxBytes: config.maxUploadBytes }).catch((e: unknown) => {
@@ -404,6 +406,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
             opened = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate: false });
             db = opened.db;
           } catch (e) {
+            if (e instanceof DataFolderInUseError) throw e; // the running service answers instead
             problems += report(databaseDown(e));
           }
           try {
@@ -462,6 +465,16 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    // The embedded database is held by the running service: it runs this command on it.
+    if (e instanceof DataFolderInUseError && e.holder.role === 'service' && !io.core) {
+      const served = await runServed(e.dir, e.holder, { argv, cwd: io.cwd ?? process.cwd() }, { out, err });
+      if (served !== 'gone') return served;
+      return runCli(argv, io); // it stopped meanwhile: the folder is free for this process
+    }
+    if (e instanceof DataFolderInUseError) {
+      err(e.message);
+      return 1;
+    }
     if (e instanceof CliError || isWorkflowError(e) || e instanceof ConfigError) {
       err(e.message);
       return 1;

@@ -1,0 +1,20 @@
+/**
+ * Child process of initialiseInChild: creates a PGlite folder (initdb) and exits, so that the
+ * memory initdb used leaves with it. The parent holds the folder's lock meanwhile.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { pgliteOptions } from './pglite.js';
+
+const pgDir = process.argv[2];
+if (!pgDir) {
+  process.stderr.write('usage: create-folder <pglite folder>\n');
+  process.exit(2);
+}
+try {
+  const pg = await PGlite.create(pgliteOptions(pgDir));
+  await pg.close();
+  process.exit(0);
+} catch (e) {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,52 @@
+/**
+ * PGlite as the service runs it: in-process, in `<data>/pglite`, with memory settings for a
+ * small office server. Figures behind each choice: docs/performance.md, "Memory".
+ */
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { EMBEDDED } from '../../messages/embedded.js';
+
+/**
+ * Postgres settings on top of PGlite's own start parameters (later -c wins). shared_buffers is
+ * the one that matters: PGlite's default 128 MB is memory the WebAssembly heap touches as pages
+ * are read and never gives back (measured: 325 MB resident for PGlite alone, 165 MB at 16 MB).
+ * maintenance_work_mem bounds what a VACUUM or an index build may grow that heap by.
+ */
+export const PGLITE_SETTINGS: Record<string, string> = {
+  shared_buffers: '16MB',
+  maintenance_work_mem: '16MB',
+};
+
+export function pgliteOptions(pgDir: string | undefined): PGliteOptions {
+  const params = Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  return { ...(pgDir ? { dataDir: pgDir } : {}), startParams: [...PGlite.defaultStartParams, ...params] };
+}
+
+/** A folder PGlite has initialised (initdb ran there). */
+export function isInitialised(pgDir: string): boolean {
+  return existsSync(join(pgDir, 'PG_VERSION'));
+}
+
+/**
+ * Runs initdb for a new folder in a short-lived child process. PGlite runs initdb in a second
+ * WebAssembly instance, and in this process that instance's memory is never returned (a first
+ * start held 700 MB, a restart on the same folder 250 MB); a child takes it with it when it exits.
+ */
+export async function initialiseInChild(pgDir: string): Promise<void> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const script = existsSync(join(here, 'create-folder.js')) ? join(here, 'create-folder.js') : join(here, 'create-folder.ts');
+  // From the TypeScript source (tests, development) the child needs tsx, found from the project root.
+  const execArgv = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const output: string[] = [];
+  const code = await new Promise<number | null>((done, reject) => {
+    const child = fork(script, [resolve(pgDir)], { cwd: join(here, '..', '..', '..'), execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+    child.on('error', reject);
+    child.on('exit', (c) => done(c));
+  });
+  if (code !== 0) throw new Error(EMBEDDED.initFailed(pgDir, output.join('').trim().split('\n').slice(-3).join(' ') || `kode keluar ${code}`));
+}
