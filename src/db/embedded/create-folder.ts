@@ -10,6 +10,8 @@ if (!pgDir) {
   process.stderr.write('usage: create-folder <pglite folder>\n');
   process.exit(2);
 }
+// The parent died (killed while starting): stop rather than finish a folder nobody will rename.
+process.on('disconnect', () => process.exit(1));
 try {
   const pg = await PGlite.create(pgliteOptions(pgDir));
   await pg.close();

@@ -3,8 +3,8 @@
  * small office server. Figures behind each choice: docs/performance.md, "Memory".
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { EMBEDDED } from '../../messages/embedded.js';
@@ -34,19 +34,32 @@ export function isInitialised(pgDir: string): boolean {
  * Runs initdb for a new folder in a short-lived child process. PGlite runs initdb in a second
  * WebAssembly instance, and in this process that instance's memory is never returned (a first
  * start held 700 MB, a restart on the same folder 250 MB); a child takes it with it when it exits.
+ * The child writes a folder beside the real one, renamed into place once complete: a start killed
+ * halfway leaves no folder that looks initialised but is not. The caller holds the folder's lock.
  */
 export async function initialiseInChild(pgDir: string): Promise<void> {
+  const target = resolve(pgDir);
+  const parent = dirname(target);
+  // Left by an earlier start that was killed while creating the folder.
+  for (const name of readdirSync(parent)) {
+    if (name.startsWith(`${basename(target)}.new-`)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+  const fresh = `${target}.new-${process.pid}`;
   const here = dirname(fileURLToPath(import.meta.url));
   const script = existsSync(join(here, 'create-folder.js')) ? join(here, 'create-folder.js') : join(here, 'create-folder.ts');
   // From the TypeScript source (tests, development) the child needs tsx, found from the project root.
   const execArgv = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const output: string[] = [];
   const code = await new Promise<number | null>((done, reject) => {
-    const child = fork(script, [resolve(pgDir)], { cwd: join(here, '..', '..', '..'), execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(script, [fresh], { cwd: join(here, '..', '..', '..'), execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
     child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
     child.on('error', reject);
     child.on('exit', (c) => done(c));
   });
-  if (code !== 0) throw new Error(EMBEDDED.initFailed(pgDir, output.join('').trim().split('\n').slice(-3).join(' ') || `kode keluar ${code}`));
+  if (code !== 0) {
+    rmSync(fresh, { recursive: true, force: true });
+    throw new Error(EMBEDDED.initFailed(pgDir, output.join('').trim().split('\n').slice(-3).join(' ') || `kode keluar ${code}`));
+  }
+  renameSync(fresh, target);
 }
