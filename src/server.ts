@@ -135,7 +135,7 @@ export async function startService(config: Config, logger: Logger, options: Star
   if (lock) {
     admin = await startAdminSocket(lock, async (request, io) => {
       const { runCli } = await import('./cli/program.js');
-      return runCli(request.argv, { core, out: io.out, err: io.err, cwd: request.cwd, clock: options.clock });
+      return runCli(request.argv, { core, out: io.out, err: io.err, cwd: request.cwd, user: request.user, clock: options.clock });
     });
   }
 

@@ -36,8 +36,10 @@ export interface CliIo {
   clock?: () => Date;
   /** An already open core (tests, or an embedding program); it is left open afterwards. */
   core?: Core;
-  /** Where relative output paths (case export) go; the process's folder by default. */
+  /** Where relative paths (case export, task attach, sop validate) are resolved; the process's folder by default. */
   cwd?: string;
+  /** Who runs the command, for the audit trail: the operating system user by default (a served command is the CLI's user). */
+  user?: string;
 }
 
 /** A failure the admin can fix; printed as is, exit code 1. */
@@ -109,7 +111,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action((sopId: string, opts: { title: string; as?: string }) =>
       withCore(async ({ service }) => {
         const def = service.sop(sopId).definition;
-        const actor = cliActor(opts.as ? resolveRole(def, opts.as) : undefined);
+        const actor = cliActor(opts.as ? resolveRole(def, opts.as) : undefined, io.user);
         const result = await service.startCase(sopId, opts.title, actor);
         out(CLI.caseStarted(result.caseRef));
         await printOpened(result.caseRef);
@@ -145,7 +147,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .requiredOption('--reason <alasan>')
     .action((ref: string, opts: { reason: string }) =>
       withCore(async ({ service }) => {
-        const result = await service.cancelCase(ref, opts.reason, cliActor(undefined));
+        const result = await service.cancelCase(ref, opts.reason, cliActor(undefined, io.user));
         out(CLI.caseCancelled(result.caseRef));
       }),
     );
@@ -199,7 +201,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         const opts = cmd.opts<Record<string, string>>();
         return withCore(async ({ service }) => {
           const target = await resolveTask(positional[0]!, opts.as!);
-          const result = await service.act(target.taskId, build(positional.slice(1), opts, target.def), cliActor(target.role));
+          const result = await service.act(target.taskId, build(positional.slice(1), opts, target.def), cliActor(target.role, io.user));
           out(result.caseStatus === 'closed' ? CLI.caseEnded(result.caseRef, result.outcome ?? '') : CLI.acted(result.caseRef));
           await printOpened(result.caseRef);
         });
@@ -248,7 +250,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
           target.taskId,
           slot,
           { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored },
-          cliActor(target.role),
+          cliActor(target.role, io.user),
         );
         out(CLI.attached(basename(file), result.slotName, stored.sizeBytes, stored.sha256));
       }),
@@ -467,7 +469,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode;
     // The embedded database is held by the running service: it runs this command on it.
     if (e instanceof DataFolderInUseError && e.holder.role === 'service' && !io.core) {
-      const served = await runServed(e.dir, e.holder, { argv, cwd: io.cwd ?? process.cwd() }, { out, err });
+      const served = await runServed(e.dir, e.holder, { argv, cwd: io.cwd ?? process.cwd(), user: cliActor(undefined, io.user).userId }, { out, err });
       if (served !== 'gone') return served;
       return runCli(argv, io); // it stopped meanwhile: the folder is free for this process
     }
@@ -502,10 +504,10 @@ function knownRole(roles: Map<string, string[]>, input: string): string {
   throw new CliError(CLI.unknownRole(input, [...roles.entries()].map(([id, sops]) => `${id} (${sops.join(', ')})`)));
 }
 
-function cliActor(role: string | undefined): Actor {
-  let name = 'admin';
+function cliActor(role: string | undefined, user: string | undefined): Actor {
+  let name = user ?? 'admin';
   try {
-    name = userInfo().username;
+    if (!user) name = userInfo().username;
   } catch {
     // Containers may run as a uid without a passwd entry.
   }

@@ -11,7 +11,7 @@
  * also carries the token from the lock file, which only those who may open the folder can read.
  *
  * One request per connection, newline-delimited JSON:
- *   → {"token": "…", "argv": ["holiday", "add", …], "cwd": "/home/admin"}
+ *   → {"token": "…", "argv": ["holiday", "add", …], "cwd": "/home/admin", "user": "admin"}
  *   ← {"out": "line"} | {"err": "line"} … then {"exit": 0}
  */
 import { createHash } from 'node:crypto';
@@ -26,6 +26,8 @@ export interface ServedRequest {
   argv: string[];
   /** The CLI's working folder: relative paths in the command are its, not the service's. */
   cwd: string;
+  /** The CLI's operating system user, for the audit trail. */
+  user?: string;
 }
 export interface ServedIo {
   out(text: string): void;
@@ -88,7 +90,7 @@ async function serve(socket: Socket, lock: DataFolderLock, handler: ServeHandler
   const send = (message: object) => {
     if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`);
   };
-  let request: { token?: unknown; argv?: unknown; cwd?: unknown };
+  let request: { token?: unknown; argv?: unknown; cwd?: unknown; user?: unknown };
   try {
     request = JSON.parse(await firstLine(socket)) as typeof request;
   } catch {
@@ -103,9 +105,10 @@ async function serve(socket: Socket, lock: DataFolderLock, handler: ServeHandler
   }
   const argv = Array.isArray(request.argv) ? request.argv.map(String) : [];
   const cwd = typeof request.cwd === 'string' ? request.cwd : process.cwd();
+  const user = typeof request.user === 'string' && request.user ? request.user.slice(0, 64) : undefined;
   let exit: number;
   try {
-    exit = await handler({ argv, cwd }, { out: (text) => send({ out: text }), err: (text) => send({ err: text }) });
+    exit = await handler({ argv, cwd, ...(user ? { user } : {}) }, { out: (text) => send({ out: text }), err: (text) => send({ err: text }) });
   } catch (e) {
     send({ err: EMBEDDED.servedFailed(e instanceof Error ? e.message : String(e)) });
     exit = 2;
@@ -168,7 +171,7 @@ function exchange(path: string, token: string, request: ServedRequest, io: Serve
     let exit: number | undefined;
     socket.once('connect', () => {
       connected = true;
-      socket.write(`${JSON.stringify({ token, argv: request.argv, cwd: request.cwd })}\n`);
+      socket.write(`${JSON.stringify({ token, ...request })}\n`);
     });
     socket.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
