@@ -4,6 +4,7 @@
 // (docs/performance.md, "Memory"). esbuild only strips the types (well under a second);
 // `npm test` and `npm run typecheck` check them. `npm run build` (tsc) gives the same dist/.
 //   node bin/build.js          builds if needed
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -22,21 +23,39 @@ function sources(dir) {
   });
 }
 
-/** Builds dist/ unless it was built from exactly these sources. An image with dist/ only has nothing to build. */
-export async function ensureBuilt() {
-  if (!existsSync(src)) return;
-  const files = sources(src).sort();
+function fingerprint(files) {
   const hash = createHash('sha256');
   for (const f of files) hash.update(relative(src, f)).update('\0').update(readFileSync(f)).update('\0');
-  const fingerprint = hash.digest('hex');
-  const stamp = join(dist, STAMP);
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint) return;
+  return hash.digest('hex');
+}
 
-  const { build } = await import('esbuild');
+/** dist/ was built from exactly these sources, or there are none (an image with dist/ only). */
+export function isBuilt() {
+  if (!existsSync(src)) return true;
+  const stamp = join(dist, STAMP);
+  return existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint(sources(src).sort());
+}
+
+/**
+ * Builds dist/ if needed, in a process of its own: esbuild keeps a service process and its
+ * module beside whoever imports it, memory the service would carry for nothing.
+ */
+export function ensureBuilt() {
+  if (isBuilt()) return;
+  const result = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`building dist/ from src/ failed (node bin/build.js: ${result.status ?? result.signal})`);
+}
+
+async function build() {
+  if (isBuilt()) return;
+  const files = sources(src).sort();
+  const stamp = fingerprint(files);
+  const esbuild = await import('esbuild');
   const tmp = `${dist}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  await build({ entryPoints: files, outdir: tmp, outbase: src, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
-  writeFileSync(join(tmp, STAMP), fingerprint);
+  await esbuild.build({ entryPoints: files, outdir: tmp, outbase: src, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
+  await esbuild.stop();
+  writeFileSync(join(tmp, STAMP), stamp);
   // Swapped whole, so a process starting meanwhile never loads half of one build and half of another.
   const old = `${dist}.old-${process.pid}`;
   try {
@@ -50,4 +69,4 @@ export async function ensureBuilt() {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await ensureBuilt();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await build();

@@ -5,5 +5,5 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from './build.js';
 
-await ensureBuilt();
+ensureBuilt();
 await import(pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js')).href);
