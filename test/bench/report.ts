@@ -7,7 +7,7 @@ import type { Driver } from './db.js';
 import { LIMITS, type DeliveryResult } from './delivery.js';
 import type { EngineResult } from './engine.js';
 import type { LatencyResult } from './latency.js';
-import { MEMORY_TARGETS, memoryTables, memoryVerdicts } from './memory.js';
+import { memoryTables, memoryVerdicts } from './memory.js';
 import type { SweepCase, SweepResult } from './sweep.js';
 import { BENCHES, type BenchName, type BenchOutput, type RunRecord } from './types.js';
 
@@ -125,12 +125,13 @@ function verdicts(res: Results): Verdict[] {
   list.push(lost, rate);
 
   list.push(...memoryVerdicts(res.out));
+  // The service, the load and the fake Bot API share this process, run by tsx: an upper bound of
+  // the service's own memory, held against no target (memory.ts measures the service alone).
   const memory: Verdict = {
     what: 'Resident memory of the benchmark process (service, database, harness; under tsx), idle → peak under load',
-    target: `PGlite peak < ${MEMORY_TARGETS.embeddedPeakMb} MB`,
+    target: 'report (no target set)',
     figures: {},
   };
-  const peakChecks: (boolean | undefined)[] = [];
   for (const d of drivers) {
     const idle = res.run(d, 'idle')?.memory;
     const peaks: { bench: BenchName; mb: number }[] = [];
@@ -140,9 +141,7 @@ function verdicts(res: Results): Verdict[] {
     }
     const top = peaks.sort((a, b) => b.mb - a.mb)[0];
     memory.figures[d] = `${idle ? `${fixed(idle.idleMb, 0)} MB idle` : 'idle not measured'}${top ? `; highest peak ${fixed(top.mb, 0)} MB (${top.bench})` : ''}`;
-    if (d === 'pglite') peakChecks.push(top ? top.mb < MEMORY_TARGETS.embeddedPeakMb : undefined);
   }
-  memory.held = all(peakChecks);
   list.push(memory);
   return list;
 }
@@ -473,6 +472,11 @@ const EXPLANATIONS = [
   '  commands itself. 30 s after ready, the VmRSS of every process in the service’s tree (from `/proc`) is added up;',
   '  the highest sum is sampled every second until then. npm’s own wrapper process is not part of it (not started here).',
   '  On PostgreSQL the server is another program: the Pss of its processes serving the service is given beside it.',
+  '  Then a second start, on another new folder or database, with Telegram pointed at the fake Bot API in the',
+  '  benchmark process: five groups of ten people (one per shipped SOP’s first role, bound with `sopbot bind telegram`',
+  '  and /daftar), 60 cases per group started with `sopbot case start` (on PGlite served by the running service), then',
+  '  six rounds in which all 50 people press Selesai on 50 different cards at once. The peak is the highest sum of the',
+  '  service’s processes, sampled every 20 ms from the first case started to the last press answered.',
   '- **Memory of the benchmark process** (`child.ts`, `measure.ts`). Resident set size of the process running the service (with PGlite that',
   '  includes the database itself), after a forced garbage collection once the set-up is done ("settled"), and the',
   '  peak sampled every 20 ms during the load. The idle benchmark starts the whole service (bot long polling,',
