@@ -81,7 +81,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action(async (files: string[]) => {
       let bad = 0;
       for (const file of files) {
-        const result = await loadDefinitionFile(resolve(io.cwd ?? process.cwd(), file));
+        const result = await loadDefinitionFile(io.cwd ? resolve(io.cwd, file) : file);
         if (result.ok) out(CLI.validOk(file, result.definition.id, result.definition.steps.length));
         else {
           bad++;
@@ -239,7 +239,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
               ? slots[0]!
               : null;
         if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
-        const bytes = await readFile(resolve(io.cwd ?? process.cwd(), file)).catch(() => {
+        const bytes = await readFile(io.cwd ? resolve(io.cwd, file) : file).catch(() => {
           throw new CliError(CLI.fileUnreadable(file));
         });
         const stored = await files.put(bytes, { maxBytes: config.maxUploadBytes }).catch((e: unknown) => {
