@@ -17,7 +17,7 @@ import postgres from 'postgres';
 import * as schema from './schema.js';
 import { EMBEDDED } from '../messages/embedded.js';
 import { DataFolderLock } from './embedded/lock.js';
-import { initialiseInChild, isInitialised, pgliteOptions } from './embedded/pglite.js';
+import { initialiseInChild, isInitialised, pgliteOptions, removeUnfinished } from './embedded/pglite.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -80,6 +80,7 @@ async function openPgliteFolder(dataDir: string, migrate: boolean, role: 'servic
   });
   try {
     const pgDir = join(dataDir, 'pglite');
+    removeUnfinished(pgDir);
     if (!isInitialised(pgDir)) await initialiseInChild(pgDir);
     client = await PGlite.create(pgliteOptions(pgDir));
     const database = await openPgliteClient(client, migrate).catch(async (e: unknown) => {

@@ -5,10 +5,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
 import { runServed, socketPathFor, startAdminSocket } from '../../src/db/embedded/admin-socket.js';
 import { DataFolderInUseError, DataFolderLock, LOCK_FILE, type LockContent } from '../../src/db/embedded/lock.js';
 
@@ -129,4 +130,23 @@ describe("the service's admin socket", () => {
     const io = { out: () => {}, err: () => {} };
     expect(await runServed(dir, holder, { argv: ['bind', 'list'], cwd: '/' }, io)).toBe('gone');
   });
+});
+
+describe('a first start killed while it created the database', () => {
+  it('leaves a half-made folder and a lock behind; the next start clears both and creates the database', async () => {
+    // What a SIGKILL during initdb leaves: the child's folder (not yet renamed) and the dead holder's lock.
+    const half = join(dir, `pglite.new-${deadPid()}`);
+    await mkdir(join(half, 'base'), { recursive: true });
+    await writeFile(join(half, 'PG_VERSION'), '18\n');
+    await foreignLock({ role: 'service', pid: deadPid() });
+
+    const database = await openDatabase({ dataDir: dir, role: 'service' });
+    try {
+      expect(database.lock).toBeDefined();
+      expect((await readdir(dir)).sort()).toEqual(['pglite', LOCK_FILE]);
+    } finally {
+      await database.close();
+    }
+    expect(await readdir(dir)).toEqual(['pglite']);
+  }, 60_000);
 });

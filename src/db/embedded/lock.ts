@@ -213,14 +213,20 @@ function isStale(holder: LockContent, mtimeMs: number): boolean {
   return !pidAlive(holder.pid);
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     // EPERM: alive, another user's.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process stays a zombie until its parent reaps it, and signal 0 still reaches it.
+  try {
+    const state = /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // not Linux: signal 0 is all there is
   }
 }
 

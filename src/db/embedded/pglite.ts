@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { EMBEDDED } from '../../messages/embedded.js';
+import { pidAlive } from './lock.js';
 
 /**
  * Postgres settings on top of PGlite's own start parameters (later -c wins). shared_buffers is
@@ -34,32 +35,56 @@ export function isInitialised(pgDir: string): boolean {
  * Runs initdb for a new folder in a short-lived child process. PGlite runs initdb in a second
  * WebAssembly instance, and in this process that instance's memory is never returned (a first
  * start held 700 MB, a restart on the same folder 250 MB); a child takes it with it when it exits.
- * The child writes a folder beside the real one, renamed into place once complete: a start killed
- * halfway leaves no folder that looks initialised but is not. The caller holds the folder's lock.
+ * The child writes a folder of its own beside the real one (`pglite.new-<its pid>`), renamed into
+ * place once complete: a start killed halfway leaves no folder that looks initialised but is not.
+ * The caller holds the folder's lock.
  */
 export async function initialiseInChild(pgDir: string): Promise<void> {
   const target = resolve(pgDir);
-  const parent = dirname(target);
-  // Left by an earlier start that was killed while creating the folder.
-  for (const name of readdirSync(parent)) {
-    if (name.startsWith(`${basename(target)}.new-`)) rmSync(join(parent, name), { recursive: true, force: true });
-  }
-  const fresh = `${target}.new-${process.pid}`;
+  removeUnfinished(target);
   const here = dirname(fileURLToPath(import.meta.url));
   const script = existsSync(join(here, 'create-folder.js')) ? join(here, 'create-folder.js') : join(here, 'create-folder.ts');
   // From the TypeScript source (tests, development) the child needs tsx, found from the project root.
   const execArgv = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const output: string[] = [];
+  let fresh: string | undefined;
   const code = await new Promise<number | null>((done, reject) => {
-    const child = fork(script, [fresh], { cwd: join(here, '..', '..', '..'), execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(script, [target], { cwd: join(here, '..', '..', '..'), execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
     child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+    child.on('message', (m: { created?: string }) => {
+      if (typeof m.created === 'string') fresh = m.created;
+    });
     child.on('error', reject);
     child.on('exit', (c) => done(c));
   });
-  if (code !== 0) {
-    rmSync(fresh, { recursive: true, force: true });
+  if (code !== 0 || !fresh) {
+    if (fresh) rmSync(fresh, { recursive: true, force: true });
     throw new Error(EMBEDDED.initFailed(pgDir, output.join('').trim().split('\n').slice(-3).join(' ') || `kode keluar ${code}`));
   }
   renameSync(fresh, target);
 }
+
+/**
+ * Removes folders that starts killed during initdb left beside `pgDir` (called under the lock at
+ * every open). A child whose parent was killed runs on until its next pause (WebAssembly blocks
+ * the event loop); its folder is left alone while it lives and removed at a later open.
+ */
+export function removeUnfinished(pgDir: string): void {
+  const target = resolve(pgDir);
+  const prefix = `${basename(target)}.new-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(target));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    // The child that writes `<pglite>.new-<its pid>` still runs: leave it its folder.
+    if (pidAlive(pid)) continue;
+    rmSync(join(dirname(target), name), { recursive: true, force: true });
+  }
+}
+
