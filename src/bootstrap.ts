@@ -18,8 +18,8 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export async function openCore(config: Config, options: { clock?: () => Date } = {}): Promise<Core> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+export async function openCore(config: Config, options: { clock?: () => Date; role?: 'service' | 'cli' } = {}): Promise<Core> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: options.role });
   try {
     const service = new WorkflowService(database.db, { calendar: config.calendar, clock: options.clock });
     const catalog = await loadCatalog(config.catalogDir ?? catalogDir());

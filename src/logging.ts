@@ -2,6 +2,7 @@
  * One structured logger (pino: JSON lines, cheap, redaction built in). Tokens and file
  * contents never reach the logs: the redact paths cover the places they could appear.
  */
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -53,7 +54,6 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destinatio
   const pretty = !destination && process.stdout.isTTY && process.env.LOG_FORMAT !== 'json';
   const options: LoggerOptions = {
     level,
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' } } } : {}),
     base: { service: 'sopbot' },
     hooks: {
       logMethod(args, method) {
@@ -68,7 +68,16 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destinatio
       censor: '[disembunyikan]',
     },
   };
-  return destination ? pino(options, destination as DestinationStream) : pino(options);
+  if (destination) return pino(options, destination as DestinationStream);
+  // In this thread, not as a pino transport: a transport is a worker thread, a second JavaScript
+  // heap of about 35 MB for a few lines a minute. Loaded only for a terminal.
+  if (pretty) return pino(options, prettyStream());
+  return pino(options);
+}
+
+function prettyStream(): DestinationStream {
+  const build = createRequire(import.meta.url)('pino-pretty') as (options: object) => DestinationStream;
+  return build({ translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', sync: true });
 }
 
 /** A logger that writes nothing, for tests and library defaults. */

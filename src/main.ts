@@ -3,6 +3,7 @@
  * including a signal that arrives while it is still starting.
  */
 import { ConfigError, loadConfig } from './config.js';
+import { DataFolderInUseError } from './db/embedded/lock.js';
 import { createLogger } from './logging.js';
 import { startService, type RunningService } from './server.js';
 
@@ -33,7 +34,7 @@ try {
   service = await startService(loadConfig(), log);
   if (stopRequested) await stop(stopRequested);
 } catch (e) {
-  if (e instanceof ConfigError) log.fatal(e.message);
+  if (e instanceof ConfigError || e instanceof DataFolderInUseError) log.fatal(e.message);
   else log.fatal({ err: e }, 'gagal memulai');
   process.exit(1);
 }

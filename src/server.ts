@@ -4,9 +4,10 @@
  * environment; end-to-end tests start it against fake platform servers.
  */
 import { openCore, type Core } from './bootstrap.js';
-import { startSlack, type SlackChannel } from './channels/slack/index.js';
-import { startTelegram, type TelegramChannel } from './channels/telegram/index.js';
+import type { SlackChannel } from './channels/slack/index.js';
+import type { TelegramChannel } from './channels/telegram/index.js';
 import type { Config } from './config.js';
+import { startAdminSocket, type AdminSocket } from './db/embedded/admin-socket.js';
 import { OutboxDispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
 import type { Transport } from './delivery/transport.js';
 import { databaseHealth } from './db/database.js';
@@ -55,7 +56,7 @@ async function startParts(
   options: StartOptions,
   started: { name: string; stop: () => Promise<void> }[],
 ): Promise<RunningService> {
-  const core = options.core ?? (await openCore(config, { clock: options.clock }));
+  const core = options.core ?? (await openCore(config, { clock: options.clock, role: 'service' }));
   if (!options.core) started.push({ name: 'database', stop: () => core.close() });
   for (const f of core.catalogFailures) {
     logger.error({ file: f.file, errors: f.errors.map((e) => e.message) }, 'definisi SOP tidak dimuat');
@@ -92,7 +93,10 @@ async function startParts(
   });
   const transports: Transport[] = [];
   let telegram: TelegramChannel | undefined;
+  // Each channel's code (Slack's brings an HTTP framework of its own) loads only when configured:
+  // tens of MB of resident memory on a small server otherwise (docs/performance.md, "Memory").
   if (config.telegram) {
+    const { startTelegram } = await import('./channels/telegram/index.js');
     telegram = await startTelegram(
       {
         token: config.telegram.token,
@@ -116,6 +120,7 @@ async function startParts(
   }
   let slack: SlackChannel | undefined;
   if (config.slack) {
+    const { startSlack } = await import('./channels/slack/index.js');
     slack = await startSlack(
       {
         botToken: config.slack.botToken,
@@ -151,6 +156,18 @@ async function startParts(
   started.push({ name: 'dispatcher', stop: () => dispatcher.stop() });
 
   if (options.startScheduler ?? true) scheduler.start();
+  started.push({ name: 'scheduler', stop: () => scheduler.stop() });
+
+  // The embedded database is this process's alone: the `sopbot` CLI's commands run here.
+  let admin: AdminSocket | undefined;
+  const lock = core.database.lock;
+  if (lock) {
+    admin = await startAdminSocket(lock, async (request, io) => {
+      const { runCli } = await import('./cli/program.js');
+      return runCli(request.argv, { core, out: io.out, err: io.err, cwd: request.cwd, user: request.user, clock: options.clock });
+    });
+    started.push({ name: 'admin socket', stop: () => admin!.close() });
+  }
 
   logger.info(
     {
@@ -176,6 +193,8 @@ async function startParts(
     scheduler,
     stop: () =>
       (stopped ??= (async () => {
+        // First: a command already taken finishes on the open database, none is taken after.
+        await admin?.close();
         await scheduler.stop();
         await telegram?.stop();
         await slack?.stop();

@@ -14,6 +14,8 @@ import { parseWaktu } from '../calendar/waktu.js';
 import { parseDueInput } from '../calendar/due-input.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { runServed } from '../db/embedded/admin-socket.js';
+import { DataFolderInUseError } from '../db/embedded/lock.js';
 import { CLI, refusalText, TERMS } from '../messages/id.js';
 import { uploadRefusal } from '../messages/security.js';
 import { describeWaktu, renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
@@ -43,8 +45,10 @@ export interface CliIo {
   clock?: () => Date;
   /** An already open core (tests, or an embedding program); it is left open afterwards. */
   core?: Core;
-  /** Where relative output paths (case export) go; the process's folder by default. */
+  /** Where relative paths (case export, task attach, sop validate) are resolved; the process's folder by default. */
   cwd?: string;
+  /** Who runs the command, for the audit trail: the operating system user by default (a served command is the CLI's user). */
+  user?: string;
 }
 
 /** A failure the admin can fix; printed as is, exit code 1. */
@@ -97,10 +101,10 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action(async (files: string[], opts: { sheet?: string | true }) => {
       let bad = 0;
       for (const file of files) {
-        const result = await loadDefinitionFile(file);
+        const result = await loadDefinitionFile(io.cwd ? resolve(io.cwd, file) : file);
         if (result.ok) {
           out(CLI.validOk(file, result.definition.id, result.definition.steps.length));
-          if (opts.sheet !== undefined) out(await writeValidationSheet(file, result.definition, opts.sheet, sheetCtx));
+          if (opts.sheet !== undefined) out(await writeValidationSheet(io.cwd ? resolve(io.cwd, file) : file, result.definition, opts.sheet, sheetCtx));
         } else {
           bad++;
           for (const e of result.errors) err(e.message);
@@ -159,7 +163,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action((sopId: string, opts: { title: string; as?: string }) =>
       withCore(async ({ service }) => {
         const def = service.sop(sopId).definition;
-        const actor = cliActor(opts.as ? resolveRole(def, opts.as) : undefined);
+        const actor = cliActor(opts.as ? resolveRole(def, opts.as) : undefined, io.user);
         const result = await service.startCase(sopId, opts.title, actor);
         out(CLI.caseStarted(result.caseRef));
         await printOpened(result.caseRef);
@@ -195,7 +199,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .requiredOption('--reason <alasan>')
     .action((ref: string, opts: { reason: string }) =>
       withCore(async ({ service }) => {
-        const result = await service.cancelCase(ref, opts.reason, cliActor(undefined));
+        const result = await service.cancelCase(ref, opts.reason, cliActor(undefined, io.user));
         out(CLI.caseCancelled(result.caseRef));
       }),
     );
@@ -249,7 +253,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         const opts = cmd.opts<Record<string, string>>();
         return withCore(async ({ service }) => {
           const target = await resolveTask(positional[0]!, opts.as!);
-          const result = await service.act(target.taskId, build(positional.slice(1), opts, target.def), cliActor(target.role));
+          const result = await service.act(target.taskId, build(positional.slice(1), opts, target.def), cliActor(target.role, io.user));
           out(result.caseStatus === 'closed' ? CLI.caseEnded(result.caseRef, result.outcome ?? '') : CLI.acted(result.caseRef));
           await printOpened(result.caseRef);
         });
@@ -295,7 +299,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
         let source: FileHandle;
         try {
-          source = await open(file);
+          source = await open(io.cwd ? resolve(io.cwd, file) : file);
         } catch {
           throw new CliError(CLI.fileUnreadable(file));
         }
@@ -309,7 +313,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
           throw e;
         });
         const result = await withStoredFile(files, stored, () =>
-          service.attachDocument(target.taskId, slot, { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored }, cliActor(target.role)),
+          service.attachDocument(target.taskId, slot, { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored }, cliActor(target.role, io.user)),
         );
         out(CLI.attached(basename(file), result.slot.name, stored.sizeBytes, stored.sha256));
       }),
@@ -513,6 +517,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
             opened = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate: false });
             db = opened.db;
           } catch (e) {
+            if (e instanceof DataFolderInUseError) throw e; // the running service answers instead
             problems += report(databaseDown(e));
           }
           try {
@@ -574,6 +579,16 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    // The embedded database is held by the running service: it runs this command on it.
+    if (e instanceof DataFolderInUseError && e.holder.role === 'service' && !io.core) {
+      const served = await runServed(e.dir, e.holder, { argv, cwd: io.cwd ?? process.cwd(), user: cliActor(undefined, io.user).userId }, { out, err });
+      if (served !== 'gone') return served;
+      return runCli(argv, io); // it stopped meanwhile: the folder is free for this process
+    }
+    if (e instanceof DataFolderInUseError) {
+      err(e.message);
+      return 1;
+    }
     if (isWorkflowError(e)) {
       err(refusalText(e, TERMS.cli));
       return 1;
@@ -609,10 +624,10 @@ function knownRole(roles: Map<string, string[]>, input: string): string {
   throw new CliError(CLI.unknownRole(input, [...roles.entries()].map(([id, sops]) => `${id} (${sops.join(', ')})`)));
 }
 
-function cliActor(role: string | undefined): Actor {
-  let name = 'admin';
+function cliActor(role: string | undefined, user: string | undefined): Actor {
+  let name = user ?? 'admin';
   try {
-    name = userInfo().username;
+    if (!user) name = userInfo().username;
   } catch {
     // Containers may run as a uid without a passwd entry.
   }

@@ -1,6 +1,7 @@
 /**
  * Two drivers, one schema: PGlite in a data folder by default (nothing to install),
- * postgres.js when DATABASE_URL names a real server. Migrations apply at open.
+ * postgres.js when DATABASE_URL names a real server. Migrations apply at open. A data folder
+ * has one writer at a time (src/db/embedded/lock.ts); its holder is `Database.lock`.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +15,9 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema.js';
+import { EMBEDDED } from '../messages/embedded.js';
+import { DataFolderLock } from './embedded/lock.js';
+import { initialiseInChild, isInitialised, pgliteOptions, removeUnfinished } from './embedded/pglite.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -24,6 +28,8 @@ export type Queryable = Db | Tx;
 export interface Database {
   db: Db;
   driver: 'pglite' | 'postgres';
+  /** PGlite in a data folder: this process holds the folder (and may serve it to the CLI). */
+  lock?: DataFolderLock;
   close(): Promise<void>;
 }
 
@@ -36,6 +42,10 @@ export interface DatabaseOptions {
   maxConnections?: number;
   /** false: open as found, so `sopbot doctor` can report pending migrations instead of applying them. */
   migrate?: boolean;
+  /** Who opens a PGlite folder: said to whoever finds it held, and a service refuses a second service. */
+  role?: 'service' | 'cli';
+  /** How long to wait for a folder held by a CLI command (they are short) before giving up. */
+  lockWaitMs?: number;
 }
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
@@ -46,14 +56,57 @@ const MIGRATION_LOCK_KEY = 7_350_235_012;
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const migrate = options.migrate ?? true;
   if (options.url) return openPostgres(options.url, options.maxConnections ?? 10, migrate);
-  return openPglite(options.dataDir ?? './data', migrate);
+  const dataDir = options.dataDir ?? './data';
+  if (dataDir.startsWith('memory://')) return openPgliteClient(await PGlite.create(pgliteOptions(undefined)), migrate);
+  return openPgliteFolder(resolve(dataDir), migrate, options.role ?? 'cli', options.lockWaitMs ?? 15_000);
 }
 
-async function openPglite(dataDir: string, migrate: boolean): Promise<Database> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir.startsWith('memory://') ? undefined : join(dataDir, 'pglite'));
+async function openPgliteFolder(dataDir: string, migrate: boolean, role: 'service' | 'cli', waitMs: number): Promise<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  let client: PGlite | undefined;
+  const lock = await DataFolderLock.acquire(dataDir, {
+    role,
+    waitMs,
+    // A CLI asks a running service instead of waiting; a second service is refused outright.
+    immediateIfService: true,
+    refusal: (holder, waited) =>
+      holder.role === 'service' && !waited ? EMBEDDED.serviceRefused(dataDir, holder) : EMBEDDED.busy(dataDir, holder, Math.round(waitMs / 1000)),
+    onStale: (previous) => process.emitWarning(EMBEDDED.staleLockTaken(previous), { code: 'SOPBOT_STALE_LOCK' }),
+    // Someone took the folder while we were unresponsive for a minute: stop writing to it at once.
+    onLost: () => {
+      process.emitWarning(EMBEDDED.lockLost, { code: 'SOPBOT_LOCK_LOST' });
+      void client?.close().catch(() => {});
+    },
+  });
+  try {
+    const pgDir = join(dataDir, 'pglite');
+    removeUnfinished(pgDir);
+    if (!isInitialised(pgDir)) await initialiseInChild(pgDir);
+    client = await PGlite.create(pgliteOptions(pgDir));
+    const database = await openPgliteClient(client, migrate).catch(async (e: unknown) => {
+      await client?.close().catch(() => {});
+      throw e;
+    });
+    return {
+      ...database,
+      lock,
+      close: async () => {
+        try {
+          await database.close();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function openPgliteClient(client: PGlite, migrate: boolean): Promise<Database> {
   const db = drizzlePglite(client, { schema });
-  // One process owns a PGlite folder, so no lock is needed around migrations.
+  // The folder's lock (or memory://) gives this process the database alone: no lock around migrations.
   if (migrate) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
   return {
     db: db as unknown as Db,

@@ -3,13 +3,14 @@
  * PGlite lives inside the process and WebAssembly memory never shrinks, so figures taken after
  * another benchmark ran would carry that one's peak. Reports to the parent over IPC (or prints).
  *
- *   tsx test/bench/child.ts <engine|latency|sweep|delivery|idle|sheet> <pglite|postgres>
+ *   tsx test/bench/child.ts <memory|idle|engine|latency|sweep|delivery|sheet|report> <pglite|postgres>
  */
 import { benchDelivery } from './delivery.js';
 import { openBenchDatabase, type Driver } from './db.js';
 import { benchEngine } from './engine.js';
 import { benchIdle } from './idle.js';
 import { benchLatency } from './latency.js';
+import { benchMemory } from './memory.js';
 import { benchMonev } from './monev.js';
 import { RssSampler, ServerMemorySampler, settledRssMb } from './measure.js';
 import { benchSheet } from './sheet.js';
@@ -24,6 +25,19 @@ async function main() {
   }
   const started = performance.now();
   const report: ChildReport = { bench, driver, ok: false, seconds: 0 };
+  if (bench === 'memory') {
+    // The service in a process of its own, measured from outside: nothing to open here.
+    try {
+      report.result = await benchMemory(driver);
+      report.ok = true;
+    } catch (e) {
+      report.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    }
+    report.seconds = Math.round((performance.now() - started) / 100) / 10;
+    if (process.send) process.send(report, () => process.exit(0));
+    else console.log(JSON.stringify(report, null, 2));
+    return;
+  }
   // The service's default pool (10): it serves the 8 concurrent workers and the 50 presses.
   const database = await openBenchDatabase(driver, { maxConnections: 10, pgliteTemplate: process.env.BENCH_PGLITE_TEMPLATE });
   let sampler: RssSampler | undefined;

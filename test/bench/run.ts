@@ -23,7 +23,7 @@ import { renderDocument, renderTables } from './report.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 /** A benchmark that has not reported by then is stopped and reported as failed (s). */
-const CHILD_LIMIT_S: Record<BenchName, number> = { idle: 90, engine: 240, latency: 240, sweep: 240, delivery: 270, sheet: 120, report: 300 };
+const CHILD_LIMIT_S: Record<BenchName, number> = { memory: 300, idle: 90, engine: 240, latency: 240, sweep: 240, delivery: 270, sheet: 120, report: 300 };
 /** The whole run: benchmarks not started by then are reported as not run (s). */
 const BUDGET_S = 15 * 60;
 

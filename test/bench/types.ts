@@ -1,7 +1,7 @@
 /** What a benchmark process reports to the runner, and what the runner writes. */
 import type { Driver } from './db.js';
 
-export const BENCHES = ['idle', 'engine', 'latency', 'sweep', 'delivery', 'sheet', 'report'] as const;
+export const BENCHES = ['memory', 'idle', 'engine', 'latency', 'sweep', 'delivery', 'sheet', 'report'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Resident memory in MB: settled before the load, the peak during it, and at its end. */
