@@ -30,11 +30,30 @@ const MAX_PICTURES = 10;
 /** How much of a case title a caption quotes. */
 const TITLE_MAX = 120;
 
+/**
+ * A role-addressed file goes to every chat bound to the role, each delivery rendering it: what
+ * does not depend on the moment of sending is kept this long, so the monthly form for ten chats is
+ * built once, not ten times. A case's picture always shows the case as it stands now.
+ */
+const KEEP_MS = 60_000;
+const KEEP_MAX = 8;
+
 export function fileRenderer(options: FileRendererOptions): FileRenderer {
+  const now = () => (options.clock?.() ?? new Date()).getTime();
   let queue: Promise<unknown> = Promise.resolve();
+  const kept = new Map<string, { at: number; files: Promise<RenderedFiles> }>();
   return (spec) => {
+    const key = spec.render === 'case-picture' ? undefined : JSON.stringify(spec);
+    for (const [k, v] of kept) if (now() - v.at > KEEP_MS) kept.delete(k);
+    const hit = key === undefined ? undefined : kept.get(key);
+    if (hit) return hit.files;
     const run = queue.then(() => renderOne(options, spec));
     queue = run.catch(() => undefined);
+    if (key !== undefined) {
+      kept.set(key, { at: now(), files: run });
+      if (kept.size > KEEP_MAX) kept.delete(kept.keys().next().value!);
+      run.catch(() => kept.delete(key));
+    }
     return run;
   };
 }

@@ -270,8 +270,8 @@ describe('the monitoring form (issue 17)', () => {
     expect(rows.filter((r) => r.dedupeKey.startsWith('monthly-report:')).map((r) => r.dedupeKey)).toEqual([
       'monthly-report:kabid:2026-10:xlsx',
       'monthly-report:kabid:2026-10:pdf',
-      'monthly-report:kabid:2026-10:xlsx@telegram:' + kabid.chat.id + ':',
-      'monthly-report:kabid:2026-10:pdf@telegram:' + kabid.chat.id + ':',
+      `monthly-report:kabid:2026-10:xlsx@telegram:${kabid.chat.id}:`,
+      `monthly-report:kabid:2026-10:pdf@telegram:${kabid.chat.id}:`,
     ]);
     await w.settled();
     expect(reports()).toHaveLength(2);

@@ -74,6 +74,33 @@ describe('the first working day of the month', () => {
   });
 });
 
+describe('one file for several chats', () => {
+  it('is drawn once when it does not depend on the moment; a case picture is drawn at every send', async () => {
+    let drawn = 0;
+    const render = fileRenderer({
+      core,
+      digestPicture: async (at) => {
+        drawn++;
+        return scheduler().digestPicture(at);
+      },
+    });
+    const spec = { render: 'digest-chart', at: wib('2026-11-24T08:00').toISOString() } as const;
+    const [a, b] = await Promise.all([render(spec), render(spec)]);
+    const c = await render(spec);
+    expect(drawn).toBe(1);
+    expect(a.files[0]!.data.equals(b.files[0]!.data) && b.files[0]!.data.equals(c.files[0]!.data)).toBe(true);
+    await render({ ...spec, at: wib('2026-11-25T08:00').toISOString() });
+    expect(drawn).toBe(2);
+
+    const { caseId } = await core.service.startCase('pemalang', 'Dua kali', { channel: 'cli', userId: 'admin', name: 'Admin', role: 'kabid' });
+    const first = await render({ render: 'case-picture', caseId });
+    await core.service.cancelCase((await core.service.caseById(caseId)).ref, 'Uji', { channel: 'cli', userId: 'admin', name: 'Admin', role: 'kabid' });
+    const second = await render({ render: 'case-picture', caseId });
+    expect(first.caption).toContain('sedang di kegiatan 1');
+    expect(second.caption).toContain('ditutup (dibatalkan)');
+  });
+});
+
 describe('several replicas', () => {
   it.skipIf(!onRealPostgres)('two schedulers ticking at once on the first working day: one report, delivered once to each chat', async () => {
     const url = (core.database as Database & { url?: string }).url!;
@@ -121,6 +148,7 @@ describe('several replicas', () => {
         'telegram:-1001:monev-2026-11.xlsx',
       ]);
       expect(sent.every((s) => s.bytes > 1000)).toBe(true);
+
       const deliveries = (await outbox.listOutbox(core.database.db)).filter((r) => r.parentId !== null && r.dedupeKey.startsWith('monthly-report:'));
       expect(deliveries.map((r) => [r.status, r.attempts])).toEqual([
         ['sent', 1],
