@@ -62,8 +62,9 @@ async function renderOne(options: FileRendererOptions, spec: FileSpec): Promise<
   try {
     return await RENDERERS[spec.render](options, spec as never);
   } catch (e) {
-    // What is gone stays gone (an SOP taken out of the catalog, a case that does not exist, a
-    // period the report refuses): no retry can render it. Anything else (the database) is retried.
+    // What cannot be drawn stays so (an SOP taken out of the catalog, a period the report refuses,
+    // a picture this service has no means to draw): no retry helps. Anything else (the database)
+    // is tried again.
     if (isWorkflowError(e) || (e instanceof Error && (e.name === 'ReportError' || e.name === 'FileGone'))) {
       throw new DeliveryError(`cannot render ${spec.render}: ${e.message}`, { permanent: true, cause: e });
     }
@@ -76,9 +77,8 @@ type Renderers = { [R in FileSpec['render']]: (o: FileRendererOptions, spec: Ext
 const RENDERERS: Renderers = {
   async 'case-picture'({ core, clock }, spec) {
     const { service } = core;
-    const caseRow = await service.caseById(spec.caseId).catch(() => {
-      throw gone(`case ${spec.caseId}`);
-    });
+    // Cases are never deleted: a failure here is the database's, and worth another try.
+    const caseRow = await service.caseById(spec.caseId);
     const details = await service.caseDetails(caseRow.ref);
     const now = clock?.() ?? new Date();
     const { caseViewOf, renderFlowPicture } = await sheet();

@@ -1,8 +1,9 @@
 /**
  * Cron-driven work that only enqueues: each tick sweeps the tasks whose next check has come
  * (reminders, overdue notices, escalations), writes the daily digest (text and picture) once its
- * hour has passed, and the monthly monitoring report on the first working day of a month. Outbox dedupe keys make a rerun, a restart or a second replica send nothing twice;
- * a tick missed while the service was down is made up by the next one.
+ * hour has passed, and the monthly monitoring report on the first working day of a month. Outbox
+ * dedupe keys make a rerun, a restart or a second replica send nothing twice; a tick missed while
+ * the service was down is made up by the next one.
  */
 import { DateTime } from 'luxon';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -215,10 +216,10 @@ export class Scheduler {
    * service that was down that day sends it at its first tick later in the month.
    */
   async maybeMonthlyReport(now: Date): Promise<boolean> {
-    const cal = await this.options.service.calendarForZone(this.digest.timezone);
-    const local = DateTime.fromJSDate(now, { zone: cal.timezone });
+    const local = DateTime.fromJSDate(now, { zone: this.digest.timezone });
     const month = local.toFormat('yyyy-MM');
     if (this.monthlyDone === month) return false;
+    const cal = await this.options.service.calendarForZone(this.digest.timezone);
     const first = firstWorkingDay(local.startOf('month'), cal);
     const [h, m] = this.digest.time.split(':').map(Number);
     if (!first || local < first.set({ hour: h!, minute: m!, second: 0, millisecond: 0 })) return false;
