@@ -412,6 +412,7 @@ export const TG = {
   positionUsage: 'Tulis nomor kasusnya, misalnya /posisi PUPR-2026-0001',
   /** The answer to a Posisi press, at once; the picture follows through the outbox. */
   pictureComing: 'Gambar sedang disiapkan…',
+  sheetComing: 'Lembar SOP sedang disiapkan…',
   reportOnlyFor: (role: string) => `Laporan monitoring hanya dikirim ke chat yang terdaftar sebagai ${role}.`,
   reportComing: (period: string) => `Formulir monitoring ${period} (XLSX dan PDF) sedang disiapkan dan segera dikirim ke chat ini.`,
   badMonth: (text: string) => `Bulan "${text}" tidak dikenali. Tulis misalnya 2026-11, November 2026 atau 11/2026.`,

@@ -218,7 +218,15 @@ describe('/sop ID: the SOP sheet', () => {
     expect(photo.caption).toMatch(/^Bagan alur SOP /);
 
     w.tg.userSends(subkor.chat, subkor.person, '/sop tidakada');
-    await w.tg.waitFor(() => w.botSaid(subkor.chat, 'SOP "tidakada" tidak ada di katalog'), WAIT, 'unknown SOP');
+    const refused = await w.tg.waitFor(() => w.botSaid(subkor.chat, 'SOP "tidakada" tidak ada di katalog'), WAIT, 'unknown SOP');
+
+    // The list carries a button per SOP that does the same.
+    const nama = w.core.service.sop('pemalang').definition.identity.nama;
+    const button = list.reply_markup!.inline_keyboard.flat().find((b) => b.text === `📄 ${nama}`)!;
+    const query = w.tg.userPresses(subkor.chat, subkor.person, list, button.callback_data!);
+    expect(await w.answerOf(query)).toBe('Lembar SOP sedang disiapkan…');
+    const again = await firstSent(w, subkor.chat, refused.message_id, 'document', 'the sheet from the button');
+    expect(again.document?.file_name).toBe('SOP-pemalang.pdf');
   }, 60_000);
 });
 

@@ -63,10 +63,11 @@ export function commands(options: CommandOptions): Composer<BotContext> {
       await ctx.turn.desk.sendSopSheet(ctx.turn.place, { sopId: id }, ctx.turn.request);
       return void (await ctx.sendChatAction('upload_document', inTopic(ctx.turn.place)).catch(() => {}));
     }
-    const lines = ctx.turn.desk.service
-      .catalog()
-      .map((s) => TG.catalogLine(escapeHtml(s.definition.identity.nama), escapeHtml(s.definition.identity.nomor), s.definition.id, s.definition.steps.length));
-    await ctx.turn.reply([TG.catalogTitle, ...lines].join('\n'));
+    const catalog = ctx.turn.desk.service.catalog();
+    const lines = catalog.map((s) => TG.catalogLine(escapeHtml(s.definition.identity.nama), escapeHtml(s.definition.identity.nomor), s.definition.id, s.definition.steps.length));
+    // A button per SOP for its sheet, as /sop ID gives it (an inline keyboard holds 100 buttons).
+    const buttons = catalog.slice(0, MAX_PICKER).map((s, sopIndex) => [{ text: `📄 ${brief(s.definition.identity.nama, 60)}`, callback_data: encodePress({ kind: 'sheet', sopIndex }) }]);
+    await ctx.turn.reply([TG.catalogTitle, ...lines].join('\n'), { reply_markup: { inline_keyboard: buttons } });
   });
 
   c.command('baru', async (ctx) => {

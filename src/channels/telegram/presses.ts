@@ -1,9 +1,9 @@
 /**
  * Button presses: a card's buttons (Selesai, Setujui, Konfirmasi, a branch act at once;
  * Kembalikan and Tentukan batas waktu ask a question first; Posisi sends the case's picture
- * through the outbox and is answered at once), the SOP picker of /baru, and the slot question of
- * an upload. Each press is only a request: the use cases check the chat, the
- * person and the card's version again.
+ * through the outbox and is answered at once), the SOP picker of /baru, the sheet buttons of
+ * /sop, and the slot question of an upload. Each press is only a request: the use cases check
+ * the chat, the person and the card's version again.
  */
 import { Composer } from 'telegraf';
 import { TG } from '../../messages/id.js';
@@ -38,7 +38,7 @@ export function presses(storeUpload: StoreUpload): Composer<BotContext> {
 
     if (press.kind === 'sheet' || press.kind === 'case-sheet') {
       await desk.sendSopSheet(place, press.kind === 'sheet' ? { sopIndex: press.sopIndex } : { caseId: press.caseId }, ctx.turn.request);
-      return void (await ctx.turn.answer(TG.pictureComing));
+      return void (await ctx.turn.answer(TG.sheetComing));
     }
 
     if (press.kind === 'slot') {
