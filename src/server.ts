@@ -6,6 +6,7 @@
 import { openCore, type Core } from './bootstrap.js';
 import type { SlackChannel } from './channels/slack/index.js';
 import type { TelegramChannel } from './channels/telegram/index.js';
+import { fileRenderer } from './channels/files.js';
 import type { Config } from './config.js';
 import { startAdminSocket, type AdminSocket } from './db/embedded/admin-socket.js';
 import { OutboxDispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
@@ -89,8 +90,11 @@ async function startParts(
     escalationChain: config.scheduler.escalationChain,
     digest: config.scheduler.digest,
     cron: config.scheduler.cron,
+    reportRule: config.report.rule,
     observe: (job, seconds) => metrics.cronSeconds.observe({ job }, seconds),
   });
+  // Files and pictures the outbox sends (sheets, case pictures, reports, the digest's picture).
+  const renderFile = fileRenderer({ core, digestPicture: (at) => scheduler.digestPicture(at), ...(options.clock ? { clock: options.clock } : {}) });
   const transports: Transport[] = [];
   let telegram: TelegramChannel | undefined;
   // Each channel's code (Slack's brings an HTTP framework of its own) loads only when configured:
@@ -106,6 +110,7 @@ async function startParts(
         maxDownloadBytes: config.telegram.maxDownloadBytes,
         maxUploadBytes: config.maxUploadBytes,
         limits: config.telegram.limits,
+        renderFile,
         digest: { role: config.scheduler.digest.role, build: (now) => scheduler.buildDigest(now) },
         allowedExtensions: config.allowedExtensions,
         clock: options.clock,
@@ -130,6 +135,7 @@ async function startParts(
         filesOrigin: config.slack.filesOrigin,
         maxUploadBytes: config.maxUploadBytes,
         limits: config.slack.limits,
+        renderFile,
         allowedExtensions: config.allowedExtensions,
         clock: options.clock,
         digest: { role: config.scheduler.digest.role, build: (now) => scheduler.buildDigest(now) },

@@ -10,13 +10,27 @@ export type ButtonPress =
   | { kind: 'task'; taskId: number; version: number; action: TaskAction }
   | { kind: 'task'; taskId: number; version: number; action: 'choose'; branchIndex: number }
   | { kind: 'slot'; promptId: number; slotIndex: number }
-  | { kind: 'start'; sopIndex: number };
+  | { kind: 'start'; sopIndex: number }
+  /** Where a case stands, as a picture (a card's or a closed case's Posisi). */
+  | { kind: 'position'; caseId: number }
+  /** The sheet of the catalog's SOP at this index. */
+  | { kind: 'sheet'; sopIndex: number }
+  /** The sheet of the SOP a case runs on (a card's menu). */
+  | { kind: 'case-sheet'; caseId: number };
 
 export type TaskPress = Extract<ButtonPress, { kind: 'task' }>;
 
 const MAX_BYTES = 64;
 const ACTION_CODE = { complete: 'c', approve: 'a', return: 'r', confirm: 'k', 'set-due': 'd' } as const;
 const CODE_ACTION = Object.fromEntries(Object.entries(ACTION_CODE).map(([a, c]) => [c, a])) as Record<string, TaskAction>;
+
+/** Presses that carry one number, by their letter (a Map: a forged "constructor:1" finds nothing). */
+const SINGLE = new Map<string, (v: number) => ButtonPress>([
+  ['n', (sopIndex) => ({ kind: 'start', sopIndex })],
+  ['p', (caseId) => ({ kind: 'position', caseId })],
+  ['h', (sopIndex) => ({ kind: 'sheet', sopIndex })],
+  ['l', (caseId) => ({ kind: 'case-sheet', caseId })],
+]);
 
 export interface ButtonCodec {
   /** The one-letter code of a task press ("c", "a", …; "b2" for the third branch). */
@@ -36,8 +50,22 @@ export function buttonCodec(radix: 10 | 36): ButtonCodec {
   return {
     actionCode,
     encode(p) {
-      const data =
-        p.kind === 'task' ? `t:${n(p.taskId)}:${n(p.version)}:${actionCode(p)}` : p.kind === 'slot' ? `s:${n(p.promptId)}:${n(p.slotIndex)}` : `n:${n(p.sopIndex)}`;
+      const data = (() => {
+        switch (p.kind) {
+          case 'task':
+            return `t:${n(p.taskId)}:${n(p.version)}:${actionCode(p)}`;
+          case 'slot':
+            return `s:${n(p.promptId)}:${n(p.slotIndex)}`;
+          case 'start':
+            return `n:${n(p.sopIndex)}`;
+          case 'position':
+            return `p:${n(p.caseId)}`;
+          case 'sheet':
+            return `h:${n(p.sopIndex)}`;
+          case 'case-sheet':
+            return `l:${n(p.caseId)}`;
+        }
+      })();
       if (Buffer.byteLength(data) > MAX_BYTES) throw new Error(`button data too long: ${data}`);
       return data;
     },
@@ -61,9 +89,10 @@ export function buttonCodec(radix: 10 | 36): ButtonCodec {
         const slotIndex = num(parts[2]);
         return promptId === null || slotIndex === null ? null : { kind: 'slot', promptId, slotIndex };
       }
-      if (parts[0] === 'n' && parts.length === 2) {
-        const sopIndex = num(parts[1]);
-        return sopIndex === null ? null : { kind: 'start', sopIndex };
+      const one = parts.length === 2 ? SINGLE.get(parts[0]!) : undefined;
+      if (one) {
+        const value = num(parts[1]);
+        return value === null ? null : one(value);
       }
       return null;
     },

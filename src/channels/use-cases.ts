@@ -9,6 +9,7 @@
  * Like Bolt's receivers feeding one processEvent, Telegram and Slack feed this one layer, so a
  * third channel is an adapter, not a copy.
  */
+import { DateTime } from 'luxon';
 import type { Core } from '../bootstrap.js';
 import { formatLocal } from '../calendar/calendar.js';
 import { parseDueInput } from '../calendar/due-input.js';
@@ -17,8 +18,12 @@ import * as outbox from '../db/queries/outbox.js';
 import * as prompts from '../db/queries/prompts.js';
 import * as updates from '../db/queries/updates.js';
 import { rerouteUnrouted } from '../delivery/dispatcher.js';
+import { FILE_KIND, type FileSpec } from '../delivery/files.js';
+import { fileAnswerKey } from '../delivery/outbox-keys.js';
+import { periodText } from '../messages/report.js';
+import { monthPeriod, parseMonth, previousMonth } from '../report/build.js';
 import { buildCard, type Card } from '../messages/card.js';
-import type { ChannelRefusalCode } from '../messages/id.js';
+import { brief, type ChannelRefusalCode } from '../messages/id.js';
 import { renderTaskLine } from '../messages/render.js';
 import type { RegisteredSop, TaskView } from '../service/workflow-service.js';
 import { roleName, type SopDefinition } from '../sop/definition.js';
@@ -41,7 +46,11 @@ export interface Person {
 
 /** The chat or the person may not do this here; the words are the catalog's, per platform. */
 export class ChannelRefusal extends Error {
-  constructor(readonly code: ChannelRefusalCode) {
+  constructor(
+    readonly code: ChannelRefusalCode,
+    /** What the words need: the text typed, a role's name. */
+    readonly params: Record<string, string> = {},
+  ) {
     super(code);
     this.name = 'ChannelRefusal';
   }
@@ -411,6 +420,102 @@ export class ChannelUseCases {
   }
 
   // ------------------------------------------------------------------------------------------
+  // Files and pictures. Only what to render is enqueued, addressed to this place; the outbox
+  // renders and sends it (src/delivery/files.ts), so the answer to the person comes at once.
+  // `request` names the command or press (update id, trigger, action): handled again, it adds nothing.
+
+  /** The SOP's sheet (PDF) and its flowchart (photo) into this place. */
+  async sendSopSheet(place: Place, sop: { sopId: string } | { sopIndex: number } | { caseId: number }, request: string): Promise<RegisteredSop> {
+    await this.boundRoles(place);
+    let registered: RegisteredSop | undefined;
+    if ('sopIndex' in sop) registered = this.service.catalog()[sop.sopIndex];
+    else if ('caseId' in sop) registered = this.service.sop((await this.caseOf(sop.caseId)).sopId);
+    else registered = this.service.sop(sop.sopId.trim().toLowerCase());
+    if (!registered) throw new ChannelRefusal('unknown_button');
+    const sopId = registered.definition.id;
+    await this.enqueueFiles(place, request, null, [
+      { render: 'sop-sheet', sopId },
+      { render: 'sop-picture', sopId },
+    ]);
+    return registered;
+  }
+
+  /** Where a case stands, drawn on its flowchart, into this place; only for a place whose roles take part. */
+  async sendCasePicture(place: Place, target: { ref: string } | { caseId: number }, request: string): Promise<string> {
+    const ref = 'ref' in target ? target.ref : (await this.caseOf(target.caseId)).ref;
+    const { details } = await this.caseFor(place, ref);
+    await this.enqueueFiles(place, request, details.caseRow.id, [{ render: 'case-picture', caseId: details.caseRow.id }]);
+    return details.caseRow.ref;
+  }
+
+  /**
+   * The monitoring form (XLSX and PDF) of a month into this place, for the digest role's chats
+   * only. `args` is what followed the command: "[ID] [bulan]", the month as "2026-11",
+   * "November 2026" or "11/2026"; the previous month by default. Returns the period in words.
+   */
+  async sendMonitoringReport(place: Place, args: string, request: string): Promise<string> {
+    const roles = await this.boundRoles(place);
+    const digestRole = this.core.config.scheduler.digest.role;
+    if (!roles.includes(digestRole)) throw new ChannelRefusal('report_digest_only', { role: this.service.roleLabel(digestRole) });
+    const { sopId, month } = this.reportRequest(args);
+    const timezone = this.core.config.scheduler.timezone;
+    const current = formatMonth(this.clock(), timezone);
+    if (month && month > current) throw new ChannelRefusal('future_month', { month });
+    const { from, to } = month ? monthPeriod(month) : previousMonth(this.clock(), timezone);
+    const base = { render: 'monitoring' as const, from, to, ...(sopId ? { sopId } : {}) };
+    await this.enqueueFiles(place, request, null, [
+      { ...base, format: 'xlsx' },
+      { ...base, format: 'pdf' },
+    ]);
+    return periodText(from, to, true);
+  }
+
+  /** "[ID] [bulan]": a first word that is a catalog SOP's id is the SOP; the rest is the month. */
+  private reportRequest(args: string): { sopId?: string; month?: string } {
+    const words = args.trim().split(/\s+/).filter(Boolean);
+    if (!words.length) return {};
+    const first = words[0]!.toLowerCase();
+    const known = this.service.catalog().some((s) => s.definition.id === first);
+    const monthText = (known ? words.slice(1) : words).join(' ');
+    const month = monthText ? parseMonth(monthText) : undefined;
+    if (month === null) {
+      // One word that is neither a month nor a known SOP: most likely a mistyped SOP id, which the
+      // workflow's refusal names together with the SOPs there are.
+      if (!known && words.length === 1 && /^[a-z][a-z0-9_-]*$/.test(first)) this.service.sop(first);
+      throw new ChannelRefusal('bad_month', { text: brief(monthText, 41) });
+    }
+    return { ...(known ? { sopId: first } : {}), ...(month ? { month } : {}) };
+  }
+
+  private async caseOf(caseId: number) {
+    try {
+      return await this.service.caseById(caseId);
+    } catch {
+      // A press naming a case that is not there (forged, or from another installation).
+      throw new ChannelRefusal('unknown_button');
+    }
+  }
+
+  private async enqueueFiles(place: Place, request: string, caseId: number | null, specs: FileSpec[]): Promise<void> {
+    const part = (spec: FileSpec) => ('format' in spec ? `${spec.render}.${spec.format}` : spec.render);
+    await outbox.enqueueOutbox(
+      this.db,
+      specs.map((spec) => ({
+        kind: FILE_KIND,
+        role: null,
+        caseId,
+        taskId: null,
+        payload: { ...spec },
+        dedupeKey: fileAnswerKey(place, request, part(spec)),
+        platform: place.platform,
+        chatId: place.chatId,
+        threadId: place.threadId,
+        nextAttemptAt: this.clock(),
+      })),
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
   // Cards, for the transports
 
   /** The card of a task as it stands now (for the first post and for every edit). */
@@ -423,4 +528,9 @@ export class ChannelUseCases {
   cardMessageIn(chatId: string, taskId: number): Promise<string | null> {
     return outbox.cardMessageIn(this.db, this.platform, chatId, taskId);
   }
+}
+
+/** "2026-11": the month `at` falls in, in the zone. */
+function formatMonth(at: Date, timezone: string): string {
+  return DateTime.fromJSDate(at, { zone: timezone }).toFormat('yyyy-MM');
 }

@@ -29,6 +29,22 @@ export const noticeForRole = (noticeKey: string, role: string): string => `${not
 /** The daily digest of a role, in parts that each fit one message. */
 export const digestKey = (role: string, day: string, part: number): string => `digest:${role}:${day}:${part}`;
 
+/** The daily digest's picture of a role, once per day like its text parts. */
+export const digestChartKey = (role: string, day: string): string => `digest-chart:${role}:${day}`;
+
+/**
+ * The monthly monitoring form for a role: once per month (`YYYY-MM`, the month reported on) and
+ * file, however many scheduler replicas tick on the first working day.
+ */
+export const monthlyReportKey = (role: string, month: string, file: string): string => `monthly-report:${role}:${month}:${file}`;
+
+/**
+ * A file asked for in one chat (a command, a press): once per request (Telegram update_id, Slack
+ * trigger or action), so a request handled again after a failure enqueues nothing new.
+ */
+export const fileAnswerKey = (place: { platform: string; chatId: string; threadId: string }, request: string, file: string): string =>
+  `file:${place.platform}:${request}:${file}@${place.chatId}:${place.threadId}`;
+
 /** A role-addressed row delivered into one bound place: routing the same row again adds nothing. */
 export const deliveryKey = (parentKey: string, place: { platform: string; chatId: string; threadId: string }): string =>
   `${parentKey}@${place.platform}:${place.chatId}:${place.threadId}`;

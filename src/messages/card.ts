@@ -18,6 +18,8 @@ export interface CardDocument {
 
 export interface Card {
   taskId: number;
+  /** The case's id: what a Posisi press names. */
+  caseId: number;
   taskVersion: number;
   caseRef: string;
   caseTitle: string;
@@ -52,7 +54,7 @@ export type CardAction =
 
 export function buildCard(input: {
   def: SopDefinition;
-  caseRow: { ref: string; title: string; status: string; decisions: Record<string, string> };
+  caseRow: { id: number; ref: string; title: string; status: string; decisions: Record<string, string> };
   task: TaskState;
   documents: DocumentState[];
   calendar: WorkCalendar;
@@ -69,6 +71,7 @@ export function buildCard(input: {
   }
   return {
     taskId: task.id,
+    caseId: input.caseRow.id,
     taskVersion: task.version,
     caseRef: input.caseRow.ref,
     caseTitle: brief(input.caseRow.title, CARD_TITLE_MAX),

@@ -80,6 +80,8 @@ export const BUTTON = {
   return: 'Kembalikan',
   confirm: 'Konfirmasi',
   setDue: 'Tentukan batas waktu',
+  /** Where the case stands, drawn on its SOP's flowchart. */
+  position: 'Posisi',
 } as const;
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
@@ -126,7 +128,7 @@ export const TIMELINE = {
   deliveryDead: (kind: string, role: string, platform: string, chat: string, attempts: number, error: string) =>
     `Pesan ${kind} untuk ${role} tidak dapat dikirim ke ${platform} (chat ${chat}) setelah ${attempts} percobaan: ${error}`,
   unknown: (type: string) => `Peristiwa ${type}.`,
-  messageKind: { card: 'kartu', 'card-update': 'pembaruan kartu', 'case-closed': 'pemberitahuan kasus ditutup', reminder: 'pengingat', overdue: 'pemberitahuan keterlambatan', escalation: 'eskalasi', digest: 'ringkasan' } as Record<string, string>,
+  messageKind: { card: 'kartu', 'card-update': 'pembaruan kartu', 'case-closed': 'pemberitahuan kasus ditutup', reminder: 'pengingat', overdue: 'pemberitahuan keterlambatan', escalation: 'eskalasi', digest: 'ringkasan', file: 'berkas atau gambar' } as Record<string, string>,
   platform: { telegram: 'Telegram', slack: 'Slack' } as Record<string, string>,
 } as const;
 
@@ -331,8 +333,10 @@ export const TG = {
     { command: 'baru', description: 'Mulai kasus baru' },
     { command: 'kasus', description: 'Riwayat kasus: /kasus NOMOR' },
     { command: 'dokumen', description: 'Dokumen kasus: /dokumen NOMOR' },
-    { command: 'sop', description: 'Daftar SOP' },
+    { command: 'sop', description: 'Daftar SOP; /sop ID: lembar SOP dan bagan alurnya' },
+    { command: 'posisi', description: 'Posisi kasus pada bagan SOP: /posisi NOMOR' },
     { command: 'ringkasan', description: 'Ringkasan harian (untuk peran penerima ringkasan)' },
+    { command: 'laporan', description: 'Formulir monitoring SOP: /laporan [ID] [bulan]' },
     { command: 'peran', description: 'Peran yang terdaftar di chat ini' },
     { command: 'daftar', description: 'Daftarkan chat ini: /daftar KODE' },
     { command: 'lepas', description: 'Lepaskan pendaftaran chat ini' },
@@ -352,8 +356,10 @@ export const TG = {
       '/baru — mulai kasus baru',
       '/kasus NOMOR — riwayat kasus',
       '/dokumen NOMOR — dokumen kasus',
-      '/sop — daftar SOP',
+      '/posisi NOMOR — gambar posisi kasus pada bagan alur SOP (juga tombol Posisi pada kartu)',
+      '/sop — daftar SOP; /sop ID — lembar SOP (PDF) dan bagan alurnya',
       '/ringkasan — ringkasan harian (chat penerima ringkasan)',
+      '/laporan [ID] [bulan] — formulir monitoring SOP, misalnya /laporan 2026-11 (chat penerima ringkasan)',
       '/peran — peran chat ini',
       '/batal — batalkan pertanyaan yang sedang berjalan',
     ].join('\n'),
@@ -368,7 +374,7 @@ export const TG = {
   unbindAdminsOnly: 'Hanya admin grup yang boleh melepas pendaftaran.',
   roles: (roles: string[]) => `Chat ini terdaftar sebagai: <b>${roles.join(', ')}</b>.`,
   catalogTitle: 'SOP yang tersedia:',
-  catalogLine: (nama: string, nomor: string, id: string, steps: number) => `• <b>${nama}</b>\n  Nomor ${nomor} · ${steps} kegiatan · /baru (${id})`,
+  catalogLine: (nama: string, nomor: string, id: string, steps: number) => `• <b>${nama}</b>\n  Nomor ${nomor} · ${steps} kegiatan · /baru (${id}) · lembar SOP: /sop ${id}`,
   noStartableSop: 'Tidak ada SOP yang kegiatan pertamanya dikerjakan peran chat ini.',
   chooseSop: 'SOP mana yang akan dimulai?',
   askTitle: (sop: string) => `Judul kasus baru untuk <b>${sop}</b>? Balas pesan ini dengan judulnya (/batal untuk membatalkan).`,
@@ -403,6 +409,14 @@ export const TG = {
   uploadFailed: 'Berkas tidak dapat diunduh dari Telegram. Silakan kirim lagi.',
   internalError: 'Terjadi kesalahan pada sistem. Silakan coba beberapa saat lagi.',
   digestOnlyFor: (role: string) => `Ringkasan hanya tersedia di chat yang terdaftar sebagai ${role}.`,
+  positionUsage: 'Tulis nomor kasusnya, misalnya /posisi PUPR-2026-0001',
+  /** The answer to a Posisi press, at once; the picture follows through the outbox. */
+  pictureComing: 'Gambar sedang disiapkan…',
+  sheetComing: 'Lembar SOP sedang disiapkan…',
+  reportOnlyFor: (role: string) => `Laporan monitoring hanya dikirim ke chat yang terdaftar sebagai ${role}.`,
+  reportComing: (period: string) => `Formulir monitoring ${period} (XLSX dan PDF) sedang disiapkan dan segera dikirim ke chat ini.`,
+  badMonth: (text: string) => `Bulan "${text}" tidak dikenali. Tulis misalnya 2026-11, November 2026 atau 11/2026.`,
+  futureMonth: (month: string) => `Bulan ${month} belum berjalan; laporan monitoring hanya untuk bulan ini atau bulan yang telah lewat.`,
 } as const;
 
 /** "2 jam 5 menit kerja", "1 hari 3 jam kerja" (a working day being the unit's office day). */
@@ -459,7 +473,9 @@ export const SLACK = {
       '`/sop kasus NOMOR` — riwayat kasus',
       '`/sop ringkasan` — ringkasan harian (kanal penerima ringkasan)',
       '`/sop dokumen NOMOR` — dokumen kasus',
-      '`/sop katalog` — daftar SOP',
+      '`/sop posisi NOMOR` — gambar posisi kasus pada bagan alur SOP (juga menu ⋮ pada kartu)',
+      '`/sop katalog` — daftar SOP, dengan tombol lembar SOP',
+      '`/sop laporan [ID] [bulan]` — formulir monitoring SOP, misalnya `/sop laporan 2026-11` (kanal penerima ringkasan)',
       '`/sop peran` — peran kanal ini',
       '`/sop daftar KODE` — daftarkan kanal ini',
       '`/sop lepas` — lepaskan pendaftaran kanal ini',
@@ -478,6 +494,17 @@ export const SLACK = {
   roles: (roles: string[]) => `Kanal ini terdaftar sebagai: *${roles.join(', ')}*.`,
   catalogTitle: TG.catalogTitle,
   catalogLine: (nama: string, nomor: string, id: string, steps: number) => `• *${nama}*\n   Nomor ${nomor} · ${steps} kegiatan · id \`${id}\``,
+  /** The button beside each SOP of /sop katalog (Slack allows 75 characters). */
+  sheetButton: 'Lembar SOP',
+  catalogMore: (n: number) => `…dan ${n} SOP lain (tanpa tombol; Slack memuat paling banyak 50 blok dalam satu pesan).`,
+  sheetComing: (nama: string) => `Lembar SOP *${nama}* sedang disiapkan dan segera dikirim ke kanal ini.`,
+  positionUsage: 'Tulis nomor kasusnya, misalnya `/sop posisi KUMHAM-2026-0001`',
+  /** The card's overflow menu (⋮): its one item. */
+  positionOption: 'Posisi kasus pada bagan SOP',
+  sheetOption: 'Lembar SOP',
+  pictureComing: (ref: string) => `Gambar posisi kasus *${ref}* sedang disiapkan dan segera dikirim ke kanal ini.`,
+  reportOnlyFor: (role: string) => `Laporan monitoring hanya dikirim ke kanal yang terdaftar sebagai ${role}.`,
+  reportComing: (period: string) => `Formulir monitoring ${period} (XLSX dan PDF) sedang disiapkan dan segera dikirim ke kanal ini.`,
   noStartableSop: 'Tidak ada SOP yang kegiatan pertamanya dikerjakan peran kanal ini.',
   // Modal titles and buttons: Slack allows 24 characters.
   appName: 'SOP bot',
@@ -545,6 +572,9 @@ export const SLACK = {
   },
 } as const;
 
+/** A refusal's words: fixed, or made from the refusal's data (what was typed, a role's name). */
+type RefusalWords = string | ((p: Record<string, string>) => string);
+
 /**
  * Why a chat's request stopped before it reached the workflow (the chat is not bound, the
  * person is not on the role's list, the button is not one of ours…), in each platform's words
@@ -562,6 +592,18 @@ export const CHANNEL_REFUSALS = {
   code_unknown: { telegram: TG.codeUnknown, slack: SLACK.codeUnknown },
   code_used: { telegram: TG.codeUsed, slack: SLACK.codeUsed },
   code_expired: { telegram: TG.codeExpired, slack: SLACK.codeExpired },
-} as const satisfies Record<string, Record<'telegram' | 'slack', string>>;
+  report_digest_only: {
+    telegram: (p) => TG.reportOnlyFor(p.role ?? ''),
+    slack: (p) => SLACK.reportOnlyFor(p.role ?? ''),
+  },
+  bad_month: { telegram: (p) => TG.badMonth(p.text ?? ''), slack: (p) => TG.badMonth(p.text ?? '') },
+  future_month: { telegram: (p) => TG.futureMonth(p.month ?? ''), slack: (p) => TG.futureMonth(p.month ?? '') },
+} as const satisfies Record<string, Record<'telegram' | 'slack', RefusalWords>>;
 
 export type ChannelRefusalCode = keyof typeof CHANNEL_REFUSALS;
+
+/** A channel refusal in a platform's words (plain text; each adapter escapes it). */
+export function channelRefusalText(e: { code: ChannelRefusalCode; params: Record<string, string> }, platform: 'telegram' | 'slack'): string {
+  const words: RefusalWords = CHANNEL_REFUSALS[e.code][platform];
+  return typeof words === 'function' ? words(e.params) : words;
+}

@@ -221,6 +221,9 @@ export const CHART = {
   noOverdue: 'Tidak ada tugas terlambat',
 } as const;
 
+/** The line sent with the report sent each month without being asked. */
+export const MONTHLY_CAPTION = (caption: string) => `🗓 Laporan bulanan otomatis. ${caption}`;
+
 /** The line sent with the report's file in a chat. */
 export const REPORT_CAPTION = (from: string, to: string, wholeMonth: boolean, sops: number, notWell: number) =>
   `Formulir monitoring SOP ${periodText(from, to, wholeMonth)}: ${sops} SOP` +
@@ -288,4 +291,6 @@ export const DIGEST = {
     `  • ${step} ${kegiatan}: ${total ? percent(onTime / total) : '0%'} (${onTime}/${total})`,
   noOnTime: 'Belum ada kegiatan berbatas waktu yang selesai bulan ini.',
   more: (n: number) => `…dan ${n} lainnya`,
+  /** Sent with the digest's picture. */
+  chartCaption: (date: string) => `📊 Ringkasan harian ${date} dalam gambar: ketepatan waktu bulan ini per SOP dan tugas terlambat per peran.`,
 } as const;

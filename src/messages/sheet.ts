@@ -92,6 +92,16 @@ export const SHEET = {
     archiveEntry: 'alur.pdf',
     archiveContents: 'alur.pdf: lembar SOP (format PermenPAN-RB 35/2012) dengan posisi dan alur yang ditempuh kasus ini',
   },
+  /** Sent with the sheet and the pictures in a chat (plain text; each platform escapes and cuts it). */
+  caption: {
+    sop: (nama: string, nomor: string, pages: number) => `Lembar SOP ${nama} (Nomor ${nomor}), ${pages} halaman, format PermenPAN-RB 35/2012.`,
+    sopPicture: (nama: string, pictures: number) => `Bagan alur SOP ${nama}${pictures > 1 ? ` (${pictures} gambar bersambung)` : ''}.`,
+    /** "Posisi kasus PML-2026-0001 (Permohonan asesor): sedang di kegiatan 5b (Kabid)." */
+    case: (ref: string, title: string, where: string, at: string) => `Posisi kasus ${ref} (${title}): ${where}.\nKeadaan per ${at}.`,
+    openAt: (steps: string[]) => `sedang di kegiatan ${steps.join(', ')}`,
+    openStep: (id: string, roles: string, late: boolean) => `${id} (${roles}${late ? ', lewat batas waktu' : ''})`,
+    closed: (outcome: Outcome | null) => `ditutup (${outcome ? OUTCOME[outcome] : '-'})`,
+  },
   cli: {
     render: 'Gambar lembar SOP (halaman identitas dan diagram alir) sebagai SVG, PNG, atau PDF',
     caseRender: 'Gambar lembar SOP dengan posisi kasus: kegiatan yang dilalui, yang terbuka, yang terlambat',

@@ -53,6 +53,29 @@ export function monthPeriod(month: string): { from: string; to: string } {
   return { from: start.toISODate()!, to: start.endOf('month').toISODate()! };
 }
 
+/** Indonesian month names and their usual short forms (Nopember, Agt…), lower case → 1..12. */
+const MONTH_NAMES: Record<string, number> = {
+  januari: 1, jan: 1, februari: 2, pebruari: 2, feb: 2, peb: 2, maret: 3, mar: 3, april: 4, apr: 4, mei: 5,
+  juni: 6, jun: 6, juli: 7, jul: 7, agustus: 8, agu: 8, agt: 8, ags: 8, agus: 8, september: 9, sep: 9, sept: 9,
+  oktober: 10, okt: 10, november: 11, nopember: 11, nov: 11, nop: 11, desember: 12, des: 12,
+};
+
+/**
+ * A month as people write it in a chat: "2026-11", "11/2026", "11-2026", "November 2026",
+ * "Nop 2026". Returns "YYYY-MM", or null for anything else (the caller says what is accepted).
+ */
+export function parseMonth(text: string): string | null {
+  const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  let year: number | undefined;
+  let month: number | undefined;
+  let m: RegExpExecArray | null;
+  if ((m = /^(\d{4})-(\d{1,2})$/.exec(t))) [year, month] = [Number(m[1]), Number(m[2])];
+  else if ((m = /^(\d{1,2})[/-](\d{4})$/.exec(t))) [year, month] = [Number(m[2]), Number(m[1])];
+  else if ((m = /^([a-z]+)\.? (\d{4})$/.exec(t)) && MONTH_NAMES[m[1]!] !== undefined) [year, month] = [Number(m[2]), MONTH_NAMES[m[1]!]];
+  if (year === undefined || month === undefined || month < 1 || month > 12 || year < 2000 || year > 2999) return null;
+  return `${year}-${String(month).padStart(2, '0')}`;
+}
+
 /** The calendar month before the one `now` falls in, in `timezone`: the default period. */
 export function previousMonth(now: Date, timezone: string): { from: string; to: string } {
   const start = DateTime.fromJSDate(now, { zone: timezone }).startOf('month').minus({ months: 1 });

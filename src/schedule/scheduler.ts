@@ -1,8 +1,9 @@
 /**
  * Cron-driven work that only enqueues: each tick sweeps the tasks whose next check has come
- * (reminders, overdue notices, escalations) and writes the daily digest once its hour has
- * passed. Outbox dedupe keys make a rerun, a restart or a second replica send nothing twice;
- * a tick missed while the service was down is made up by the next one.
+ * (reminders, overdue notices, escalations), writes the daily digest (text and picture) once its
+ * hour has passed, and the monthly monitoring report on the first working day of a month. Outbox
+ * dedupe keys make a rerun, a restart or a second replica send nothing twice; a tick missed while
+ * the service was down is made up by the next one.
  */
 import { DateTime } from 'luxon';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -11,6 +12,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../logging.js';
 import { NOTICE, workingTimeText } from '../messages/id.js';
 import { DIGEST, shortKegiatan } from '../messages/report.js';
+import { previousMonth } from '../report/build.js';
 import { renderDigestChart, type DigestChartData } from '../report/charts.js';
 import type { SopDefinition } from '../sop/definition.js';
 import { roleName } from '../sop/definition.js';
@@ -20,7 +22,8 @@ import { decide, DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from './poli
 import * as schedule from '../db/queries/schedule.js';
 import * as updates from '../db/queries/updates.js';
 import { enqueueOutbox, type NewOutboxRow } from '../db/queries/outbox.js';
-import { digestKey, noticeForRole } from '../delivery/outbox-keys.js';
+import { FILE_KIND, type FileSpec } from '../delivery/files.js';
+import { digestChartKey, digestKey, monthlyReportKey, noticeForRole } from '../delivery/outbox-keys.js';
 
 export interface SchedulerOptions {
   db: Db;
@@ -59,6 +62,8 @@ export class Scheduler {
   private task: ScheduledTask | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private prunedAt: Date | undefined;
+  /** The month ("2026-12") whose report this instance has written, or found written. */
+  private monthlyDone: string | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -81,19 +86,20 @@ export class Scheduler {
     await this.running;
   }
 
-  /** One run: the sweep, then the digest. Runs of one instance never overlap. */
-  tick(now: Date = this.clock()): Promise<{ sweep: SweepResult; digest: boolean }> {
+  /** One run: the sweep, then the digest, then the monthly report. Runs of one instance never overlap. */
+  tick(now: Date = this.clock()): Promise<{ sweep: SweepResult; digest: boolean; monthly: boolean }> {
     const run = this.running.then(async () => {
       const started = performance.now();
       try {
         const sweep = await this.sweep(now);
         const digest = await this.maybeDigest(now);
+        const monthly = await this.maybeMonthlyReport(now);
         await this.maybePrune(now);
-        if (sweep.enqueued || digest) this.options.logger.info({ ...sweep, digest }, 'penjadwal: pesan diantrekan');
-        return { sweep, digest };
+        if (sweep.enqueued || digest || monthly) this.options.logger.info({ ...sweep, digest, monthly }, 'penjadwal: pesan diantrekan');
+        return { sweep, digest, monthly };
       } catch (e) {
         this.options.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'penjadwal gagal; dicoba lagi pada detik berikutnya');
-        return { sweep: { checked: 0, enqueued: 0 }, digest: false };
+        return { sweep: { checked: 0, enqueued: 0 }, digest: false, monthly: false };
       } finally {
         this.options.observe?.('tick', (performance.now() - started) / 1000);
       }
@@ -188,6 +194,47 @@ export class Scheduler {
       ]);
       wrote ||= fresh > 0;
     }
+    return (await this.enqueueDigestPicture(today, now)) || wrote;
+  }
+
+  /**
+   * The digest's picture, after its text parts (a chat's messages keep their order), once per
+   * day like them. Only what to draw is written; the outbox draws it when it sends it.
+   */
+  private async enqueueDigestPicture(day: string, now: Date): Promise<boolean> {
+    const spec: FileSpec = { render: 'digest-chart', at: now.toISOString() };
+    const fresh = await enqueueOutbox(this.options.db, [
+      { kind: FILE_KIND, role: this.digest.role, caseId: null, taskId: null, payload: { ...spec }, dedupeKey: digestChartKey(this.digest.role, day) },
+    ]);
+    return fresh > 0;
+  }
+
+  /**
+   * On the first working day of a month (the digest's calendar, from the digest's hour), the
+   * previous month's monitoring form of every SOP that ran, as XLSX and PDF, to the digest role's
+   * chats. Once per month and file by the outbox's dedupe key, however many replicas tick; a
+   * service that was down that day sends it at its first tick later in the month.
+   */
+  async maybeMonthlyReport(now: Date): Promise<boolean> {
+    const local = DateTime.fromJSDate(now, { zone: this.digest.timezone });
+    const month = local.toFormat('yyyy-MM');
+    if (this.monthlyDone === month) return false;
+    const cal = await this.options.service.calendarForZone(this.digest.timezone);
+    const first = firstWorkingDay(local.startOf('month'), cal);
+    const [h, m] = this.digest.time.split(':').map(Number);
+    if (!first || local < first.set({ hour: h!, minute: m!, second: 0, millisecond: 0 })) return false;
+    const { from, to } = previousMonth(now, cal.timezone);
+    const reported = from.slice(0, 7);
+    let wrote = false;
+    for (const format of ['xlsx', 'pdf'] as const) {
+      const spec: FileSpec = { render: 'monitoring', from, to, format, auto: true };
+      const fresh = await enqueueOutbox(this.options.db, [
+        { kind: FILE_KIND, role: this.digest.role, caseId: null, taskId: null, payload: { ...spec }, dedupeKey: monthlyReportKey(this.digest.role, reported, format) },
+      ]);
+      wrote ||= fresh > 0;
+    }
+    // Written (here or by another replica): nothing more to check until next month.
+    this.monthlyDone = month;
     return wrote;
   }
 
@@ -318,6 +365,14 @@ function perSop(rows: { sopId: string; total: number; onTime: number }[]): { sop
     map.set(r.sopId, s);
   }
   return [...map.values()];
+}
+
+/** The first working day of the month that starts at `start` (local), as the start of that day. */
+function firstWorkingDay(start: DateTime, cal: WorkCalendar): DateTime | undefined {
+  for (let day = start; day.month === start.month; day = day.plus({ days: 1 })) {
+    if (isWorkingDay(day.toISODate()!, cal)) return day;
+  }
+  return undefined;
 }
 
 /** Minutes of a regular office day (Monday to Thursday), to say "1 hari 2 jam" instead of "570 menit". */

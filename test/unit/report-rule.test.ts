@@ -1,10 +1,11 @@
 /**
  * The rule of "berjalan dengan baik" and the way figures are written for a Kabid: the edges the
  * README states (no run, no waktu, exactly on the threshold), percentiles as PostgreSQL's
- * percentile_cont, Indonesian numbers.
+ * percentile_cont, Indonesian numbers; and the month a Kabid types after /laporan.
  */
 import { describe, expect, it } from 'vitest';
 import { decimal, percent, shortKegiatan, workingDuration } from '../../src/messages/report.js';
+import { parseMonth } from '../../src/report/build.js';
 import { judge, percentile } from '../../src/report/compute.js';
 import { DEFAULT_RULE } from '../../src/report/model.js';
 
@@ -56,5 +57,22 @@ describe('figures for people', () => {
     expect(shortKegiatan('Menerima surat permohonan penilaian kompetensi dari instansi pengusul beserta lampirannya')).toBe(
       'Menerima surat permohonan penilaian…',
     );
+  });
+});
+
+describe('a month as people write it in a chat', () => {
+  it('reads "2026-11", "11/2026", "November 2026", "Nop 2026" as one month', () => {
+    for (const typed of ['2026-11', ' 2026-11 ', '11/2026', '11-2026', 'November 2026', 'november  2026', 'Nopember 2026', 'Nov 2026', 'nov. 2026']) {
+      expect(parseMonth(typed), typed).toBe('2026-11');
+    }
+    expect(parseMonth('1/2027')).toBe('2027-01');
+    expect(parseMonth('Agustus 2027')).toBe('2027-08');
+    expect(parseMonth('Mei 2026')).toBe('2026-05');
+  });
+
+  it('says null to anything else, so the chat can say what it accepts', () => {
+    for (const typed of ['', 'kemarin', '2026', '13/2026', '0/2026', '2026-13', 'November', 'Novembre 2026', '11/26', '2026/11', 'November 2026 lalu', '1999-12']) {
+      expect(parseMonth(typed), typed).toBeNull();
+    }
   });
 });

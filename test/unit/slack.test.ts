@@ -14,6 +14,7 @@ import { escapeMrkdwn, homeView, renderCardBlocks } from '../../src/channels/sla
 import { SLACK_LIMITS, classify } from '../../src/channels/slack/transport.js';
 import type { Card } from '../../src/messages/card.js';
 import { blocksText, buttonsOf } from '../support/fake-slack.js';
+import { overflowsOf } from '../support/fake-slack/blocks.js';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const sign = (ts: number, body: string, secret = SECRET) => `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
@@ -49,10 +50,14 @@ describe('button values', () => {
       { kind: 'task', taskId: 12, version: 3, action: 'return' },
       { kind: 'task', taskId: 7, version: 0, action: 'choose', branchIndex: 1 },
       { kind: 'slot', promptId: 99, slotIndex: 2 },
+      { kind: 'position', caseId: 4321 },
+      { kind: 'sheet', sopIndex: 3 },
+      { kind: 'case-sheet', caseId: 17 },
     ] as const) {
       expect(decodePress(encodePress(press).value)).toEqual(press);
     }
-    for (const junk of [undefined, '', 't:1:2', 't:x:1:c', 't:1:1:z', 's:1', 'n:1', `t:1:1:c${'x'.repeat(80)}`, 't:-1:1:c']) {
+    expect(encodePress({ kind: 'position', caseId: 4321 })).toEqual({ actionId: 'file:p:4321', value: 'p:4321' });
+    for (const junk of [undefined, '', 't:1:2', 't:x:1:c', 't:1:1:z', 's:1', 'n:1', `t:1:1:c${'x'.repeat(80)}`, 't:-1:1:c', 'p:', 'p:1:2', 'p:x', 'constructor:1', 'toString:1']) {
       expect(decodePress(junk)).toBeNull();
     }
   });
@@ -60,6 +65,7 @@ describe('button values', () => {
 
 const card: Card = {
   taskId: 41,
+  caseId: 12,
   taskVersion: 2,
   caseRef: 'KUMHAM-2026-0007',
   caseTitle: 'Gelombang <2> & lanjutan',
@@ -101,6 +107,13 @@ describe('the Block Kit card', () => {
       ['✅ Selesai', 'task:c', 't:41:2:c'],
       ['Diterima', 'task:b0', 't:41:2:b0'],
     ]);
+    // Beside the buttons, the menu (⋮): where the case stands, and its SOP's sheet.
+    expect(overflowsOf(blocks as never).map((m) => m.options.map((o) => [o.text.text, o.value]))).toEqual([
+      [
+        ['Posisi kasus pada bagan SOP', 'p:12'],
+        ['Lembar SOP', 'l:12'],
+      ],
+    ]);
   });
 
   it('loses its buttons once closed and says who did what', () => {
@@ -110,6 +123,7 @@ describe('the Block Kit card', () => {
       outcome: { action: 'returned', by: 'Budi (ASESOR ADMIN)', at: 'Selasa, 24 November 2026 09.00 WIB', branch: null, comment: 'Ulangi' },
     });
     expect(buttonsOf(closed as never)).toEqual([]);
+    expect(overflowsOf(closed as never)).toEqual([]);
     const text = blocksText(closed as never);
     expect(text).toContain('*Dikembalikan oleh Budi (ASESOR ADMIN) pada Selasa, 24 November 2026 09.00 WIB*');
     expect(text).toContain('Alasan: _Ulangi_');

@@ -11,11 +11,11 @@ import { fitList, renderCase, renderCaseSummary } from '../../messages/render.js
 import { transportName } from '../../storage/intake.js';
 import type { TaskCommand } from '../../workflow/model.js';
 import type { FormTarget } from '../use-cases.js';
-import { TASK_ACTION, decodePress } from './action-value.js';
+import { FILE_ACTION, TASK_ACTION, decodePress } from './action-value.js';
 import { describeSlackError } from './api.js';
 import { refusalOf, type SlackContext } from './context.js';
 import { registerHome } from './home.js';
-import { INPUT, VIEW, cutMrkdwn, dueModal, escapeMrkdwn, loadingModal, newCaseModal, noticeModal, returnModal } from './render.js';
+import { INPUT, VIEW, cutMrkdwn, dueModal, escapeMrkdwn, loadingModal, newCaseModal, noticeModal, renderCatalogBlocks, returnModal } from './render.js';
 import { registerUploads } from './uploads.js';
 
 export const SLASH_COMMAND = '/sop';
@@ -91,10 +91,24 @@ export function registerHandlers(app: App, s: SlackContext): void {
         }
         case 'katalog':
         case 'sop': {
-          const lines = service
-            .catalog()
-            .map((x) => SLACK.catalogLine(e(x.definition.identity.nama), e(x.definition.identity.nomor), x.definition.id, x.definition.steps.length));
-          return void (await answer([SLACK.catalogTitle, ...lines].join('\n')));
+          // Each SOP with a button that sends its sheet here (through the outbox, like a card).
+          const sops = service.catalog().map((x, sopIndex) => ({
+            line: SLACK.catalogLine(e(x.definition.identity.nama), e(x.definition.identity.nomor), x.definition.id, x.definition.steps.length),
+            sopIndex,
+          }));
+          const text = [SLACK.catalogTitle, ...sops.map((x) => x.line)].join('\n');
+          return void (await respond({ response_type: 'ephemeral', text: cutMrkdwn(text, MAX_ANSWER), blocks: renderCatalogBlocks(SLACK.catalogTitle, sops) }).catch((err: unknown) =>
+            logger.warn({ err: describeSlackError(err), method: 'response_url' }, 'jawaban ke response_url gagal'),
+          ));
+        }
+        case 'posisi': {
+          if (!arg) return void (await answer(SLACK.positionUsage));
+          const ref = await desk.sendCasePicture(place, { ref: arg }, `c${command.trigger_id}`);
+          return void (await answer(SLACK.pictureComing(e(ref))));
+        }
+        case 'laporan': {
+          const period = await desk.sendMonitoringReport(place, arg, `c${command.trigger_id}`);
+          return void (await answer(SLACK.reportComing(e(period))));
         }
         case 'baru':
           return void (await openNewCase(command));
@@ -237,6 +251,32 @@ export function registerHandlers(app: App, s: SlackContext): void {
     await s.guarded((text) => s.whisper(channel, user, text), async () => {
       await desk.press(place, person, press);
       await s.whisper(channel, user, SLACK.recorded);
+    });
+  });
+
+  // Posisi (a card's menu, a closed case's button) and an SOP's sheet (the catalog's buttons, a
+  // card's menu): answered at once, the file follows through the outbox into the channel.
+  app.action(FILE_ACTION, async ({ ack, body, action }) => {
+    await ack();
+    if (body.type !== 'block_actions') return;
+    const channel = body.channel?.id;
+    const user = body.user.id;
+    if (!channel) return;
+    const value = action.type === 'overflow' ? action.selected_option.value : action.type === 'button' ? action.value : undefined;
+    const press = decodePress(value);
+    // Slack stamps each click with its own action_ts: the same click posted again is the same request.
+    const request = `a${user}:${(action as { action_ts?: string }).action_ts ?? body.trigger_id}`;
+    const place = s.placeOf(channel);
+    await s.guarded((text) => s.whisper(channel, user, text), async () => {
+      if (press?.kind === 'position') {
+        const ref = await desk.sendCasePicture(place, { caseId: press.caseId }, request);
+        return void (await s.whisper(channel, user, SLACK.pictureComing(e(ref))));
+      }
+      if (press?.kind === 'sheet' || press?.kind === 'case-sheet') {
+        const sop = await desk.sendSopSheet(place, press.kind === 'sheet' ? { sopIndex: press.sopIndex } : { caseId: press.caseId }, request);
+        return void (await s.whisper(channel, user, SLACK.sheetComing(e(sop.definition.identity.nama))));
+      }
+      await s.whisper(channel, user, SLACK.unknownButton);
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import type { Core } from '../../bootstrap.js';
 import type { Logger } from '../../logging.js';
-import { CHANNEL_REFUSALS, refusalText, TERMS } from '../../messages/id.js';
+import { channelRefusalText, refusalText, TERMS } from '../../messages/id.js';
 import { uploadRefusal } from '../../messages/security.js';
 import { isUploadRefused } from '../../storage/intake.js';
 import { isWorkflowError } from '../../workflow/errors.js';
@@ -115,7 +115,7 @@ export function slackContext(deps: SlackDeps) {
 
 /** The words for a refusal, or undefined when the error is not one (a fault, to be logged). */
 export function refusalOf(e: unknown): string | undefined {
-  if (isChannelRefusal(e)) return CHANNEL_REFUSALS[e.code].slack;
+  if (isChannelRefusal(e)) return channelRefusalText(e, 'slack');
   if (isWorkflowError(e)) return refusalText(e, TERMS.slack);
   if (isUploadRefused(e)) return uploadRefusal(e.code, e.params as never);
   return undefined;

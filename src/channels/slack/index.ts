@@ -9,6 +9,7 @@
  */
 import { App } from '@slack/bolt';
 import type { Core } from '../../bootstrap.js';
+import type { FileRenderer } from '../../delivery/files.js';
 import type { Transport, TransportLimits } from '../../delivery/transport.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
@@ -21,7 +22,6 @@ import { SLACK_LIMITS, slackTransport } from './transport.js';
 
 import type { SlackDeps } from './context.js';
 
-;
 
 export interface SlackChannelOptions {
   botToken: string;
@@ -39,6 +39,8 @@ export interface SlackChannelOptions {
   promptTtlMs?: number;
   clock?: () => Date;
   digest?: SlackDeps['digest'];
+  /** Renders the files and pictures the outbox sends (src/channels/files.ts). */
+  renderFile?: FileRenderer;
   /** Pauses between attempts to reach Slack at start: doubling from first to max. */
   retry?: { firstMs?: number; maxMs?: number };
 }
@@ -106,7 +108,7 @@ export async function startSlack(options: SlackChannelOptions, core: Core, logge
   logger.info({ mode: receiver ? 'http' : 'socket', path: receiver ? SLACK_EVENTS_PATH : undefined }, 'Slack: aktif');
 
   return {
-    transport: slackTransport(delivery, context.desk, options.limits ?? SLACK_LIMITS),
+    transport: slackTransport(delivery, context.desk, options.limits ?? SLACK_LIMITS, options.renderFile),
     app,
     mode: receiver ? 'http' : 'socket',
     identity,

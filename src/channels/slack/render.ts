@@ -84,7 +84,36 @@ export function renderCardBlocks(card: Card): KnownBlock[] {
   blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn' as const, text: e(t) })) });
 
   const buttons = renderCardButtons(card);
-  if (buttons.length) blocks.push({ type: 'actions', block_id: 'task_actions', elements: buttons });
+  // The menu (⋮) beside the buttons while the card can be acted on: where the case stands, and
+  // the SOP's sheet. A closed card loses both with its buttons.
+  if (buttons.length) blocks.push({ type: 'actions', block_id: 'task_actions', elements: [...buttons.slice(0, 24), cardMenu(card.caseId)] });
+  return blocks;
+}
+
+function cardMenu(caseId: number): types.Overflow {
+  const option = (text: string, press: Parameters<typeof encodePress>[0]) => ({ text: plain(text), value: encodePress(press).value });
+  return {
+    type: 'overflow',
+    action_id: 'file:menu',
+    options: [option(SLACK.positionOption, { kind: 'position', caseId }), option(SLACK.sheetOption, { kind: 'case-sheet', caseId })],
+  };
+}
+
+/** 📍 Posisi under a closed case's notice: the case's picture, as a card's menu gives it. */
+export function renderClosedNotice(text: string, caseId: number): KnownBlock[] {
+  const { actionId, value } = encodePress({ kind: 'position', caseId });
+  return [section(text), { type: 'actions', block_id: 'case_closed', elements: [{ type: 'button', text: plain(`📍 ${BUTTON.position}`), action_id: actionId, value }] }];
+}
+
+/** /sop katalog: each SOP with a button that sends its sheet into the channel (Slack allows 50 blocks). */
+export function renderCatalogBlocks(title: string, sops: { line: string; sopIndex: number }[]): KnownBlock[] {
+  const shown = sops.slice(0, 48);
+  const blocks: KnownBlock[] = [section(title)];
+  for (const sop of shown) {
+    const { actionId, value } = encodePress({ kind: 'sheet', sopIndex: sop.sopIndex });
+    blocks.push({ ...section(sop.line), accessory: { type: 'button', text: plain(SLACK.sheetButton), action_id: actionId, value } } as KnownBlock);
+  }
+  if (sops.length > shown.length) blocks.push(section(escapeMrkdwn(SLACK.catalogMore(sops.length - shown.length))));
   return blocks;
 }
 

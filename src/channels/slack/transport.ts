@@ -1,14 +1,16 @@
 /**
  * Sends outbox rows to Slack: posts cards (chat.postMessage), edits them after an action
- * (chat.update), posts notices. Classifies Slack's errors for the dispatcher.
+ * (chat.update), posts notices, uploads files and pictures (files.uploadV2, rendered now from
+ * what the row names). Classifies Slack's errors for the dispatcher.
  */
 import { webApi } from '@slack/bolt';
 import { CARD, OUTCOME_LABEL } from '../../messages/id.js';
 import type { Outcome } from '../../sop/definition.js';
+import { FILE_KIND, fileSpecOf, type FileRenderer } from '../../delivery/files.js';
 import { DeliveryError, type DeliveryMessage, type Transport, type TransportLimits } from '../../delivery/transport.js';
 import type { ChannelUseCases } from '../use-cases.js';
 import type { WebClient } from './api.js';
-import { escapeMrkdwn, renderCardBlocks, renderCardText } from './render.js';
+import { cutMrkdwn, escapeMrkdwn, renderCardBlocks, renderCardText, renderClosedNotice } from './render.js';
 
 /** chat.postMessage allows about one message per second into a channel (short bursts tolerated). */
 export const SLACK_LIMITS: TransportLimits = { perChatPerMinute: 60 };
@@ -53,15 +55,21 @@ export interface SlackMessageRef {
   messageId: string;
 }
 
-export function slackTransport(client: WebClient, desk: ChannelUseCases, limits: TransportLimits = SLACK_LIMITS): Transport {
+/** A file's comment: Slack advises messages under 4 000 characters. */
+const COMMENT_MAX = 3_000;
+/** files.uploadV2 shares at most 10 files with one message. */
+const MAX_FILES = 10;
+
+export function slackTransport(client: WebClient, desk: ChannelUseCases, limits: TransportLimits = SLACK_LIMITS, renderFile?: FileRenderer): Transport {
   return {
     platform: 'slack',
     limits,
     async deliver(message: DeliveryMessage) {
       try {
+        if (message.kind === FILE_KIND) return await uploadFile(client, message, renderFile);
         return await deliver(client, desk, message);
       } catch (e) {
-        throw classify(e, message.kind === 'card-update' ? 'chat.update' : 'chat.postMessage');
+        throw classify(e, message.kind === 'card-update' ? 'chat.update' : message.kind === FILE_KIND ? 'files.uploadV2' : 'chat.postMessage');
       }
     },
   };
@@ -86,7 +94,7 @@ async function deliver(client: WebClient, desk: ChannelUseCases, m: DeliveryMess
       const caseRow = await desk.service.caseById(m.caseId!);
       const outcome = OUTCOME_LABEL[(m.payload.outcome as Outcome) ?? 'selesai'];
       const text = `🏁 ${escapeMrkdwn(CARD.caseClosedNotice(caseRow.ref, caseRow.title, outcome))}`;
-      const sent = await client.chat.postMessage({ channel: m.chatId, text, ...thread });
+      const sent = await client.chat.postMessage({ channel: m.chatId, text, blocks: renderClosedNotice(text, caseRow.id), ...thread });
       return { messageRef: ref(sent.channel ?? m.chatId, sent.ts) };
     }
     default: {
@@ -104,6 +112,27 @@ async function deliver(client: WebClient, desk: ChannelUseCases, m: DeliveryMess
       return { messageRef: ref(sent.channel ?? m.chatId, sent.ts) };
     }
   }
+}
+
+/**
+ * A file row: rendered now, then files.uploadV2 (files.getUploadURLExternal for each file, the
+ * bytes to the URL it gives, one files.completeUploadExternal that shares them all with the
+ * comment). A failure before the last step leaves nothing in the channel, so a retry starts over
+ * without a duplicate.
+ */
+async function uploadFile(client: WebClient, m: DeliveryMessage, renderFile: FileRenderer | undefined): Promise<{ messageRef: Record<string, unknown> }> {
+  const spec = fileSpecOf(m.payload);
+  if (!spec || !renderFile) throw new DeliveryError(`no renderer for file row ${m.id}`, { permanent: true });
+  const rendered = await renderFile(spec);
+  if (!rendered.files.length) throw new DeliveryError(`nothing rendered for ${spec.render}`, { permanent: true });
+  const result = (await client.filesUploadV2({
+    channel_id: m.chatId,
+    ...(m.threadId ? { thread_ts: m.threadId } : {}),
+    initial_comment: cutMrkdwn(escapeMrkdwn(rendered.caption), COMMENT_MAX),
+    file_uploads: rendered.files.slice(0, MAX_FILES).map((f) => ({ file: f.data, filename: f.name, title: f.name })),
+  })) as { files?: { files?: { id?: string }[] }[] };
+  const fileIds = (result.files ?? []).flatMap((c) => c.files ?? []).map((f) => f.id ?? '');
+  return { messageRef: { chatId: m.chatId, fileIds } };
 }
 
 function ref(channel: string, ts: string | undefined): Record<string, unknown> {

@@ -3,7 +3,7 @@
  * a refusal (the workflow's, the chat's, an upload's) becomes an answer in Telegram's words, on
  * the press that asked or as a reply; anything else goes on to bot.catch, which logs it.
  */
-import { CHANNEL_REFUSALS, refusalText, TERMS } from '../../messages/id.js';
+import { channelRefusalText, refusalText, TERMS } from '../../messages/id.js';
 import { uploadRefusal } from '../../messages/security.js';
 import { isUploadRefused } from '../../storage/intake.js';
 import { isWorkflowError } from '../../workflow/errors.js';
@@ -20,7 +20,7 @@ const TOAST = 60;
 export function refusalOf(e: unknown): { text: string; alert: boolean } | undefined {
   if (isChannelRefusal(e)) {
     // Being the wrong chat or person for a card is worth a dismissable alert; the rest are toasts.
-    return { text: CHANNEL_REFUSALS[e.code].telegram, alert: e.code === 'wrong_chat' || e.code === 'not_allowed' };
+    return { text: channelRefusalText(e, 'telegram'), alert: e.code === 'wrong_chat' || e.code === 'not_allowed' };
   }
   if (isWorkflowError(e)) {
     const text = refusalText(e, TERMS.telegram);

@@ -1,7 +1,8 @@
 /**
- * The bot's commands: binding a chat (/daftar, /lepas, /peran), the catalog (/sop), starting a
- * case (/baru), a role's tasks (/tugas), a case (/kasus, /dokumen), the digest (/ringkasan),
- * help, and abandoning a question (/batal).
+ * The bot's commands: binding a chat (/daftar, /lepas, /peran), the catalog and an SOP's sheet
+ * (/sop, /sop ID), starting a case (/baru), a role's tasks (/tugas), a case (/kasus, /dokumen,
+ * /posisi), the digest (/ringkasan), the monitoring form (/laporan), help, and abandoning a
+ * question (/batal). Files and pictures go through the outbox; the command only asks for them.
  */
 import { Composer } from 'telegraf';
 import { brief, CASE_VIEW, TG } from '../../messages/id.js';
@@ -56,10 +57,17 @@ export function commands(options: CommandOptions): Composer<BotContext> {
   });
 
   c.command('sop', async (ctx) => {
-    const lines = ctx.turn.desk.service
-      .catalog()
-      .map((s) => TG.catalogLine(escapeHtml(s.definition.identity.nama), escapeHtml(s.definition.identity.nomor), s.definition.id, s.definition.steps.length));
-    await ctx.turn.reply([TG.catalogTitle, ...lines].join('\n'));
+    // "/sop pemalang": that SOP's sheet (PDF) and flowchart (photo), through the outbox.
+    const id = ctx.payload.trim();
+    if (id) {
+      await ctx.turn.desk.sendSopSheet(ctx.turn.place, { sopId: id }, ctx.turn.request);
+      return void (await ctx.sendChatAction('upload_document', inTopic(ctx.turn.place)).catch(() => {}));
+    }
+    const catalog = ctx.turn.desk.service.catalog();
+    const lines = catalog.map((s) => TG.catalogLine(escapeHtml(s.definition.identity.nama), escapeHtml(s.definition.identity.nomor), s.definition.id, s.definition.steps.length));
+    // A button per SOP for its sheet, as /sop ID gives it (an inline keyboard holds 100 buttons).
+    const buttons = catalog.slice(0, MAX_PICKER).map((s, sopIndex) => [{ text: `📄 ${brief(s.definition.identity.nama, 60)}`, callback_data: encodePress({ kind: 'sheet', sopIndex }) }]);
+    await ctx.turn.reply([TG.catalogTitle, ...lines].join('\n'), { reply_markup: { inline_keyboard: buttons } });
   });
 
   c.command('baru', async (ctx) => {
@@ -116,6 +124,19 @@ export function commands(options: CommandOptions): Composer<BotContext> {
         { caption: `${details.caseRow.ref} · kegiatan ${d.stepId} · ${d.slotName}`, ...inTopic(ctx.turn.place) },
       );
     }
+  });
+
+  c.command('posisi', async (ctx) => {
+    const ref = ctx.payload.trim();
+    if (!ref) return void (await ctx.turn.reply(TG.positionUsage));
+    await ctx.turn.desk.sendCasePicture(ctx.turn.place, { ref }, ctx.turn.request);
+    // Telegram shows "sending a photo…" until the picture arrives, without a message of its own.
+    await ctx.sendChatAction('upload_photo', inTopic(ctx.turn.place)).catch(() => {});
+  });
+
+  c.command('laporan', async (ctx) => {
+    const period = await ctx.turn.desk.sendMonitoringReport(ctx.turn.place, ctx.payload, ctx.turn.request);
+    await ctx.turn.reply(escapeHtml(TG.reportComing(period)));
   });
 
   c.command('ringkasan', async (ctx) => {

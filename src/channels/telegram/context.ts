@@ -14,6 +14,8 @@ export interface Turn {
   desk: ChannelUseCases;
   place: Place;
   person: Person;
+  /** The update's own name ("u123"): what this request enqueues is keyed by it, so handling it again adds nothing. */
+  request: string;
   /** Replies in the same chat and topic, as HTML, without link previews. */
   reply(text: string, extra?: ReplyExtra): Promise<Message.TextMessage>;
   /** Answers the press (once: Telegram refuses a second answer; later calls do nothing). */
@@ -54,6 +56,7 @@ export function turns(desk: ChannelUseCases) {
       desk,
       place,
       person: personOf(ctx),
+      request: `u${ctx.update.update_id}`,
       reply: (text, extra = {}) =>
         ctx.reply(text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...inTopic(place), ...extra }),
       answer: async (text, options = {}) => {

@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Core } from '../../bootstrap.js';
+import type { FileRenderer } from '../../delivery/files.js';
 import type { Transport, TransportLimits } from '../../delivery/transport.js';
 import { BodyTooLargeError, readBody, tooLarge, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
@@ -16,6 +17,8 @@ export interface TelegramChannelOptions extends Omit<TelegramBotOptions, 'core' 
   webhookUrl?: string;
   webhookSecret?: string;
   limits?: TransportLimits;
+  /** Renders the files and pictures the outbox sends (src/channels/files.ts). */
+  renderFile?: FileRenderer;
 }
 
 export interface TelegramChannel {
@@ -29,7 +32,7 @@ export interface TelegramChannel {
 
 export async function startTelegram(options: TelegramChannelOptions, core: Core, logger: Logger, http?: HttpServer): Promise<TelegramChannel> {
   const { bot, desk } = createTelegramBot({ ...options, core, logger });
-  const transport = telegramTransport(bot.telegram, desk, options.limits);
+  const transport = telegramTransport(bot.telegram, desk, options.limits, options.renderFile);
 
   try {
     await bot.telegram.setMyCommands([...TG.commands]);

@@ -1,8 +1,9 @@
 /**
  * Button presses: a card's buttons (Selesai, Setujui, Konfirmasi, a branch act at once;
- * Kembalikan and Tentukan batas waktu ask a question first), the SOP picker of /baru, and the
- * slot question of an upload. Each press is only a request: the use cases check the chat, the
- * person and the card's version again.
+ * Kembalikan and Tentukan batas waktu ask a question first; Posisi sends the case's picture
+ * through the outbox and is answered at once), the SOP picker of /baru, the sheet buttons of
+ * /sop, and the slot question of an upload. Each press is only a request: the use cases check
+ * the chat, the person and the card's version again.
  */
 import { Composer } from 'telegraf';
 import { TG } from '../../messages/id.js';
@@ -28,6 +29,16 @@ export function presses(storeUpload: StoreUpload): Composer<BotContext> {
       if (!sop || !startable.includes(sop)) throw new ChannelRefusal('no_startable_sop');
       await ctx.turn.answer();
       return void (await askTitle(ctx, sop.definition.id));
+    }
+
+    if (press.kind === 'position') {
+      await desk.sendCasePicture(place, { caseId: press.caseId }, ctx.turn.request);
+      return void (await ctx.turn.answer(TG.pictureComing));
+    }
+
+    if (press.kind === 'sheet' || press.kind === 'case-sheet') {
+      await desk.sendSopSheet(place, press.kind === 'sheet' ? { sopIndex: press.sopIndex } : { caseId: press.caseId }, ctx.turn.request);
+      return void (await ctx.turn.answer(TG.sheetComing));
     }
 
     if (press.kind === 'slot') {

@@ -112,5 +112,12 @@ export function renderCardKeyboard(card: Card): InlineKeyboardMarkup {
         break;
     }
   }
+  // Where the case stands, while the card can still be acted on; a closed card loses every button.
+  if (forward.length || rows.length) rows.push([positionButton(card.caseId)]);
   return { inline_keyboard: forward.length ? [forward, ...rows] : rows };
+}
+
+/** 📍 Posisi: the case drawn on its SOP's flowchart, sent as a photo through the outbox. */
+export function positionButton(caseId: number): InlineKeyboardButton {
+  return { text: `📍 ${BUTTON.position}`, callback_data: encodePress({ kind: 'position', caseId }) };
 }

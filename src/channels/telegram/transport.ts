@@ -1,24 +1,35 @@
 /**
- * Sends outbox rows to Telegram: posts cards, edits them after an action, posts notices.
- * Classifies Telegram's errors for the dispatcher (429 retry_after, permanent 400/403).
+ * Sends outbox rows to Telegram: posts cards, edits them after an action, posts notices, sends
+ * files and pictures (rendered now, from what the row names). Classifies Telegram's errors for
+ * the dispatcher (429 retry_after, permanent 400/403).
  */
 import { TelegramError, type Telegram } from 'telegraf';
+import type { InputMediaPhoto } from 'telegraf/types';
 import { CARD, OUTCOME_LABEL } from '../../messages/id.js';
 import type { Outcome } from '../../sop/definition.js';
+import { FILE_KIND, fileSpecOf, type FileRenderer, type OutgoingFile } from '../../delivery/files.js';
 import { DeliveryError, type DeliveryMessage, type Transport, type TransportLimits } from '../../delivery/transport.js';
 import type { ChannelUseCases } from '../use-cases.js';
 import { failedMethod } from './errors.js';
-import { escapeHtml, renderCardKeyboard, renderCardText } from './render.js';
+import { cutHtml, escapeHtml, positionButton, renderCardKeyboard, renderCardText } from './render.js';
 
 /** Telegram's documented limits for bots: ~30 messages/s overall, 20/min into one group. */
 export const TELEGRAM_LIMITS = { globalPerSecond: 30, perChatPerMinute: 20 };
 
-export function telegramTransport(telegram: Telegram, desk: ChannelUseCases, limits: TransportLimits = TELEGRAM_LIMITS): Transport {
+/** The Bot API's limits for what a bot sends (core.telegram.org/bots/api#sendphoto, #senddocument). */
+const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+const PHOTO_MAX_SIDES = 10_000;
+const PHOTO_MAX_RATIO = 20;
+const DOCUMENT_MAX_BYTES = 50 * 1024 * 1024;
+const CAPTION_MAX = 1024;
+
+export function telegramTransport(telegram: Telegram, desk: ChannelUseCases, limits: TransportLimits = TELEGRAM_LIMITS, renderFile?: FileRenderer): Transport {
   return {
     platform: 'telegram',
     limits,
     async deliver(message: DeliveryMessage) {
       try {
+        if (message.kind === FILE_KIND) return await sendFile(telegram, message, renderFile);
         return await deliver(telegram, desk, message);
       } catch (e) {
         throw classify(e);
@@ -58,7 +69,9 @@ async function deliver(telegram: Telegram, desk: ChannelUseCases, m: DeliveryMes
     }
     case 'case-closed': {
       const text = await closedNotice(desk, m);
-      const sent = await telegram.sendMessage(m.chatId, text, { parse_mode: 'HTML', ...thread });
+      // The case's picture is one press away: where it went, how it ended.
+      const keyboard = m.caseId ? { reply_markup: { inline_keyboard: [[positionButton(m.caseId)]] } } : {};
+      const sent = await telegram.sendMessage(m.chatId, text, { parse_mode: 'HTML', ...keyboard, ...thread });
       return { messageRef: { chatId: String(sent.chat.id), messageId: String(sent.message_id) } };
     }
     default: {
@@ -82,6 +95,53 @@ async function closedNotice(desk: ChannelUseCases, m: DeliveryMessage): Promise<
   const caseRow = await desk.service.caseById(m.caseId!);
   const outcome = OUTCOME_LABEL[(m.payload.outcome as Outcome) ?? 'selesai'];
   return `🏁 ${escapeHtml(CARD.caseClosedNotice(caseRow.ref, caseRow.title, outcome))}`;
+}
+
+/**
+ * A file row: rendered now, then sent as Telegram shows it best. Pictures go as a photo (several
+ * as one album) when they keep to the photo limits, else as documents; a document over 50 MB can
+ * never be sent and is given up at once.
+ */
+async function sendFile(telegram: Telegram, m: DeliveryMessage, renderFile: FileRenderer | undefined) {
+  const spec = fileSpecOf(m.payload);
+  if (!spec || !renderFile) throw new DeliveryError(`no renderer for file row ${m.id}`, { permanent: true, method: 'sendDocument' });
+  const rendered = await renderFile(spec);
+  const files = rendered.files;
+  if (!files.length) throw new DeliveryError(`nothing rendered for ${spec.render}`, { permanent: true, method: 'sendDocument' });
+  const caption = { caption: cutHtml(escapeHtml(rendered.caption), CAPTION_MAX), parse_mode: 'HTML' as const };
+  const thread = m.threadId ? { message_thread_id: Number(m.threadId) } : {};
+  const refOf = (sent: { chat: { id: number }; message_id: number }) => ({
+    messageRef: { chatId: String(sent.chat.id), messageId: String(sent.message_id) },
+  });
+
+  if (rendered.as === 'photo' && files.every(fitsPhoto)) {
+    if (files.length === 1) {
+      return refOf(await telegram.sendPhoto(m.chatId, { source: files[0]!.data, filename: files[0]!.name }, { ...caption, ...thread }));
+    }
+    const album: InputMediaPhoto[] = files.map((f, i) => ({ type: 'photo', media: { source: f.data, filename: f.name }, ...(i === 0 ? caption : {}) }));
+    const sent = await telegram.sendMediaGroup(m.chatId, album, thread);
+    return refOf(sent[0]!);
+  }
+  const tooBig = files.find((f) => f.data.length > DOCUMENT_MAX_BYTES);
+  if (tooBig) throw new DeliveryError(`${tooBig.name} is ${tooBig.data.length} bytes, over Telegram's 50 MB`, { permanent: true, method: 'sendDocument' });
+  if (files.length === 1) {
+    return refOf(await telegram.sendDocument(m.chatId, { source: files[0]!.data, filename: files[0]!.name }, { ...caption, ...thread }));
+  }
+  const sent = await telegram.sendMediaGroup(
+    m.chatId,
+    files.map((f, i) => ({ type: 'document' as const, media: { source: f.data, filename: f.name }, ...(i === files.length - 1 ? caption : {}) })),
+    thread,
+  );
+  return refOf(sent[0]!);
+}
+
+/** A PNG Telegram takes as a photo: at most 10 MB, width + height at most 10 000, sides at most 20:1. */
+function fitsPhoto(f: OutgoingFile): boolean {
+  const png = f.data.length > 24 && f.data.readUInt32BE(0) === 0x89504e47 && f.data.toString('latin1', 12, 16) === 'IHDR';
+  if (!png || f.data.length > PHOTO_MAX_BYTES) return false;
+  const width = f.data.readUInt32BE(16);
+  const height = f.data.readUInt32BE(20);
+  return width > 0 && height > 0 && width + height <= PHOTO_MAX_SIDES && Math.max(width, height) / Math.min(width, height) <= PHOTO_MAX_RATIO;
 }
 
 function classify(e: unknown): DeliveryError {

@@ -28,12 +28,32 @@ export function blocksText(blocks: Block[] | undefined): string {
   return (blocks ?? []).flatMap((b) => textOf(b)).join('\n');
 }
 
+/** Buttons of actions blocks and of sections (a section's accessory), in reading order. */
 export function buttonsOf(blocks: Block[] | undefined): ButtonElement[] {
   const out: ButtonElement[] = [];
   for (const b of blocks ?? []) {
+    const elements = b.type === 'actions' ? ((b.elements as Record<string, unknown>[] | undefined) ?? []) : b.type === 'section' && b.accessory ? [b.accessory as Record<string, unknown>] : [];
+    for (const el of elements) {
+      if (el.type === 'button') out.push({ ...(el as unknown as ButtonElement), block_id: String(b.block_id ?? '') });
+    }
+  }
+  return out;
+}
+
+export interface OverflowElement {
+  type: 'overflow';
+  action_id: string;
+  options: { text: { type: string; text: string }; value: string }[];
+  block_id: string;
+}
+
+/** Overflow menus (⋮) of actions blocks. */
+export function overflowsOf(blocks: Block[] | undefined): OverflowElement[] {
+  const out: OverflowElement[] = [];
+  for (const b of blocks ?? []) {
     if (b.type !== 'actions') continue;
     for (const el of (b.elements as Record<string, unknown>[] | undefined) ?? []) {
-      if (el.type === 'button') out.push({ ...(el as unknown as ButtonElement), block_id: String(b.block_id ?? '') });
+      if (el.type === 'overflow') out.push({ ...(el as unknown as OverflowElement), block_id: String(b.block_id ?? '') });
     }
   }
   return out;

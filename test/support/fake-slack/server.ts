@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { blocksText, buttonsOf, type Block, type ButtonElement } from './blocks.js';
+import { blocksText, buttonsOf, overflowsOf, type Block, type ButtonElement } from './blocks.js';
 import { SlackRequests, type Delivery, type SendOptions } from './requests.js';
 
 export interface FakeSlackOptions {
@@ -53,6 +53,8 @@ export interface EphemeralMessage {
   channel: string;
   user: string;
   text: string;
+  /** Buttons only its reader sees and can click (clickEphemeral). */
+  blocks?: Block[];
   threadTs?: string;
   via: 'chat.postEphemeral' | 'response_url';
 }
@@ -297,6 +299,64 @@ export class FakeSlack {
     return this.clickButton(user, current, button, options);
   }
 
+  /**
+   * Clicks a button of an ephemeral message (an answer only `user` sees). Slack sends no copy of
+   * such a message with the click: only its container, marked ephemeral.
+   */
+  clickEphemeral(user: SlackUser, message: EphemeralMessage, label: string, options: SendOptions = {}): Promise<Delivery> {
+    if (message.user !== user.id) throw new Error('only its reader sees an ephemeral message');
+    const button = buttonsOf(message.blocks).find((b) => b.action_id === label || b.text.text.includes(label));
+    if (!button) throw new Error(`no button "${label}" on ephemeral: ${JSON.stringify(buttonsOf(message.blocks).map((b) => b.text.text))}`);
+    const channel = this.channels.get(message.channel)!;
+    return this.app.interaction(
+      {
+        type: 'block_actions',
+        user: { id: user.id, username: user.name, name: user.name, team_id: TEAM.id },
+        api_app_id: APP_ID,
+        token: 'legacy-verification-token',
+        container: { type: 'message', message_ts: this.ts(), channel_id: channel.id, is_ephemeral: true },
+        trigger_id: this.trigger(user.id),
+        team: { id: TEAM.id, domain: TEAM.domain },
+        enterprise: null,
+        is_enterprise_install: false,
+        channel: { id: channel.id, name: channel.name },
+        state: { values: {} },
+        response_url: this.responseUrl(channel.id, user.id),
+        actions: [{ type: 'button', action_id: button.action_id, block_id: button.block_id, text: button.text, value: button.value, action_ts: `${Date.now() / 1000}` }],
+      },
+      options,
+    );
+  }
+
+  /** Opens a message's overflow menu (⋮) and picks the option whose text contains `label`. */
+  chooseFromMenu(user: SlackUser, message: StoredMessage, label: string, options: SendOptions = {}): Promise<Delivery> {
+    const current = this.message(message.channel, message.ts) ?? message;
+    const menus = overflowsOf(current.blocks);
+    const menu = menus.find((m) => m.options.some((o) => o.text.text.includes(label)));
+    if (!menu) throw new Error(`no menu with "${label}" on message: ${JSON.stringify(menus.map((m) => m.options.map((o) => o.text.text)))}`);
+    const option = menu.options.find((o) => o.text.text.includes(label))!;
+    const channel = this.channels.get(current.channel)!;
+    return this.app.interaction(
+      {
+        type: 'block_actions',
+        user: { id: user.id, username: user.name, name: user.name, team_id: TEAM.id },
+        api_app_id: APP_ID,
+        token: 'legacy-verification-token',
+        container: { type: 'message', message_ts: current.ts, channel_id: channel.id, is_ephemeral: false },
+        trigger_id: this.trigger(user.id),
+        team: { id: TEAM.id, domain: TEAM.domain },
+        enterprise: null,
+        is_enterprise_install: false,
+        channel: { id: channel.id, name: channel.name },
+        message: { type: 'message', user: current.user ?? BOT.userId, bot_id: current.botId, ts: current.ts, text: current.text, blocks: current.blocks },
+        state: { values: {} },
+        response_url: this.responseUrl(channel.id, user.id),
+        actions: [{ type: 'overflow', action_id: menu.action_id, block_id: menu.block_id, selected_option: option, action_ts: `${Date.now() / 1000}` }],
+      },
+      options,
+    );
+  }
+
   clickButton(user: SlackUser, message: StoredMessage, button: ButtonElement, options: SendOptions = {}): Promise<Delivery> {
     const channel = this.channels.get(message.channel)!;
     return this.app.interaction(
@@ -503,6 +563,7 @@ export class FakeSlack {
         return { url: `https://${TEAM.domain}.slack.com/`, team: TEAM.name, user: BOT.name, team_id: TEAM.id, user_id: BOT.userId, bot_id: BOT.botId, is_enterprise_install: false };
       case 'chat.postMessage': {
         const channel = this.postable(str('channel'));
+        checkBlocks(json<Block[]>('blocks'));
         const message = this.store({
           channel: channel.id,
           botId: BOT.botId,
@@ -518,6 +579,7 @@ export class FakeSlack {
         const message = this.messages.find((m) => m.channel === channel.id && m.ts === str('ts'));
         if (!message) throw new ApiRefusal('message_not_found');
         if (message.botId !== BOT.botId) throw new ApiRefusal('cant_update_message');
+        checkBlocks(json<Block[]>('blocks'));
         message.history.push({ text: message.text, blocks: message.blocks });
         if (p.text !== undefined) message.text = str('text') ?? '';
         if (p.blocks !== undefined) message.blocks = json<Block[]>('blocks') ?? [];
@@ -663,11 +725,17 @@ export class FakeSlack {
     const target = this.responseUrls.get(id);
     if (!target) return void res.writeHead(404).end('invalid response_url');
     const payload = JSON.parse(raw.toString('utf8') || '{}') as { response_type?: string; text?: string; blocks?: Block[] };
+    try {
+      checkBlocks(payload.blocks);
+    } catch (e) {
+      if (e instanceof ApiRefusal) return void res.writeHead(400, { 'content-type': 'text/plain' }).end(e.code);
+      throw e;
+    }
     const text = payload.text ?? blocksText(payload.blocks);
     if (payload.response_type === 'in_channel') {
       this.store({ channel: target.channel, botId: BOT.botId, user: BOT.userId, text, blocks: payload.blocks ?? [] });
     } else {
-      this.ephemerals.push({ channel: target.channel, user: target.user, text, via: 'response_url' });
+      this.ephemerals.push({ channel: target.channel, user: target.user, text, ...(payload.blocks ? { blocks: payload.blocks } : {}), via: 'response_url' });
     }
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   }
@@ -757,6 +825,32 @@ export class FakeSlack {
 class ApiRefusal extends Error {
   constructor(readonly code: string) {
     super(code);
+  }
+}
+
+/**
+ * What Slack refuses in a message's blocks (invalid_blocks): more than 50 blocks, section text
+ * over 3 000 characters, more than 25 elements in an actions block, an action_id used twice in
+ * one block, button or option text over 75 characters, an overflow menu with other than 2–5
+ * options (block-kit reference, block elements).
+ */
+function checkBlocks(blocks: Block[] | undefined): void {
+  if (!blocks) return;
+  if (blocks.length > 50) throw new ApiRefusal('invalid_blocks');
+  const plainTooLong = (t: unknown) => ((t as { text?: string } | undefined)?.text?.length ?? 0) > 75;
+  for (const b of blocks) {
+    if (b.type === 'section' && ((b.text as { text?: string } | undefined)?.text?.length ?? 0) > 3000) throw new ApiRefusal('invalid_blocks');
+    const elements = b.type === 'actions' ? ((b.elements as Record<string, unknown>[] | undefined) ?? []) : b.accessory ? [b.accessory as Record<string, unknown>] : [];
+    if (elements.length > 25) throw new ApiRefusal('invalid_blocks');
+    const ids = elements.map((el) => el.action_id).filter((id) => id !== undefined);
+    if (new Set(ids).size !== ids.length) throw new ApiRefusal('invalid_blocks');
+    for (const el of elements) {
+      if (el.type === 'button' && plainTooLong(el.text)) throw new ApiRefusal('invalid_blocks');
+      if (el.type === 'overflow') {
+        const options = (el.options as { text?: unknown }[] | undefined) ?? [];
+        if (options.length < 2 || options.length > 5 || options.some((o) => plainTooLong(o.text))) throw new ApiRefusal('invalid_blocks');
+      }
+    }
   }
 }
 

@@ -46,6 +46,10 @@ export interface Core {
 export const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
+/** sendPhoto: at most 10 MB, width + height at most 10 000, sides at most 20:1 (core.telegram.org/bots/api#sendphoto). */
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+const MAX_PHOTO_SIDES = 10_000;
+const MAX_PHOTO_RATIO = 20;
 
 const CHAT_ACTIONS = new Set([
   'typing',
@@ -198,10 +202,29 @@ function documentObject(file: StoredFile): NonNullable<TgMessage['document']> {
   };
 }
 
-/** Telegram stores a few scaled copies of every photo; the fake keeps the original bytes in each. */
+/** Width and height of a PNG (IHDR) or JPEG (its SOF marker); undefined for anything else. */
+export function imageSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes.length > 24 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.toString('latin1', 12, 16) === 'IHDR') {
+    return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  }
+  if (bytes.length > 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+    for (let i = 2; i + 9 < bytes.length; ) {
+      if (bytes[i] !== 0xff) return undefined;
+      const marker = bytes[i + 1]!;
+      const length = bytes.readUInt16BE(i + 2);
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        return { width: bytes.readUInt16BE(i + 7), height: bytes.readUInt16BE(i + 5) };
+      }
+      i += 2 + length;
+    }
+  }
+  return undefined;
+}
+
+/** Telegram stores a few scaled copies of every photo (up to 2560 a side); the fake keeps the original bytes in each. */
 export function makePhotoSizes(world: World, bytes: Buffer, width = 1280, height = 960, size?: number): TgPhotoSize[] {
   const sizes: TgPhotoSize[] = [];
-  for (const side of [90, 320, 800, 1280]) {
+  for (const side of [90, 320, 800, 1280, 2560]) {
     const scale = Math.min(1, side / Math.max(width, height));
     if (sizes.length > 0 && scale === 1 && sizes.at(-1)!.width === width) break;
     const file = world.addFile({ bytes, kind: 'photo', ...(size !== undefined ? { size } : {}) });
@@ -351,21 +374,31 @@ export function buildMethods(core: Core, getMe: () => Record<string, unknown>): 
     });
   }
 
-  function sendPhoto(p: Record<string, unknown>): TgMessage {
-    const stored = world.apiChat(p.chat_id);
-    world.assertBotCanPost(stored, 'photos');
-    const photo = p.photo;
-    let sizes: TgPhotoSize[];
+  /** A photo as Telegram takes it: uploaded bytes of a real image within the photo limits, or a known photo's file_id. */
+  function photoSizes(photo: unknown): TgPhotoSize[] {
     if (isUpload(photo)) {
-      sizes = makePhotoSizes(world, photo.bytes);
-    } else if (typeof photo === 'string' && photo !== '') {
+      if (photo.bytes.length > MAX_PHOTO_BYTES) throw badRequest('PHOTO_SAVE_FILE_INVALID');
+      const size = imageSize(photo.bytes);
+      if (!size) throw badRequest('IMAGE_PROCESS_FAILED');
+      const { width, height } = size;
+      if (width + height > MAX_PHOTO_SIDES || Math.max(width, height) / Math.min(width, height) > MAX_PHOTO_RATIO) {
+        throw badRequest('PHOTO_INVALID_DIMENSIONS');
+      }
+      return makePhotoSizes(world, photo.bytes, width, height);
+    }
+    if (typeof photo === 'string' && photo !== '') {
       const file = world.files.get(photo);
       if (!file) throw badRequest('wrong file identifier/HTTP URL specified');
       if (file.kind !== 'photo') throw badRequest("can't use file of type Document as Photo");
-      sizes = [{ file_id: file.file_id, file_unique_id: file.file_unique_id, width: 1280, height: 960, file_size: file.size }];
-    } else {
-      throw badRequest('there is no photo in the request');
+      return [{ file_id: file.file_id, file_unique_id: file.file_unique_id, width: 1280, height: 960, file_size: file.size }];
     }
+    throw badRequest('there is no photo in the request');
+  }
+
+  function sendPhoto(p: Record<string, unknown>): TgMessage {
+    const stored = world.apiChat(p.chat_id);
+    world.assertBotCanPost(stored, 'photos');
+    const sizes = photoSizes(p.photo);
     const caption = captionOf(p);
     const markup = parseMarkup(p.reply_markup);
     return world.appendMessage(stored, {
@@ -374,6 +407,44 @@ export function buildMethods(core: Core, getMe: () => Record<string, unknown>): 
       ...placement(stored, p),
       fields: { photo: sizes, ...caption, ...(markup.inline ? { reply_markup: markup.inline } : {}) },
     });
+  }
+
+  /**
+   * An album: 2–10 photos, or 2–10 documents (the two do not mix), each given as a file_id or as
+   * "attach://<field>" naming a part of the multipart body; each item may carry its own caption.
+   * Every message of the album shares one media_group_id.
+   */
+  function sendMediaGroup(p: Record<string, unknown>): TgMessage[] {
+    const stored = world.apiChat(p.chat_id);
+    const media = p.media;
+    if (!Array.isArray(media)) throw badRequest('media not found');
+    if (media.length < 2 || media.length > 10) throw badRequest('wrong number of media in the album: must be between 2 and 10');
+    const items = media as Record<string, unknown>[];
+    const types = new Set(items.map((m) => m.type));
+    if ([...types].some((t) => t !== 'photo' && t !== 'document')) throw badRequest("can't parse InputMedia: unsupported type");
+    if (types.size > 1) throw badRequest("documents can't be mixed with other media types");
+    const kind = [...types][0] === 'photo' ? 'photos' : 'documents';
+    world.assertBotCanPost(stored, kind);
+    const resolve = (ref: unknown): unknown => {
+      if (typeof ref === 'string' && ref.startsWith('attach://')) {
+        const part = p[ref.slice('attach://'.length)];
+        if (!isUpload(part)) throw badRequest('wrong file identifier/HTTP URL specified');
+        return part;
+      }
+      return ref;
+    };
+    // Checked whole before anything is posted: Telegram refuses the album, not part of it.
+    const fields = items.map((item) => {
+      const caption = captionOf(item);
+      if (item.type === 'photo') return { photo: photoSizes(resolve(item.media)), ...caption };
+      const doc = resolve(item.media);
+      if (!isUpload(doc)) throw badRequest('there is no document in the request');
+      const file = world.addFile({ bytes: doc.bytes, kind: 'document', file_name: doc.filename, mime_type: doc.mimeType ?? mimeFromFilename(doc.filename) });
+      return { document: documentObject(file), ...caption };
+    });
+    const groupId = String(core.now()) + String(stored.nextMessageId);
+    const where = placement(stored, p);
+    return fields.map((f) => world.appendMessage(stored, { from: bot, sentByBot: true, ...where, fields: { ...f, media_group_id: groupId } }));
   }
 
   function editMessageText(p: Record<string, unknown>): TgMessage {
@@ -564,6 +635,7 @@ export function buildMethods(core: Core, getMe: () => Record<string, unknown>): 
     sendMessage,
     sendDocument,
     sendPhoto,
+    sendMediaGroup,
     editMessageText,
     editMessageCaption,
     editMessageReplyMarkup,

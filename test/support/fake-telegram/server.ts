@@ -97,6 +97,7 @@ const RATE_LIMITED = new Set([
   'sendmessage',
   'senddocument',
   'sendphoto',
+  'sendmediagroup',
   'copymessage',
   'forwardmessage',
   'editmessagetext',
