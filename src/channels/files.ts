@@ -148,7 +148,8 @@ const MIME = {
 } as const;
 
 function photos(pictures: OutgoingFile[], caption: string): RenderedFiles {
-  return { as: 'photo', files: pictures.slice(0, MAX_PICTURES), caption };
+  if (pictures.length <= MAX_PICTURES) return { as: 'photo', files: pictures, caption };
+  return { as: 'photo', files: pictures.slice(0, MAX_PICTURES), caption: `${caption}\n${SHEET.caption.picturesCut(MAX_PICTURES, pictures.length)}` };
 }
 
 async function sheet() {

@@ -96,6 +96,8 @@ export const SHEET = {
   caption: {
     sop: (nama: string, nomor: string, pages: number) => `Lembar SOP ${nama} (Nomor ${nomor}), ${pages} halaman, format PermenPAN-RB 35/2012.`,
     sopPicture: (nama: string, pictures: number) => `Bagan alur SOP ${nama}${pictures > 1 ? ` (${pictures} gambar bersambung)` : ''}.`,
+    /** An album holds at most `shown` pictures: say that the rest is in the PDF, never drop it silently. */
+    picturesCut: (shown: number, total: number) => `Ditampilkan gambar 1–${shown} dari ${total}; bagan lengkap ada di lembar SOP (PDF).`,
     /** "Posisi kasus PML-2026-0001 (Permohonan asesor): sedang di kegiatan 5b (Kabid)." */
     case: (ref: string, title: string, where: string, at: string) => `Posisi kasus ${ref} (${title}): ${where}.\nKeadaan per ${at}.`,
     openAt: (steps: string[]) => `sedang di kegiatan ${steps.join(', ')}`,

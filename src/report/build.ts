@@ -82,6 +82,11 @@ export function previousMonth(now: Date, timezone: string): { from: string; to: 
   return { from: start.toISODate()!, to: start.endOf('month').toISODate()! };
 }
 
+/** Whether any case of the unit ran in the period (the monthly form is sent only then). */
+export function anythingRan(db: Db, period: { from: string; to: string; timezone: string }): Promise<boolean> {
+  return report.anyCaseRan(db, periodInstants({ from: checkDate(period.from), to: checkDate(period.to), timezone: period.timezone }));
+}
+
 export async function buildMonitoringReport(db: Db, service: WorkflowService, options: ReportOptions): Promise<MonitoringReport> {
   const timezone = options.timezone ?? 'Asia/Jakarta';
   const period: Period = { from: checkDate(options.from), to: checkDate(options.to), timezone };

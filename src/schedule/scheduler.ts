@@ -12,7 +12,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../logging.js';
 import { NOTICE, workingTimeText } from '../messages/id.js';
 import { DIGEST, shortKegiatan } from '../messages/report.js';
-import { previousMonth } from '../report/build.js';
+import { anythingRan, previousMonth } from '../report/build.js';
 import { renderDigestChart, type DigestChartData } from '../report/charts.js';
 import type { SopDefinition } from '../sop/definition.js';
 import { roleName } from '../sop/definition.js';
@@ -226,6 +226,11 @@ export class Scheduler {
     const { from, to } = previousMonth(now, cal.timezone);
     const reported = from.slice(0, 7);
     let wrote = false;
+    // A month in which no case ran (a new installation) gets no empty form.
+    if (!(await anythingRan(this.options.db, { from, to, timezone: cal.timezone }))) {
+      this.monthlyDone = month;
+      return false;
+    }
     for (const format of ['xlsx', 'pdf'] as const) {
       const spec: FileSpec = { render: 'monitoring', from, to, format, auto: true };
       const fresh = await enqueueOutbox(this.options.db, [

@@ -19,6 +19,8 @@ import { pdfText } from '../support/pdf-text.js';
 import { pngSize } from '../support/png.js';
 import type { TgChat, TgMessage } from '../support/fake-telegram.js';
 import { TelegramWorld } from '../support/telegram-world.js';
+import { WorkflowService } from '../../src/service/workflow-service.js';
+import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
 
 /** No cron ticks: the tests that are about the scheduler tick it themselves, at the moment they name. */
 const QUIET = { startScheduler: false } as const;
@@ -272,6 +274,11 @@ describe('the monitoring form (issue 17)', () => {
     const kabid = await w.bindGroup('kabid');
     const scheduler = w.service.scheduler;
     const reports = () => sentAfter(w, kabid.chat, 0, 'document');
+
+    // A case ran in October, so October has a form to send.
+    const october = new WorkflowService(w.database.db, { clock: () => wib('2026-10-20T09:00') });
+    await october.registerDefinitions((await loadCatalog(catalogDir())).definitions);
+    await october.startCase('pemalang', 'Kasus Oktober', { channel: 'cli', userId: 'admin', name: 'Admin', role: 'kabid' });
 
     // 1 November 2026 is a Sunday; on Monday the 2nd, nothing before the digest's hour (07.30).
     for (const at of ['2026-11-01T08:00', '2026-11-01T23:00', '2026-11-02T07:00']) {

@@ -21,6 +21,9 @@ import { WorkflowService } from '../../src/service/workflow-service.js';
 import { catalogDir, loadCatalog } from '../../src/sop/loader.js';
 import { onRealPostgres } from '../support/db.js';
 import { createTestCore } from '../support/test-core.js';
+import { sampleSopInput } from '../support/sample-sop.js';
+import { sopDefinitionSchema } from '../../src/sop/definition.js';
+import { contentHash } from '../../src/sop/loader.js';
 
 /** A moment in WIB, written as people read it. */
 const wib = (local: string) => new Date(`${local}:00+07:00`);
@@ -48,6 +51,8 @@ async function monthlyKeys(): Promise<string[]> {
 describe('the first working day of the month', () => {
   it('after a holiday 1st, and after a day the admin declared a holiday, from the digest hour on', async () => {
     const s = scheduler();
+    // A case opened in November and still running: December and January each had work to report.
+    await startedAt(wib('2026-11-30T09:00'), 'Berjalan lintas bulan');
     // 1 January 2027 is a Friday and Tahun Baru: the first working day is Monday the 4th.
     for (const at of ['2027-01-01T10:00', '2027-01-02T10:00', '2027-01-03T10:00', '2027-01-04T07:29']) {
       expect((await s.tick(wib(at))).monthly, at).toBe(false);
@@ -73,6 +78,24 @@ describe('the first working day of the month', () => {
     ]);
   });
 });
+
+describe('a month in which nothing ran', () => {
+  it('gets no form: a new installation is not sent an empty one, and the next month with work is', async () => {
+    const s = scheduler();
+    expect((await s.tick(wib('2026-12-01T08:00'))).monthly).toBe(false);
+    expect(await monthlyKeys()).toEqual([]);
+    await startedAt(wib('2026-12-10T09:00'), 'Kasus pertama');
+    expect((await scheduler().tick(wib('2027-01-04T08:00'))).monthly).toBe(true);
+    expect(await monthlyKeys()).toEqual(['monthly-report:kabid:2026-12:xlsx', 'monthly-report:kabid:2026-12:pdf']);
+  });
+});
+
+/** Starts a Pemalang case as if at `at` (the service's clock is the real one). */
+async function startedAt(at: Date, title: string) {
+  const service = new WorkflowService(core.database.db, { clock: () => at });
+  await service.registerDefinitions((await loadCatalog(catalogDir())).definitions);
+  return service.startCase('pemalang', title, { channel: 'cli', userId: 'admin', name: 'Admin', role: 'kabid' });
+}
 
 describe('one file for several chats', () => {
   it('is drawn once when it does not depend on the moment; a case picture is drawn at every send', async () => {
@@ -111,6 +134,7 @@ describe('several replicas', () => {
       await bindPlace(core.database.db, { platform: 'telegram', chatId: '-1001', threadId: '' }, 'kabid', 'Grup Kabid');
       await bindPlace(core.database.db, { platform: 'slack', chatId: 'C0KABID', threadId: '' }, 'kabid', '#kabid');
 
+      await startedAt(wib('2026-11-20T09:00'), 'Kasus November');
       // Replica A on one connection pool, replica B on another, ticking at the same moments.
       const [a, b] = [scheduler(), scheduler(otherService, second.db)];
       const at = wib('2026-12-01T07:31');
@@ -162,5 +186,25 @@ describe('several replicas', () => {
     } finally {
       await second.close();
     }
+  }, 60_000);
+});
+
+describe('a flowchart longer than one album', () => {
+  it('sends the first ten pictures and says in the caption that the PDF holds the rest', async () => {
+    const steps = Array.from({ length: 400 }, (_, i) => ({
+      id: String(i + 1),
+      kegiatan: `Kegiatan panjang nomor ${i + 1}`,
+      kind: 'task' as const,
+      role: i % 2 ? 'kabid' : 'subkor',
+      waktu: '10 menit',
+      ...(i < 399 ? { next: String(i + 2) } : { end: 'selesai' as const }),
+    }));
+    const long = sopDefinitionSchema.parse({ ...sampleSopInput, id: 'panjang', code: 'PJG', identity: { ...sampleSopInput.identity, nama: 'Panjang' }, steps });
+    await core.service.registerDefinitions([{ definition: long, contentHash: contentHash(long) }]);
+    const rendered = await fileRenderer({ core, digestPicture: async () => Buffer.alloc(0) })({ render: 'sop-picture', sopId: 'panjang' });
+    expect(rendered.files).toHaveLength(10);
+    const all = Number(/\((\d+) gambar bersambung\)/.exec(rendered.caption)?.[1]);
+    expect(all).toBeGreaterThan(10);
+    expect(rendered.caption).toBe(`Bagan alur SOP Panjang (${all} gambar bersambung).\nDitampilkan gambar 1–10 dari ${all}; bagan lengkap ada di lembar SOP (PDF).`);
   }, 60_000);
 });

@@ -60,6 +60,12 @@ function touched(scope: ReportScope): SQL {
   return scope.sopIds ? and(running, inArray(cases.sopId, [...scope.sopIds]))! : running;
 }
 
+/** Whether any case ran in the period: a month in which nothing ran gets no form. */
+export async function anyCaseRan(q: Queryable, scope: ReportScope): Promise<boolean> {
+  const rows = await q.select({ id: cases.id }).from(cases).where(touched(scope)).limit(1);
+  return rows.length > 0;
+}
+
 export async function reportCases(q: Queryable, scope: ReportScope): Promise<ReportCaseRow[]> {
   if (scope.sopIds && !scope.sopIds.length) return [];
   return q
