@@ -65,6 +65,8 @@ describe('the logs', () => {
     const slot = question.reply_markup!.inline_keyboard.flat().find((b) => b.text === 'Format Laporan')!;
     w.tg.userPresses(kasie.chat, kasie.person, question, slot.callback_data!);
     await w.tg.waitFor(() => lines.some((l) => l.includes('unduhan file Telegram gagal')), 20_000, 'the failed download is logged');
+    // The person is told to send it again; only then is the next fault armed, or that answer would take it.
+    await w.tg.waitFor(() => w.botSaid(kasie.chat, 'tidak dapat diunduh dari Telegram'), 20_000, 'the download apology');
 
     // A platform call that fails names the method and the chat: a command's answer…
     w.tg.failNext('sendMessage', { status: 500 });
