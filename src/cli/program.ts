@@ -27,7 +27,6 @@ import type { Actor, TaskCommand, TaskState } from '../workflow/model.js';
 import { mimeTypeOf } from '../storage/mime.js';
 import { LocalFileStore, type FileStore } from '../storage/files.js';
 import { checkFileName, isUploadRefused, storeChecked, withStoredFile } from '../storage/intake.js';
-import { buildCaseArchive, DamagedDocumentsError } from './archive.js';
 import { registerSheetCommands, writeValidationSheet, type SheetCommandContext } from './sheet-commands.js';
 import { SHEET } from '../messages/sheet.js';
 import { checkCatalog, checkDatabase, checkDocuments, databaseDown, describeError, type DoctorResult } from './doctor.js';
@@ -216,6 +215,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         // Checked before reading every file, and again by the exclusive write below.
         if (!opts.force && existsSync(target)) throw new CliError(CLI.exportExists(target));
         const calendar = await service.calendarFor(details.definition);
+        // The archive draws the case's sheet: its renderers load here, not with every command.
+        const { buildCaseArchive, DamagedDocumentsError } = await import('./archive.js');
         const archive = await buildCaseArchive(details, calendar, files, io.clock?.() ?? new Date()).catch((e: unknown) => {
           if (e instanceof DamagedDocumentsError) throw new CliError(CLI.exportDamaged(details.caseRow.ref, e.problems));
           throw e;

@@ -12,8 +12,12 @@ import { SHEET } from '../messages/sheet.js';
 import type { SopDefinition } from '../sop/definition.js';
 import { loadDefinitionFile } from '../sop/loader.js';
 import { caseViewOf } from '../sheet/case-view.js';
-import { PAPERS, type Paper } from '../sheet/layout.js';
-import { renderCaseSheet, renderSopSheet, SHEET_FORMATS, type RenderedSheet, type SheetFormat } from '../sheet/render.js';
+import { PAPERS, SHEET_FORMATS, type Paper, type SheetFormat } from '../sheet/model.js';
+import type { RenderedSheet } from '../sheet/render.js';
+
+/** The renderers (fonts, resvg, pdfkit) load with the first sheet, not with every command: the
+ * service runs the CLI's commands in its own process, and a `holiday add` should not leave them there. */
+const renderers = () => import('../sheet/render.js');
 
 export interface SheetCommandContext {
   out: (text: string) => void;
@@ -48,7 +52,7 @@ export function registerSheetCommands(program: Command, ctx: SheetCommandContext
       const { format, paper } = renderChoices(opts, ctx);
       // A definition file renders without the database: an admin drawing a draft.
       const def = /\.ya?ml$/i.test(id) && existsSync(resolve(ctx.cwd, id)) ? await definitionFromFile(resolve(ctx.cwd, id), ctx) : await ctx.withCore(async ({ service }) => service.sop(id).definition);
-      const sheet = await renderSopSheet(def, { format, paper, createdAt: ctx.now() });
+      const sheet = await (await renderers()).renderSopSheet(def, { format, paper, createdAt: ctx.now() });
       await writeSheet(sheet, opts, ctx);
     },
   );
@@ -57,7 +61,7 @@ export function registerSheetCommands(program: Command, ctx: SheetCommandContext
     ctx.withCore(async ({ service }) => {
       const { format, paper } = renderChoices(opts, ctx);
       const details = await service.caseDetails(ref);
-      const sheet = await renderCaseSheet(details.definition, caseViewOf(details, ctx.now()), { format, paper, createdAt: ctx.now() });
+      const sheet = await (await renderers()).renderCaseSheet(details.definition, caseViewOf(details, ctx.now()), { format, paper, createdAt: ctx.now() });
       await writeSheet(sheet, opts, ctx);
     }),
   );
@@ -115,7 +119,7 @@ export async function writeValidationSheet(file: string, def: SopDefinition, fol
   const source = resolve(ctx.cwd, file);
   const dir = folder === true ? dirname(source) : resolve(ctx.cwd, folder);
   const target = join(dir, `${basename(source, extname(source))}.lembar-sop.pdf`);
-  const sheet = await renderSopSheet(def, { format: 'pdf', createdAt: ctx.now() });
+  const sheet = await (await renderers()).renderSopSheet(def, { format: 'pdf', createdAt: ctx.now() });
   const data = sheet.files[0]!.data;
   await mkdir(dir, { recursive: true });
   await writeFile(target, data).catch((e: NodeJS.ErrnoException) => ctx.fail(SHEET.cli.unwritable(target, e.code ?? e.message)));

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { IMPORT as M } from '../messages/import.js';
 import { catalogDir, loadCatalog, parseDefinition } from '../sop/loader.js';
 import { ImportError } from './errors.js';
-import { importDocument, MAX_IMPORT_BYTES, type ImportedDraft } from './import.js';
+import type { ImportedDraft } from './import.js';
 
 export interface ImportCliContext {
   out: (text: string) => void;
@@ -43,6 +43,8 @@ async function runImport(file: string, flags: ImportFlags, ctx: ImportCliContext
   const cwd = ctx.cwd ?? process.cwd();
   const source = resolve(cwd, file);
   const fail = (e: ImportError) => ctx.fail(M.error[e.code]({ ...e.data, file }));
+  // The readers (Word, HTML) load with the first import, not with every command the service runs for the CLI.
+  const { importDocument, MAX_IMPORT_BYTES } = await import('./import.js');
 
   // Refused before it is read: a 50 MB upload never reaches memory.
   const info = await stat(source).catch((e: NodeJS.ErrnoException) => ctx.fail(M.cli.unreadable(file, e.code ?? e.message)));

@@ -10,10 +10,7 @@ import type { Core } from '../bootstrap.js';
 import { periodText, REPORT_CLI } from '../messages/report.js';
 import { buildMonitoringReport, checkDate, monthPeriod, previousMonth, ReportError } from './build.js';
 import { isWholeMonth } from './compute.js';
-import { renderReportJson, reportFileName } from './index.js';
 import type { ReportRule } from './model.js';
-import { renderReportPdf } from './pdf.js';
-import { renderReportXlsx } from './xlsx.js';
 
 export interface ReportCommandContext {
   withCore: <T>(fn: (core: Core) => Promise<T>) => Promise<T>;
@@ -66,6 +63,9 @@ export function registerReportCommands(program: Command, ctx: ReportCommandConte
             minOnTimeShare: share(opts.minOnTime, '--min-on-time') ?? config.report.rule.minOnTimeShare,
             maxReturnShare: share(opts.maxReturns, '--max-returns') ?? config.report.rule.maxReturnShare,
           };
+          // ECharts, exceljs and pdfkit load with the first report, not with every command the
+          // service runs for the CLI.
+          const { renderReportJson, reportFileName } = await import('./index.js');
           const target = resolve(ctx.cwd ?? process.cwd(), opts.out ?? reportFileName({ ...period, wholeMonth: isWholeMonth(period) }, format));
           // Checked before the work, and again by the exclusive write below.
           if (!opts.force && existsSync(target)) throw new ReportError('exists', { file: target });
@@ -77,7 +77,12 @@ export function registerReportCommands(program: Command, ctx: ReportCommandConte
             evaluator: opts.evaluator ?? '',
             now: ctx.clock?.() ?? new Date(),
           });
-          const bytes = format === 'xlsx' ? await renderReportXlsx(model) : format === 'pdf' ? await renderReportPdf(model) : renderReportJson(model);
+          const bytes =
+            format === 'xlsx'
+              ? await (await import('./xlsx.js')).renderReportXlsx(model)
+              : format === 'pdf'
+                ? await (await import('./pdf.js')).renderReportPdf(model)
+                : renderReportJson(model);
           await writeFile(target, bytes, { flag: opts.force ? 'w' : 'wx' }).catch((e: NodeJS.ErrnoException) => {
             throw e.code === 'EEXIST' ? new ReportError('exists', { file: target }) : new ReportError('unwritable', { file: target, reason: e.code ?? e.message });
           });

@@ -13,7 +13,7 @@ import type { Logger } from '../logging.js';
 import { NOTICE, workingTimeText } from '../messages/id.js';
 import { DIGEST, shortKegiatan } from '../messages/report.js';
 import { anythingRan, previousMonth } from '../report/build.js';
-import { renderDigestChart, type DigestChartData } from '../report/charts.js';
+import type { DigestChartData } from '../report/charts.js';
 import type { SopDefinition } from '../sop/definition.js';
 import { roleName } from '../sop/definition.js';
 import { findStep } from '../workflow/engine.js';
@@ -357,6 +357,9 @@ export class Scheduler {
 
   /** The digest's picture as PNG (800 × 400 drawn at 1600 × 800). */
   async digestPicture(now: Date): Promise<Buffer> {
+    // ECharts, resvg and the fonts load at the first picture, not at start: about 2 900 modules
+    // a service that never sends a digest picture need not carry.
+    const { renderDigestChart } = await import('../report/charts.js');
     return renderDigestChart(await this.digestChartData(now));
   }
 }

@@ -11,11 +11,9 @@ import { overlayOf, type CaseView, type Overlay } from './case-view.js';
 import { FLOW, layoutFlowPages } from './flow.js';
 import { flowGraph } from './graph.js';
 import { layoutIdentityPages } from './identity.js';
-import type { Page, SheetLayout, Swatch, TextLine } from './model.js';
+import type { Page, Paper, SheetLayout, Swatch, TextLine } from './model.js';
 import { ellipsize, LINE_GAP, placeRows, setParas } from './text.js';
 
-export type Paper = 'a4' | 'f4';
-export const PAPERS: readonly Paper[] = ['a4', 'f4'];
 
 /** Landscape, in points: A4 297 × 210 mm, F4 330 × 215 mm. */
 export const PAPER_SIZE: Record<Paper, { width: number; height: number }> = {

@@ -7,6 +7,13 @@ import type { FontWeight } from '../graphics/fonts.js';
 import type { StepState } from './case-view.js';
 import type { EdgeKind, Shape } from './graph.js';
 
+/** The file formats and papers a sheet is rendered in; here, not beside the renderers, so that a
+ * command can check its options without loading fonts, resvg and pdfkit. */
+export type SheetFormat = 'svg' | 'png' | 'pdf';
+export const SHEET_FORMATS: readonly SheetFormat[] = ['svg', 'png', 'pdf'];
+export type Paper = 'a4' | 'f4';
+export const PAPERS: readonly Paper[] = ['a4', 'f4'];
+
 export interface Box {
   x: number;
   y: number;

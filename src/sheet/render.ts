@@ -10,13 +10,11 @@ import { svgToPng } from '../graphics/png.js';
 import { SHEET } from '../messages/sheet.js';
 import type { SopDefinition } from '../sop/definition.js';
 import type { CaseView } from './case-view.js';
-import { layoutFlowPicture, layoutSheet, type Paper } from './layout.js';
-import type { SheetLayout } from './model.js';
+import { layoutFlowPicture, layoutSheet } from './layout.js';
+import type { Paper, SheetFormat, SheetLayout } from './model.js';
 import { pagesToPdf } from './pdf.js';
 import { pageSvg } from './svg.js';
 
-export type SheetFormat = 'svg' | 'png' | 'pdf';
-export const SHEET_FORMATS: readonly SheetFormat[] = ['svg', 'png', 'pdf'];
 
 export interface RenderedFile {
   /** A suggested file name: "SOP-pemalang.pdf", "PML-2026-0001-alur-2.png". */
