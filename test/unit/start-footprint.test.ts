@@ -41,7 +41,10 @@ function heavyReachedFrom(entry: string): string[] {
       for (let f: string | null = file; f; f = seen.get(f) ?? null) chain.unshift(relative(SRC, f));
       found.push(`${p} ← ${chain.join(' → ')}`);
     }
-    for (const next of files) if (!seen.has(next)) seen.set(next, file), queue.push(next);
+    for (const next of files.filter((f) => !seen.has(f))) {
+      seen.set(next, file);
+      queue.push(next);
+    }
   }
   return found;
 }
