@@ -7,7 +7,10 @@ export default defineConfig({
     exclude: ['test/reliability/**', 'test/bench/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Each file opens its own databases and servers; files run in parallel workers.
+    // Each file opens its own databases and servers; files run in parallel workers. Two even on a
+    // two-core machine (vitest's default there is one): many stories wait on fake platforms and
+    // timers rather than the CPU, and the suite runs twice in CI (PGlite, then PostgreSQL).
     pool: 'forks',
+    maxWorkers: 2,
   },
 });
