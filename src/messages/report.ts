@@ -244,7 +244,7 @@ export const REPORT_CLI = {
   optMinOnTime: 'batas "baik": persen tepat waktu paling sedikit (bawaan dari SOPBOT_REPORT_MIN_ON_TIME)',
   optMaxReturns: 'batas "baik": persen dikembalikan paling banyak (bawaan dari SOPBOT_REPORT_MAX_RETURNS)',
   written: (file: string, sops: number, period: string, bytes: number) =>
-    `Laporan monitoring ${period} (${sops} SOP) ditulis ke ${file} (${bytes} bita).`,
+    `Laporan monitoring ${period} (${sops} SOP) ditulis ke ${file} (${bytes} byte).`,
   noSop: 'Tidak ada SOP yang berjalan pada periode ini; laporan hanya berisi ringkasan.',
 } as const;
 

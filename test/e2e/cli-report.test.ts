@@ -43,7 +43,7 @@ describe('sopbot report monitoring', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const file = join(dir, 'monev-2026-11.xlsx');
-    expect(r.out).toBe(`Laporan monitoring November 2026 (1 SOP) ditulis ke ${file} (${(await readFile(file)).length} bita).`);
+    expect(r.out).toBe(`Laporan monitoring November 2026 (1 SOP) ditulis ke ${file} (${(await readFile(file)).length} byte).`);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load((await readFile(file)) as unknown as ExcelJS.Buffer);
     expect(book.worksheets.map((w) => w.name)).toEqual(['Ringkasan', expect.stringMatching(/^PML /)]);
