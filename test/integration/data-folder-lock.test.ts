@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -81,6 +81,29 @@ describe('the data folder lock', () => {
     await lock.release();
     const again = await DataFolderLock.acquire(dir, { role: 'cli', refusal });
     await again.release();
+  });
+
+  it('treats a lock copied with the folder (a backup taken while the service ran) as no lock for the copy', async () => {
+    // A live service (another process) holds the original folder.
+    await foreignLock({ role: 'service', pid: process.ppid, dir: await realpath(dir), socket: join(dir, 'sopbot.sock') });
+    const copy = await mkdtemp(join(tmpdir(), 'sopbot-lock-copy-'));
+    try {
+      await writeFile(join(copy, LOCK_FILE), await readFile(join(dir, LOCK_FILE)));
+      // The copy's CLI takes the copy itself instead of sending its command to the original's service...
+      const stale: LockContent[] = [];
+      const onCopy = await DataFolderLock.acquire(copy, { role: 'cli', immediateIfService: true, refusal, onStale: (h) => stale.push(h) });
+      expect(stale.map((h) => h.pid)).toEqual([process.ppid]);
+      await onCopy.release();
+      // ...while the original stays its service's.
+      await expect(DataFolderLock.acquire(dir, { role: 'cli', immediateIfService: true, refusal })).rejects.toThrow(`dipakai service PID ${process.ppid}`);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('still trusts the lock of a folder that was moved while its holder ran', async () => {
+    await foreignLock({ role: 'service', pid: process.ppid, dir: join(tmpdir(), 'folder-yang-sudah-dipindah') });
+    await expect(DataFolderLock.acquire(dir, { role: 'cli', immediateIfService: true, refusal })).rejects.toThrow(DataFolderInUseError);
   });
 
   it('keeps the token out of an error that gets logged', async () => {

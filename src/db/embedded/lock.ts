@@ -14,9 +14,9 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, open, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, open, readFile, realpath, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FolderHolder } from '../../messages/embedded.js';
 
 export const LOCK_FILE = 'sopbot.lock';
@@ -29,6 +29,8 @@ export interface LockContent extends FolderHolder {
   /** Where a holding service answers the CLI (set once it listens). */
   socket?: string;
   bootId?: string;
+  /** The folder's real path when the lock was taken: a copied folder carries the original's lock. */
+  dir?: string;
 }
 
 /** The folder is held by another live process. `holder` says who; the caller decides what to do. */
@@ -86,8 +88,9 @@ export class DataFolderLock {
       throw new DataFolderInUseError(dir, self, options.refusal(self, false));
     }
     const deadline = Date.now() + (options.waitMs ?? 0);
+    const realDir = await realpath(dir).catch(() => dir);
     for (;;) {
-      const content: LockContent = { ...currentHolder(options.role, randomBytes(24).toString('hex')) };
+      const content: LockContent = { ...currentHolder(options.role, randomBytes(24).toString('hex')), dir: realDir };
       try {
         const handle = await open(path, 'wx', 0o600);
         try {
@@ -201,7 +204,25 @@ export async function readLock(path: string): Promise<{ content: LockContent; ra
     content = { role: 'cli', pid: 0, host: '', startedAt: '', token: '' };
     return { content, raw, stale: Date.now() - mtimeMs > STALE_MS };
   }
-  return { content, raw, stale: isStale(content, mtimeMs) };
+  return { content, raw, stale: isStale(content, mtimeMs) || (await isCopied(path, content)) };
+}
+
+/**
+ * A lock that names another folder whose own lock is this very one (same token) was copied along
+ * with the folder (a backup taken while the service ran): its holder serves the original, not
+ * this copy, so the copy is free. A folder that was moved keeps its holder: the named folder then
+ * has no such lock.
+ */
+async function isCopied(path: string, holder: LockContent): Promise<boolean> {
+  if (!holder.dir || !holder.token) return false;
+  const here = await realpath(dirname(path)).catch(() => dirname(path));
+  if (here === holder.dir) return false;
+  const original = await readFile(join(holder.dir, LOCK_FILE), 'utf8').catch(() => '');
+  try {
+    return (JSON.parse(original) as LockContent).token === holder.token;
+  } catch {
+    return false;
+  }
 }
 
 function isStale(holder: LockContent, mtimeMs: number): boolean {
