@@ -2,10 +2,11 @@
  * The service's settings, all from environment variables, checked once at start with a clear
  * Indonesian message for each bad value. See README "Konfigurasi".
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CalendarConfigError, makeCalendar, parseDayHours, type DayHours, type MakeCalendarOptions, type SpecialHours } from './calendar/calendar.js';
 import { DEFAULT_ALLOWED_EXTENSIONS } from './storage/mime.js';
+import { installFolder } from './install-folder.js';
 
 /** "07:30-12:00, 13:00-16:00": a day's working periods; the gaps are breaks. */
 const hours = z.string().transform((v, ctx): DayHours => {
@@ -48,7 +49,7 @@ const envSchema = z.object({
     // A URL of another scheme ("localhost:5432/db" parses as one) would only fail later, in the driver.
     .regex(/^postgres(ql)?:\/\/[^\s]+$/i, 'harus berupa URL postgres://pengguna:sandi@host:5432/nama_db')
     .optional(),
-  SOPBOT_DATA_DIR: z.string().default('./data'),
+  SOPBOT_DATA_DIR: z.string().optional(),
   SOPBOT_CATALOG_DIR: z.string().optional(),
   SOPBOT_FILES_DIR: z.string().optional(),
   SOPBOT_OFFICE_HOURS: hours.optional(),
@@ -209,11 +210,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw err;
     }
   }
+  // Unset, the data folder is the installation's, wherever the command is typed.
+  const dataDir = e.SOPBOT_DATA_DIR ? resolve(e.SOPBOT_DATA_DIR) : join(installFolder(), 'data');
   return {
     databaseUrl: e.DATABASE_URL,
-    dataDir: resolve(e.SOPBOT_DATA_DIR),
+    dataDir,
     catalogDir: e.SOPBOT_CATALOG_DIR ? resolve(e.SOPBOT_CATALOG_DIR) : undefined,
-    filesDir: resolve(e.SOPBOT_FILES_DIR ?? `${e.SOPBOT_DATA_DIR}/files`),
+    filesDir: e.SOPBOT_FILES_DIR ? resolve(e.SOPBOT_FILES_DIR) : join(dataDir, 'files'),
     calendar: {
       ...(e.SOPBOT_OFFICE_HOURS ? { officeHours: e.SOPBOT_OFFICE_HOURS } : {}),
       ...(e.SOPBOT_FRIDAY_HOURS ? { fridayHours: e.SOPBOT_FRIDAY_HOURS } : {}),

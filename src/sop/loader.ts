@@ -4,14 +4,13 @@
  * so the person who edits the catalog can fix all mistakes of a file in one go.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { sopDefinitionSchema, type SopDefinition } from './definition.js';
 import { validateDefinition } from './validate.js';
+import { installFolder } from '../install-folder.js';
 
 export type DefinitionPath = (string | number)[];
 
@@ -184,18 +183,7 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
 export function catalogDir(): string {
   const fromEnv = process.env.SOPBOT_CATALOG_DIR;
   if (fromEnv) return resolve(fromEnv);
-  return join(projectRoot(), 'catalog');
-}
-
-/** The folder holding package.json, found from this module so it works from src/ and from dist/. */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
+  return join(installFolder(), 'catalog');
 }
 
 export function contentHash(definition: SopDefinition): string {

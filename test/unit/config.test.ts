@@ -3,6 +3,10 @@
  * stops the start with one Indonesian sentence that names the variable and what is wrong, and
  * never repeats a value that may be a secret (it would end up in a terminal log or a ticket).
  */
+import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -148,6 +152,17 @@ describe('a good environment', () => {
       dispatchMaxAttempts: 10,
     });
     expect(config.filesDir.endsWith('/data/files')).toBe(true);
+    // The installation's data folder, wherever a command is typed: `sopbot` run from the admin's
+    // home must not create an empty database there.
+    const install = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+    const here = process.cwd();
+    try {
+      process.chdir(tmpdir());
+      expect(loadConfig({}).dataDir).toBe(join(install, 'data'));
+      expect(loadConfig({ SOPBOT_DATA_DIR: 'lain' }).dataDir).toBe(join(realpathSync(tmpdir()), 'lain'));
+    } finally {
+      process.chdir(here);
+    }
     expect(config.scheduler).toMatchObject({ timezone: 'Asia/Jakarta', digest: { role: 'kabid', time: '07:30' }, escalationChain: {} });
   });
 
