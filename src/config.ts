@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { CalendarConfigError, makeCalendar, parseDayHours, type DayHours, type MakeCalendarOptions, type SpecialHours } from './calendar/calendar.js';
 import { DEFAULT_ALLOWED_EXTENSIONS } from './storage/mime.js';
 import { installFolder } from './install-folder.js';
+import { LOG_LEVELS } from './logging.js';
+import { IANAZone } from 'luxon';
+import cron from 'node-cron';
 
 /** "07:30-12:00, 13:00-16:00": a day's working periods; the gaps are breaks. */
 const hours = z.string().transform((v, ctx): DayHours => {
@@ -73,11 +76,14 @@ const envSchema = z.object({
   TELEGRAM_RATE_PER_SECOND: z.coerce.number().positive().default(30),
   TELEGRAM_RATE_PER_CHAT_PER_MINUTE: z.coerce.number().positive().default(20),
   SOPBOT_DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
-  SOPBOT_TIMEZONE: z.string().default('Asia/Jakarta'),
+  SOPBOT_TIMEZONE: z
+    .string()
+    .refine((v) => IANAZone.isValidZone(v), 'tulis zona waktu IANA, contoh Asia/Jakarta, Asia/Makassar atau Asia/Jayapura')
+    .default('Asia/Jakarta'),
   SOPBOT_DIGEST_ROLE: z.string().default('kabid'),
   SOPBOT_DIGEST_TIME: z
     .string()
-    .regex(/^\d{2}[:.]\d{2}$/, 'tulis jam ringkasan sebagai JJ.MM, contoh 07.30')
+    .regex(/^([01]\d|2[0-3])[:.][0-5]\d$/, 'tulis jam ringkasan sebagai JJ.MM antara 00.00 dan 23.59, contoh 07.30')
     .transform((v) => v.replace('.', ':'))
     .default('07:30'),
   SOPBOT_REMINDER_FRACTION: z.coerce.number().gt(0).lt(1).default(0.25),
@@ -86,7 +92,11 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z0-9_-]+(>[a-z0-9_-]+)+(,[a-z0-9_-]+(>[a-z0-9_-]+)+)*$/, 'tulis rantai eskalasi sebagai asesor>subkor>kabid (boleh beberapa, dipisah koma)')
     .optional(),
-  SOPBOT_SCHEDULER_CRON: z.string().default('* * * * *'),
+  SOPBOT_SCHEDULER_CRON: z
+    .string()
+    .refine((v) => cron.validate(v), 'tulis jadwal cron lima bagian, contoh "* * * * *" (setiap menit)')
+    .default('* * * * *'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `tulis salah satu: ${LOG_LEVELS.join(', ')}` }).default('info'),
   SOPBOT_REPORT_MIN_ON_TIME: z.coerce.number().min(0).max(100).default(80),
   SOPBOT_REPORT_MAX_RETURNS: z.coerce.number().min(0).max(100).default(20),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'token bot Slack diawali xoxb-').optional(),

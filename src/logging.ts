@@ -49,7 +49,12 @@ function scrubDeep(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, depth + 1)]));
 }
 
+/** The levels LOG_LEVEL may name (config.ts refuses any other with a sentence). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination?: NodeJS.WritableStream): Logger {
+  // A wrong level must not stop the logger that is to say what is wrong: info until config refuses it.
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) level = 'info';
   // People at a terminal read colored lines; log collectors get one JSON object per line.
   const pretty = !destination && process.stdout.isTTY && process.env.LOG_FORMAT !== 'json';
   const options: LoggerOptions = {

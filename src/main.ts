@@ -4,6 +4,9 @@
  */
 import { ConfigError, loadConfig } from './config.js';
 import { DataFolderInUseError } from './db/embedded/lock.js';
+import { isConnectionFailure, systemErrorOf } from './db/database.js';
+import { CLI } from './messages/id.js';
+import { describeError } from './cli/doctor.js';
 import { createLogger } from './logging.js';
 import { startService, type RunningService } from './server.js';
 
@@ -34,7 +37,9 @@ try {
   service = await startService(loadConfig(), log);
   if (stopRequested) await stop(stopRequested);
 } catch (e) {
+  const system = systemErrorOf(e);
   if (e instanceof ConfigError || e instanceof DataFolderInUseError) log.fatal(e.message);
+  else if (system && isConnectionFailure(system.code)) log.fatal({ code: system.code }, CLI.databaseUnreachable(describeError(e)));
   else log.fatal({ err: e }, 'gagal memulai');
   process.exit(1);
 }

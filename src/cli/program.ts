@@ -13,7 +13,7 @@ import { formatDayHours, formatLocal, makeCalendar, parseDayHours } from '../cal
 import { parseWaktu } from '../calendar/waktu.js';
 import { parseDueInput } from '../calendar/due-input.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase, type Database } from '../db/database.js';
+import { isConnectionFailure, openDatabase, systemErrorOf, type Database } from '../db/database.js';
 import { runServed } from '../db/embedded/admin-socket.js';
 import { DataFolderInUseError } from '../db/embedded/lock.js';
 import { CLI, refusalText, TERMS } from '../messages/id.js';
@@ -604,6 +604,15 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     }
     if (e instanceof Error && e.name === 'CalendarConfigError') {
       err(e.message);
+      return 1;
+    }
+    const system = systemErrorOf(e);
+    if (system && (system.code === 'EACCES' || system.code === 'EPERM') && system.path) {
+      err(CLI.noPermission(system.path, system.code));
+      return 1;
+    }
+    if (system && isConnectionFailure(system.code)) {
+      err(CLI.databaseUnreachable(describeError(e)));
       return 1;
     }
     err(CLI.unexpected(e instanceof Error ? (e.stack ?? e.message) : String(e)));

@@ -53,6 +53,24 @@ export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '
 // Any fixed number works; it only has to be the same in every replica.
 const MIGRATION_LOCK_KEY = 7_350_235_012;
 
+/** Codes with which a connection to the database fails (postgres.js passes Node's own). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT']);
+
+/** The operating system's error inside `e` (its causes, an AggregateError's first), if any. */
+export function systemErrorOf(e: unknown): { code: string; path?: string } | undefined {
+  for (let inner = e, depth = 0; inner instanceof Error && depth < 5; depth++) {
+    const { code, path } = inner as Error & { code?: unknown; path?: unknown };
+    if (typeof code === 'string') return { code, ...(typeof path === 'string' ? { path } : {}) };
+    inner = inner.cause ?? (inner as Error & { errors?: unknown[] }).errors?.[0];
+  }
+  return undefined;
+}
+
+/** Whether an error code means the database server could not be reached. */
+export function isConnectionFailure(code: string): boolean {
+  return CONNECTION_CODES.has(code);
+}
+
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const migrate = options.migrate ?? true;
   if (options.url) return openPostgres(options.url, options.maxConnections ?? 10, migrate);

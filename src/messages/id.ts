@@ -229,6 +229,10 @@ export const CLI = {
   holidayRemoved: (d: string) => `Hari libur ${d} dihapus.`,
   holidayMissing: (d: string) => `Tanggal ${d} tidak ada di daftar hari libur tambahan.`,
   unexpected: (detail: string) => `Kesalahan tak terduga:\n${detail}`,
+  databaseUnreachable: (detail: string) =>
+    `Basis data tidak dapat dihubungi (${detail}). Periksa DATABASE_URL dan apakah server PostgreSQL berjalan; sopbot doctor memeriksa semuanya.`,
+  noPermission: (path: string, code: string) =>
+    `Tidak ada izin membuka ${path} (${code}). Jalankan perintah sebagai pengguna yang menjalankan layanan.`,
   bind: 'Daftarkan chat (grup, topik, atau pribadi) sebagai sebuah peran',
   bindPlatform: (p: string) => `Buat kode pendaftaran sekali pakai untuk ${p}`,
   bindList: 'Daftar chat yang terdaftar',

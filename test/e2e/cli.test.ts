@@ -185,3 +185,19 @@ describe('the installed command', () => {
     expect(bad).toMatchObject({ code: 1, stderr: 'Kasus TNG-2026-0099 tidak ditemukan.\n' });
   }, 60_000);
 });
+
+describe('when the database cannot be reached', () => {
+  it('says so in one Indonesian sentence and exits 1, with no stack trace and no password', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['sop', 'list'], {
+      env: { DATABASE_URL: 'postgres://sopbot:Sandi-Rahasia-9@127.0.0.1:1/sopbot' },
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+    });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/^Basis data tidak dapat dihubungi \(.*ECONNREFUSED.*\)\. Periksa DATABASE_URL dan apakah server PostgreSQL berjalan; sopbot doctor memeriksa semuanya\.$/);
+    expect(err.join('\n')).not.toMatch(/\n\s+at |Sandi-Rahasia-9/);
+    expect(out).toEqual([]);
+  });
+});

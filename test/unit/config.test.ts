@@ -45,6 +45,10 @@ describe('a malformed variable stops the start with its name and the problem in 
       variable: 'DATABASE_URL',
       says: /harus berupa URL postgres:\/\//,
     },
+    { what: 'a time zone that does not exist', env: { SOPBOT_TIMEZONE: 'Mars/Base' }, variable: 'SOPBOT_TIMEZONE', says: /zona waktu IANA, contoh Asia\/Jakarta/ },
+    { what: 'a digest at an hour the day does not have', env: { SOPBOT_DIGEST_TIME: '25:00' }, variable: 'SOPBOT_DIGEST_TIME', says: /antara 00\.00 dan 23\.59/ },
+    { what: 'a scheduler cron that is not one', env: { SOPBOT_SCHEDULER_CRON: 'sekali sejam' }, variable: 'SOPBOT_SCHEDULER_CRON', says: /jadwal cron lima bagian/ },
+    { what: 'a log level pino does not know', env: { LOG_LEVEL: 'loud' }, variable: 'LOG_LEVEL', says: /tulis salah satu: fatal, error, warn, info/ },
     { what: 'office hours with dots', env: { SOPBOT_OFFICE_HOURS: '7.30-16' }, variable: 'SOPBOT_OFFICE_HOURS', says: /tulis periode JJ\.MM-JJ\.MM dipisah koma/ },
     {
       what: 'office hours whose periods overlap',
