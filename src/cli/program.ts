@@ -3,8 +3,8 @@
  * out) so tests drive it in-process exactly as an admin would from the terminal.
  */
 import { existsSync } from 'node:fs';
-import { type FileHandle, open, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { type FileHandle, mkdir, open, writeFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { openCore, type Core } from '../bootstrap.js';
@@ -221,6 +221,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
           if (e instanceof DamagedDocumentsError) throw new CliError(CLI.exportDamaged(details.caseRow.ref, e.problems));
           throw e;
         });
+        await mkdir(dirname(target), { recursive: true }).catch(() => {}); // a failure shows in the write below
         await writeFile(target, archive.zip, { flag: opts.force ? 'w' : 'wx' }).catch((e: NodeJS.ErrnoException) => {
           throw new CliError(e.code === 'EEXIST' ? CLI.exportExists(target) : CLI.exportUnwritable(target, e.code ?? e.message));
         });
@@ -235,7 +236,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .option('--role <peran>')
     .action((opts: { role?: string }) =>
       withCore(async ({ service }) => {
-        const open = await service.openTasks(opts.role ? [opts.role] : undefined);
+        const open = await service.openTasks(opts.role ? [knownRole(service.knownRoles(), opts.role)] : undefined);
         if (!open.length) out(CLI.noTasks);
         for (const t of open) {
           const def = await service.definitionOf(t.sopVersionId, t.sopId);
@@ -388,6 +389,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       withCore(async ({ service, database }) => {
         const p = chatPlatform(platform);
         const role = knownRole(service.knownRoles(), opts.role);
+        // A mistyped id (a @name, a mention) would allow nobody while looking done.
+        if (!USER_ID[p].test(userId.trim())) throw new CliError(CLI.badUserId(p, userId));
         await bindings.allowUser(database.db, p, role, userId.trim());
         out(CLI.allowed(userId, service.roleLabel(role)));
       }),
@@ -432,8 +435,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .action((date: string, name: string) =>
       withCore(async ({ database }) => {
         makeCalendar({ extraHolidays: [date] }); // validates the date with the calendar's own message
-        await calendarSettings.addExtraHoliday(database.db, date, name);
-        out(CLI.holidayAdded(date, name));
+        const previous = await calendarSettings.addExtraHoliday(database.db, date, name);
+        out(previous === undefined || previous === name ? CLI.holidayAdded(date, name) : CLI.holidayRenamed(date, previous, name));
       }),
     );
   holiday
@@ -621,6 +624,9 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     if (core && core !== io.core) await core.close();
   }
 }
+
+/** What a user id looks like on each platform: Telegram's a number, Slack's U… or W… (Enterprise Grid). */
+const USER_ID = { telegram: /^\d{1,20}$/, slack: /^[UW][A-Z0-9]{2,20}$/ } as const;
 
 function chatPlatform(input: string): 'telegram' | 'slack' {
   if (input !== 'telegram' && input !== 'slack') throw new CliError(CLI.badPlatform(input));

@@ -226,6 +226,7 @@ export const CLI = {
   attached: (file: string, slot: string, size: number, sha: string) => `Dokumen ${file} tersimpan sebagai "${slot}" (${size} byte, sha256 ${sha}).`,
   noExtraHolidays: 'Belum ada hari libur tambahan.',
   holidayAdded: (d: string, n: string) => `Hari libur ${d} (${n}) ditambahkan.`,
+  holidayRenamed: (d: string, before: string, n: string) => `Hari libur ${d} sudah tercatat sebagai "${before}"; namanya diganti menjadi "${n}".`,
   holidayRemoved: (d: string) => `Hari libur ${d} dihapus.`,
   holidayMissing: (d: string) => `Tanggal ${d} tidak ada di daftar hari libur tambahan.`,
   unexpected: (detail: string) => `Kesalahan tak terduga:\n${detail}`,
@@ -246,6 +247,10 @@ export const CLI = {
   noBindings: 'Belum ada chat yang terdaftar.',
   allow: 'Daftar petugas yang boleh bertindak untuk sebuah peran (tanpa daftar: semua anggota chat)',
   allowed: (u: string, role: string) => `Pengguna ${u} boleh bertindak sebagai ${role}.`,
+  badUserId: (platform: 'telegram' | 'slack', u: string) =>
+    platform === 'telegram'
+      ? `"${u}" bukan ID pengguna Telegram: ID berupa angka, misalnya 123456789 (bukan @nama).`
+      : `"${u}" bukan ID pengguna Slack: ID diawali U atau W, misalnya U012AB3CD (dari profil anggota, "Salin ID anggota").`,
   disallowed: (u: string, role: string) => `Pengguna ${u} dihapus dari daftar ${role}.`,
   notAllowed: (u: string) => `Pengguna ${u} tidak ada di daftar.`,
   noAllowlist: 'Belum ada daftar petugas; semua anggota chat terdaftar boleh bertindak.',

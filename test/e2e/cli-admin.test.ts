@@ -363,3 +363,45 @@ describe('sopbot sop due: the calendar, checked by hand', () => {
     expect(list).toContain('Nomor PUPR-05.02.CFM.04.SOP.IK.004');
   });
 });
+
+describe('an admin who mistypes', () => {
+  it('is told when a holiday of that date was already there, and its name changes rather than vanishes', async () => {
+    expect(await ok('holiday', 'add', '2026-12-04', 'Hari jadi kabupaten')).toBe('Hari libur 2026-12-04 (Hari jadi kabupaten) ditambahkan.');
+    expect(await ok('holiday', 'add', '2026-12-04', 'Hari jadi kabupaten')).toBe('Hari libur 2026-12-04 (Hari jadi kabupaten) ditambahkan.');
+    expect(await ok('holiday', 'add', '2026-12-04', 'Cuti bersama daerah')).toBe(
+      'Hari libur 2026-12-04 sudah tercatat sebagai "Hari jadi kabupaten"; namanya diganti menjadi "Cuti bersama daerah".',
+    );
+    expect(await ok('holiday', 'list')).toBe('2026-12-04  Cuti bersama daerah');
+  });
+
+  it('cannot allow a user by a name or a mention instead of the platform id', async () => {
+    for (const [platform, id, says] of [
+      ['telegram', '@budi', 'bukan ID pengguna Telegram: ID berupa angka'],
+      ['telegram', 'abc', 'bukan ID pengguna Telegram'],
+      ['slack', '<@U123ABC>', 'bukan ID pengguna Slack: ID diawali U atau W'],
+      ['slack', 'budi.santoso', 'bukan ID pengguna Slack'],
+    ] as const) {
+      const r = await sopbot(['allow', 'add', platform, id, '--role', 'kabid']);
+      expect(r.code, `${platform} ${id}`).toBe(1);
+      expect(r.err).toContain(`"${id}" ${says}`);
+    }
+    expect(await ok('allow', 'list')).not.toContain('budi');
+    expect(await ok('allow', 'add', 'telegram', '123456789', '--role', 'kabid')).toContain('Pengguna 123456789 boleh bertindak sebagai');
+    expect(await ok('allow', 'add', 'slack', 'U012AB3CD', '--role', 'kabid')).toContain('Pengguna U012AB3CD boleh bertindak sebagai');
+  });
+
+  it('hears of a role that does not exist instead of "no open tasks"', async () => {
+    const r = await sopbot(['task', 'list', '--role', 'kepala_dinas']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^Peran "kepala_dinas" /);
+    expect(r.out).toBe('');
+  });
+
+  it('gets the archive in a folder that did not exist yet', async () => {
+    const started = await ok('case', 'start', 'tangerang', '--title', 'Arsip ke folder baru');
+    const ref = /Kasus (\S+) dimulai/.exec(started)![1]!;
+    const out = await ok('case', 'export', ref, '--out', 'arsip baru/2026/ü.zip');
+    expect(out).toContain(`ditulis ke ${join(dir, 'arsip baru/2026/ü.zip')}`);
+    expect((await stat(join(dir, 'arsip baru/2026/ü.zip'))).size).toBeGreaterThan(0);
+  });
+});

@@ -25,8 +25,11 @@ export async function listExtraHolidays(q: Queryable): Promise<{ date: string; n
   return (await rawQuery(q)(HOLIDAYS_SQL, [])).map(toHoliday);
 }
 
-export async function addExtraHoliday(q: Queryable, date: string, name: string): Promise<void> {
+/** Adds or renames the holiday of `date`; returns the name it had before, if it was there. */
+export async function addExtraHoliday(q: Queryable, date: string, name: string): Promise<string | undefined> {
+  const [before] = await q.select({ name: extraHolidays.name }).from(extraHolidays).where(eq(extraHolidays.date, date));
   await q.insert(extraHolidays).values({ date, name }).onConflictDoUpdate({ target: extraHolidays.date, set: { name } });
+  return before?.name;
 }
 
 export async function removeExtraHoliday(q: Queryable, date: string): Promise<boolean> {
