@@ -329,7 +329,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       .requiredOption('--role <peran>', CLI.optRole)
       .option('--ttl <jam>', CLI.optTtl, '24')
       .action((opts: { role: string; ttl: string }) =>
-        withCore(async ({ service, database }) => {
+        withCore(async ({ service, database, config }) => {
           const role = knownRole(service.knownRoles(), opts.role);
           const hours = Number(opts.ttl);
           if (!(hours > 0 && hours <= 24 * 7)) throw new CliError(CLI.badTtl(opts.ttl));
@@ -339,7 +339,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
             ttlMs: hours * 3_600_000,
             now: io.clock?.() ?? new Date(),
           });
-          out(CLI.pairingCode(platform, code, service.roleLabel(role), expiresAt.toISOString()));
+          const calendar = await service.calendarForZone(config.scheduler.timezone);
+          out(CLI.pairingCode(platform, code, service.roleLabel(role), formatLocal(expiresAt, calendar)));
         }),
       );
   }

@@ -4,6 +4,13 @@
  * and what `sopbot doctor` says of berkas nobody names. Indonesian, EYD V.
  */
 
+/** A size limit as people write it: "20 MB", "1,5 MB", "500 KB" (a fraction of a megabyte is not read as such). */
+function limitText(mb: number): string {
+  if (mb >= 1) return `${String(Math.round(mb * 10) / 10).replace('.', ',')} MB`;
+  const kb = mb * 1024;
+  return kb >= 1 ? `${String(Math.round(kb * 10) / 10).replace('.', ',')} KB` : `${Math.round(kb * 1024)} byte`;
+}
+
 /** Why an upload was refused, by code (src/storage/intake.ts). */
 export const UPLOAD_REFUSAL = {
   name_invalid: (p: { reason: 'empty' | 'control' | 'too_long' | 'path' }) =>
@@ -20,8 +27,8 @@ export const UPLOAD_REFUSAL = {
     ' Kirim berkas asli dengan nama yang sesuai isinya.',
   too_large: (p: { limitMb: number; by: 'service' | 'telegram' }) =>
     p.by === 'telegram'
-      ? `Berkas terlalu besar: batas unduh bot Telegram adalah ${p.limitMb} MB.`
-      : `Berkas terlalu besar: batas unggah layanan ini adalah ${p.limitMb} MB (SOPBOT_MAX_UPLOAD_MB).`,
+      ? `Berkas terlalu besar: batas unduh bot Telegram adalah ${limitText(p.limitMb)}.`
+      : `Berkas terlalu besar: batas unggah layanan ini adalah ${limitText(p.limitMb)} (SOPBOT_MAX_UPLOAD_MB).`,
   empty: (_p: Record<string, never>) => 'Berkas kosong (0 byte) tidak disimpan.',
 } as const;
 

@@ -390,6 +390,10 @@ describe('an admin who mistypes', () => {
     expect(await ok('allow', 'add', 'slack', 'U012AB3CD', '--role', 'kabid')).toContain('Pengguna U012AB3CD boleh bertindak sebagai');
   });
 
+  it('reads when a pairing code expires as a clock on the wall says it', async () => {
+    expect(await ok('bind', 'telegram', '--role', 'kabid')).toMatch(/\nBerlaku sekali, sampai Rabu, 2 Desember 2026 10\.00 WIB\.$/);
+  });
+
   it('hears of a role that does not exist instead of "no open tasks"', async () => {
     const r = await sopbot(['task', 'list', '--role', 'kepala_dinas']);
     expect(r.code).toBe(1);
