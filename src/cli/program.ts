@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { type FileHandle, mkdir, open, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { openCore, type Core } from '../bootstrap.js';
 import { DateTime } from 'luxon';
 import { formatDayHours, formatLocal, makeCalendar, parseDayHours } from '../calendar/calendar.js';
@@ -16,7 +16,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { isConnectionFailure, openDatabase, systemErrorOf, type Database } from '../db/database.js';
 import { runServed } from '../db/embedded/admin-socket.js';
 import { DataFolderInUseError } from '../db/embedded/lock.js';
-import { CLI, refusalText, TERMS } from '../messages/id.js';
+import { CLI, CLI_LIBRARY, refusalText, TERMS } from '../messages/id.js';
 import { uploadRefusal } from '../messages/security.js';
 import { describeWaktu, renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
 import { catalogDir, loadCatalog, loadDefinitionFile } from '../sop/loader.js';
@@ -67,7 +67,10 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   const program = new Command('sopbot')
     .description(CLI.description)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()), outputError: (s, write) => write(indonesianError(s)) })
+    .configureHelp({ formatHelp: (cmd, helper) => indonesianHelp(Help.prototype.formatHelp.call(helper, cmd, helper)) })
+    .helpOption('-h, --help', CLI_LIBRARY.helpOption)
+    .helpCommand('help [perintah]', CLI_LIBRARY.helpCommand)
     .showHelpAfterError();
   const sheetCtx: SheetCommandContext = {
     out,
@@ -624,6 +627,21 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   } finally {
     if (core && core !== io.core) await core.close();
   }
+}
+
+/** The library's error, said in Indonesian (see CLI_LIBRARY); the library's suggestion kept. */
+function indonesianError(text: string): string {
+  const suggestion = /\(Did you mean (one of )?(.+)\?\)/.exec(text);
+  const said = suggestion ? (suggestion[1] ? CLI_LIBRARY.suggestions(suggestion[2]!) : CLI_LIBRARY.suggestion(suggestion[2]!)) : '';
+  for (const [pattern, say] of CLI_LIBRARY.errors) {
+    const m = pattern.exec(text);
+    if (m) return `${(say as (a?: string) => string)(m[1])}${said ? `\n${said}` : ''}\n`;
+  }
+  return text;
+}
+
+function indonesianHelp(text: string): string {
+  return CLI_LIBRARY.helpText.reduce((t, [en, id]) => t.split(en).join(id), text);
 }
 
 /** What a user id looks like on each platform: Telegram's a number, Slack's U… or W… (Enterprise Grid). */

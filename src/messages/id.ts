@@ -616,3 +616,34 @@ export function channelRefusalText(e: { code: ChannelRefusalCode; params: Record
   const words: RefusalWords = CHANNEL_REFUSALS[e.code][platform];
   return typeof words === 'function' ? words(e.params) : words;
 }
+
+/**
+ * The command-line library (commander) writes its own errors and help headings in English; these
+ * put them in Indonesian. Errors are matched by their fixed English shape; anything not matched is
+ * shown as it came.
+ */
+export const CLI_LIBRARY = {
+  helpOption: 'tampilkan bantuan perintah ini',
+  helpCommand: 'tampilkan bantuan sebuah perintah',
+  helpText: [
+    ['Usage:', 'Penggunaan:'],
+    ['Global Options:', 'Opsi umum:'],
+    ['Options:', 'Opsi:'],
+    ['Arguments:', 'Argumen:'],
+    ['Commands:', 'Perintah:'],
+    ['[options]', '[opsi]'],
+    ['[command]', '[perintah]'],
+    ['(default: ', '(bawaan: '],
+    ['(choices: ', '(pilihan: '],
+  ] as const,
+  errors: [
+    [/^error: missing required argument '(.+)'$/m, (a: string) => `Argumen <${a}> belum diisi.`],
+    [/^error: option '(.+)' argument missing$/m, (o: string) => `Opsi ${o} perlu nilai.`],
+    [/^error: required option '(.+)' not specified$/m, (o: string) => `Opsi ${o} wajib diisi.`],
+    [/^error: unknown option '(.+?)'/m, (o: string) => `Opsi ${o} tidak dikenal.`],
+    [/^error: unknown command '(.+?)'/m, (c: string) => `Perintah ${c} tidak dikenal.`],
+    [/^error: too many arguments(?: for '(.+?)')?\..*$/m, (c?: string) => `Terlalu banyak argumen${c ? ` untuk ${c}` : ''}.`],
+  ] as const,
+  suggestion: (names: string) => `(Maksud Anda ${names}?)`,
+  suggestions: (names: string) => `(Maksud Anda salah satu dari ${names}?)`,
+} as const;

@@ -201,3 +201,27 @@ describe('when the database cannot be reached', () => {
     expect(out).toEqual([]);
   });
 });
+
+describe('the command line itself', () => {
+  it('answers a mistyped command, a missing option and a request for help in Indonesian', async () => {
+    const run = async (...argv: string[]) => {
+      const lines: string[] = [];
+      const code = await runCli(argv, { core, out: (t) => lines.push(t), err: (t) => lines.push(t) });
+      return { code, text: lines.join('\n') };
+    };
+    const unknown = await run('sop', 'lsit');
+    expect(unknown.code).toBe(1);
+    expect(unknown.text).toMatch(/^Perintah lsit tidak dikenal\.\n\(Maksud Anda list\?\)/);
+    const missing = await run('case', 'start', 'pupr');
+    expect(missing.text).toMatch(/^Opsi --title <judul> wajib diisi\./);
+    expect((await run('sop', 'due', 'pupr')).text).toMatch(/^Argumen <kegiatan> belum diisi\./);
+    expect((await run('sop', 'list', '--semua')).text).toMatch(/^Opsi --semua tidak dikenal\./);
+    const help = await run('case', 'start', '--help');
+    expect(help.text).toContain('Penggunaan: sopbot case start [opsi] <sop>');
+    expect(help.text).toContain('Opsi:');
+    // Nothing of the library's English is left, in any command's help.
+    for (const argv of [['--help'], ['sop', '--help'], ['case', 'export', '--help'], ['bind', 'telegram', '--help'], ['report', 'monitoring', '--help']]) {
+      expect((await run(...argv)).text, argv.join(' ')).not.toMatch(/Usage:|Options:|Arguments:|Commands:|display help|\(default:|error:/);
+    }
+  });
+});
