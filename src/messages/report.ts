@@ -251,7 +251,8 @@ export const REPORT_CLI = {
 /** Errors of the report, for the CLI and the chat commands. */
 export const REPORT_ERROR = {
   bad_date: (p: { text: string }) => `Tanggal "${p.text}" tidak sah; tulis dengan format TTTT-BB-HH, misalnya 2026-11-01.`,
-  bad_month: (p: { text: string }) => `Bulan "${p.text}" tidak sah; tulis dengan format TTTT-BB, misalnya 2026-11.`,
+  bad_month: (p: { text: string }) => `Bulan "${p.text}" tidak sah; tulis misalnya 2026-11, 11/2026 atau November 2026.`,
+  not_begun: (p: { from: string }) => `Periode yang dimulai ${p.from} belum berjalan; laporan dibuat untuk bulan yang sudah atau sedang berjalan.`,
   bad_range: (p: { from: string; to: string }) => `Periode ${p.from} s.d. ${p.to} tidak sah: tanggal akhir sebelum tanggal awal.`,
   half_range: () => 'Tulis --from dan --to bersama-sama (atau --month saja).',
   month_and_range: () => 'Pilih salah satu: --month, atau --from dan --to.',

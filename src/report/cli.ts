@@ -8,7 +8,8 @@ import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Core } from '../bootstrap.js';
 import { periodText, REPORT_CLI } from '../messages/report.js';
-import { buildMonitoringReport, checkDate, monthPeriod, previousMonth, ReportError } from './build.js';
+import { DateTime } from 'luxon';
+import { buildMonitoringReport, checkDate, monthPeriod, parseMonth, previousMonth, ReportError } from './build.js';
 import { isWholeMonth } from './compute.js';
 import type { ReportRule } from './model.js';
 
@@ -98,14 +99,26 @@ export function registerReportCommands(program: Command, ctx: ReportCommandConte
 
 function periodOf(opts: MonitoringOptions, now: Date, timezone: string): { from: string; to: string } {
   if (opts.month && (opts.from || opts.to)) throw new ReportError('month_and_range', {});
-  if (opts.month) return monthPeriod(opts.month);
+  if (opts.month) {
+    // The forms the chat command takes too: 2026-11, 11/2026, November 2026.
+    const month = parseMonth(opts.month);
+    if (!month) throw new ReportError('bad_month', { text: opts.month });
+    const period = monthPeriod(month);
+    if (period.from > today(now, timezone)) throw new ReportError('not_begun', { from: period.from });
+    return period;
+  }
   if (Boolean(opts.from) !== Boolean(opts.to)) throw new ReportError('half_range', {});
   if (opts.from && opts.to) {
     const period = { from: checkDate(opts.from), to: checkDate(opts.to) };
     if (period.to < period.from) throw new ReportError('bad_range', period);
+    if (period.from > today(now, timezone)) throw new ReportError('not_begun', { from: period.from });
     return period;
   }
   return previousMonth(now, timezone);
+}
+
+function today(now: Date, timezone: string): string {
+  return DateTime.fromJSDate(now, { zone: timezone }).toISODate()!;
 }
 
 function formatOf(opts: MonitoringOptions): Format {

@@ -103,7 +103,9 @@ export function judge(f: Pick<StepFigures, 'runs' | 'withDue' | 'onTimeShare' | 
 export function computeReport(input: ComputeInput): MonitoringReport {
   const period = periodInstants(input.period);
   const from = period.from.getTime();
-  const to = period.to.getTime();
+  // A period still running is judged as it stands when the report is made: a step due tomorrow is
+  // open, not late at the end of a month that has not ended.
+  const to = Math.min(period.to.getTime(), Math.max(from, input.generatedAt.getTime()));
   const caseById = new Map(input.cases.map((c) => [c.id, c]));
   const present = new Set(input.sops.map((s) => s.sopId));
   // Working minutes between two instants (ms) under a calendar: the calendar's own arithmetic.

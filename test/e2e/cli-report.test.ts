@@ -72,6 +72,26 @@ describe('sopbot report monitoring', () => {
     expect((await readFile(out)).subarray(0, 5).toString()).toBe('%PDF-');
   });
 
+  it('takes the month as the chat command does: 11/2026 and November 2026', async () => {
+    for (const month of ['11/2026', 'November 2026']) {
+      const out = join(dir, `bulan-${month.replace(/\W/g, '')}.json`);
+      const r = await sopbot('report', 'monitoring', '--month', month, '--out', out);
+      expect(r.err).toBe('');
+      expect((JSON.parse(await readFile(out, 'utf8')) as MonitoringReport).period).toMatchObject({ from: '2026-11-01', to: '2026-11-30' });
+    }
+  });
+
+  it('judges the month still running as it stands now: a step due tomorrow is open, not late', async () => {
+    await core.service.startCase('tangerang', 'Masih berjalan', { channel: 'cli', userId: 'admin', name: 'Admin' });
+    now = new Date(now.getTime() + 3_600_000); // the report an hour later; step 1 is due tomorrow
+    const out = join(dir, 'des.json');
+    expect((await sopbot('report', 'monitoring', '--month', '2026-12', '--sop', 'tangerang', '--out', out)).code).toBe(0);
+    const sop = (JSON.parse(await readFile(out, 'utf8')) as MonitoringReport).sops[0]!;
+    const open = sop.steps.reduce((n, s) => n + s.figures.openAtEnd, 0);
+    const overdue = sop.steps.reduce((n, s) => n + s.figures.overdueAtEnd, 0);
+    expect([open, overdue]).toEqual([1, 0]);
+  });
+
   it('names each mistake in the options', async () => {
     const cases: [string[], string][] = [
       [['--month', '2026-13'], 'Bulan "2026-13" tidak sah'],
@@ -80,6 +100,9 @@ describe('sopbot report monitoring', () => {
       [['--format', 'docx'], 'Format "docx" tidak dikenal'],
       [['--sop', 'tidakada', '--out', join(dir, 'x.json')], 'SOP "tidakada" tidak dikenal'],
       [['--min-on-time', '120', '--out', join(dir, 'y.json')], '--min-on-time "120" tidak sah'],
+      // A month not yet begun is refused as in the chat (it is 2 December 2026 here).
+      [['--month', '2027-05'], 'Periode yang dimulai 2027-05-01 belum berjalan'],
+      [['--from', '2027-01-01', '--to', '2027-01-31'], 'Periode yang dimulai 2027-01-01 belum berjalan'],
     ];
     for (const [args, message] of cases) {
       const r = await sopbot('report', 'monitoring', ...args);
