@@ -289,24 +289,19 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
           throw e;
         }
         const target = await resolveTask(ref, opts.as);
-        const view = await service.taskView(target.taskId);
-        const step = findStep(view.definition, view.task.stepId);
-        const slots = uploadSlots(step, view.caseRow.decisions);
-        // Without --slot, the file goes where it obviously belongs: the one output still missing.
-        const missing = missingOutputs(step, view.task, view.documents, view.caseRow.decisions);
-        const slot = opts.slot
-          ? (slots.find((s) => s.name.toLowerCase() === opts.slot!.toLowerCase()) ?? { kind: 'output' as const, name: opts.slot })
-          : missing.length === 1
-            ? { kind: 'output' as const, name: missing[0]! }
-            : slots.length === 1
-              ? slots[0]!
-              : null;
-        if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
+        // The file and its content first: a missing or disguised file is the problem to hear of,
+        // not which slot it would have gone to.
+        const path = io.cwd ? resolve(io.cwd, file) : file;
         let source: FileHandle;
         try {
-          source = await open(io.cwd ? resolve(io.cwd, file) : file);
-        } catch {
-          throw new CliError(CLI.fileUnreadable(file));
+          source = await open(path);
+          if ((await source.stat()).isDirectory()) {
+            await source.close();
+            throw new CliError(CLI.fileIsFolder(file));
+          }
+        } catch (e) {
+          if (e instanceof CliError) throw e;
+          throw new CliError((e as NodeJS.ErrnoException).code === 'ENOENT' ? CLI.fileNotFound(file) : CLI.fileUnreadable(file));
         }
         const stored = await storeChecked(files, source.createReadStream(), {
           fileName: basename(file),
@@ -317,9 +312,22 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
           if (isUploadRefused(e)) throw new CliError(`${basename(file)}: ${uploadRefusal(e.code, e.params)}`);
           throw e;
         });
-        const result = await withStoredFile(files, stored, () =>
-          service.attachDocument(target.taskId, slot, { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored }, cliActor(target.role, io.user)),
-        );
+        const result = await withStoredFile(files, stored, async () => {
+          const view = await service.taskView(target.taskId);
+          const step = findStep(view.definition, view.task.stepId);
+          const slots = uploadSlots(step, view.caseRow.decisions);
+          // Without --slot, the file goes where it obviously belongs: the one output still missing.
+          const missing = missingOutputs(step, view.task, view.documents, view.caseRow.decisions);
+          const slot = opts.slot
+            ? (slots.find((s) => s.name.toLowerCase() === opts.slot!.toLowerCase()) ?? { kind: 'output' as const, name: opts.slot })
+            : missing.length === 1
+              ? { kind: 'output' as const, name: missing[0]! }
+              : slots.length === 1
+                ? slots[0]!
+                : null;
+          if (!slot) throw new CliError(CLI.chooseSlot(slots.map((s) => s.name)));
+          return service.attachDocument(target.taskId, slot, { fileName: basename(file), mimeType: mimeTypeOf(file), ...stored }, cliActor(target.role, io.user));
+        });
         out(CLI.attached(basename(file), result.slot.name, stored.sizeBytes, stored.sha256));
       }),
     );

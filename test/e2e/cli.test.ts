@@ -100,6 +100,12 @@ describe('a Pemalang case from the terminal', () => {
     expect((await sopbot('task', 'attach', 'PML-2026-0001', exe, '--as', 'kabid')).err).toBe(
       'Jenis berkas virus.exe tidak diterima. Jenis yang diterima: pdf, doc, docx, xls, xlsx, jpg, jpeg, png.',
     );
+    // What is wrong with the file is said before anything about slots.
+    expect((await sopbot('task', 'attach', 'PML-2026-0001', join(dir, 'tidak-ada.pdf'), '--as', 'kabid')).err).toBe(`Berkas ${join(dir, 'tidak-ada.pdf')} tidak ditemukan.`);
+    expect((await sopbot('task', 'attach', 'PML-2026-0001', dir, '--as', 'kabid')).err).toMatch(/adalah folder, bukan berkas\.$|Jenis berkas/);
+    const disguised = join(dir, 'laporan.pdf');
+    await writeFile(disguised, 'MZ\x90\x00 not a pdf');
+    expect((await sopbot('task', 'attach', 'PML-2026-0001', disguised, '--as', 'kabid')).err).toMatch(/^laporan\.pdf: Isi berkas tidak sesuai dengan jenisnya \(\.pdf\)/);
 
     await ok('task', 'done', 'PML-2026-0001', '--as', 'kabid');
     await ok('task', 'done', 'PML-2026-0001', '--as', 'subkor');
