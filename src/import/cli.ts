@@ -71,8 +71,11 @@ async function runImport(file: string, flags: ImportFlags, ctx: ImportCliContext
 
   // Where each draft goes; every target is checked before the first is written.
   let targets: string[];
+  // --out names a folder when it ends with a slash or is one already: the draft goes in it as ID.yaml.
+  const outIsFolder = flags.out !== undefined && (/[\\/]$/.test(flags.out) || (await stat(resolve(cwd, flags.out)).then((s) => s.isDirectory(), () => false)));
   if (drafts.length === 1) {
-    targets = [flags.out ? resolve(cwd, flags.out) : join(catalog, `${drafts[0]!.id}.yaml`)];
+    const out = flags.out ? resolve(cwd, flags.out) : undefined;
+    targets = [out && !outIsFolder ? out : join(out ?? catalog, `${drafts[0]!.id}.yaml`)];
   } else {
     const dir = flags.out ? resolve(cwd, flags.out) : catalog;
     const isFile = await stat(dir).then((s) => s.isFile(), () => /\.ya?ml$/i.test(dir));

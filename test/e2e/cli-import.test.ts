@@ -79,6 +79,12 @@ describe('sopbot sop import', () => {
     const one = await sopbot(['sop', 'import', seed('tangerang.txt'), '--out', 'draf/tangerang.yaml']);
     expect(one.code).toBe(0);
     expect(await readdir(join(dir, 'draf'))).toEqual(['tangerang.yaml']);
+    // A folder, new (a trailing slash) or existing, gets the draft as ID.yaml inside it.
+    expect((await sopbot(['sop', 'import', seed('jateng.txt'), '--out', 'baru/'])).code).toBe(0);
+    const [draft] = await readdir(join(dir, 'baru'));
+    expect(draft).toMatch(/^\w+\.yaml$/);
+    expect((await sopbot(['sop', 'import', seed('jateng.txt'), '--out', 'draf'])).code).toBe(0);
+    expect((await readdir(join(dir, 'draf'))).sort()).toEqual([draft!, 'tangerang.yaml'].sort());
 
     const two = await sopbot(['sop', 'import', messy, '--out', 'dua']);
     expect(two.out).toContain(`Berkas ini berisi 2 SOP; setiap draf ditulis ke ${join(dir, 'dua')}/ID.yaml.`);
