@@ -465,9 +465,11 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   hours
     .command('list')
     .action(() =>
-      withCore(async ({ database }) => {
+      withCore(async ({ database, config }) => {
         const rows = await calendarSettings.listOfficeHours(database.db);
-        if (!rows.length) out(CLI.noOfficeHours);
+        const configured = config.calendar.specialHours ?? [];
+        if (!rows.length && !configured.length) out(CLI.noOfficeHours);
+        for (const h of configured) out(CLI.officeHoursFromConfig(h.from, h.to, formatDayHours(h.hours), h.fridayHours ? formatDayHours(h.fridayHours) : null));
         for (const h of rows) {
           out(CLI.officeHoursLine(h.id, h.fromDate, h.toDate, formatDayHours(parseDayHours(h.hours)), h.fridayHours ? formatDayHours(parseDayHours(h.fridayHours)) : null, h.name));
         }
@@ -482,10 +484,18 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     .option('--friday <periode>', CLI.optFridayHours)
     .requiredOption('--name <nama>', CLI.optHoursName)
     .action((from: string, to: string, opts: { hours: string; friday?: string; name: string }) =>
-      withCore(async ({ database }) => {
+      withCore(async ({ database, config }) => {
         // Checked with the calendar's own rules and messages before anything is stored.
         const span = { from, to, hours: parseDayHours(opts.hours), ...(opts.friday ? { fridayHours: parseDayHours(opts.friday) } : {}) };
         makeCalendar({ includeShipped: false, specialHours: [span] });
+        // Two spans over one day: which hours hold would depend on their order, and nobody would see it.
+        const stored = await calendarSettings.listOfficeHours(database.db);
+        const clash =
+          stored.find((h) => h.fromDate <= to && from <= h.toDate) ?? (config.calendar.specialHours ?? []).find((h) => h.from <= to && from <= h.to);
+        if (clash) {
+          const other = 'id' in clash ? `#${clash.id} "${clash.name}" (${clash.fromDate} s.d. ${clash.toDate})` : `${clash.from} s.d. ${clash.to} dari SOPBOT_RAMADAN_HOURS`;
+          throw new CliError(CLI.officeHoursOverlap(from, to, other));
+        }
         const id = await calendarSettings.addOfficeHours(database.db, {
           fromDate: from,
           toDate: to,

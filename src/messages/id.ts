@@ -180,6 +180,10 @@ export const CLI = {
     `Jam kerja #${id} "${name}" ditetapkan untuk ${from} s.d. ${to}: Senin–Kamis ${hours}; Jumat ${friday ?? hours}.`,
   officeHoursMissing: (id: string) => `Jam kerja ${id} tidak ada. Lihat daftar dengan: sopbot hours list`,
   officeHoursRemoved: (id: number) => `Jam kerja #${id} dihapus.`,
+  officeHoursFromConfig: (from: string, to: string, hours: string, friday: string | null) =>
+    `—   ${from} s.d. ${to}  Senin–Kamis ${hours}; Jumat ${friday ?? hours}  (dari SOPBOT_RAMADAN_HOURS)`,
+  officeHoursOverlap: (from: string, to: string, other: string) =>
+    `Rentang ${from} s.d. ${to} bertumpang tindih dengan jam kerja ${other}. Satu hari hanya boleh punya satu jam kerja khusus: ubah tanggalnya, atau hapus dulu yang lama (sopbot hours remove NOMOR).`,
   case: 'Kasus (satu jalannya SOP)',
   caseStart: 'Mulai kasus baru dari sebuah SOP',
   caseList: 'Daftar kasus terbaru',

@@ -394,6 +394,18 @@ describe('an admin who mistypes', () => {
     expect(await ok('bind', 'telegram', '--role', 'kabid')).toMatch(/\nBerlaku sekali, sampai Rabu, 2 Desember 2026 10\.00 WIB\.$/);
   });
 
+  it('cannot give one day two sets of special hours, and sees those set in the environment', async () => {
+    await ok('hours', 'add', '2027-02-08', '2027-03-09', '--hours', '08:00-12:00, 12:30-15:00', '--name', 'Ramadan 1448 H');
+    const clash = await sopbot(['hours', 'add', '2027-02-01', '2027-02-10', '--hours', '08:00-15:00', '--name', 'Lain']);
+    expect(clash.code).toBe(1);
+    expect(clash.err).toBe(
+      'Rentang 2027-02-01 s.d. 2027-02-10 bertumpang tindih dengan jam kerja #1 "Ramadan 1448 H" (2027-02-08 s.d. 2027-03-09). Satu hari hanya boleh punya satu jam kerja khusus: ubah tanggalnya, atau hapus dulu yang lama (sopbot hours remove NOMOR).',
+    );
+    const env = { SOPBOT_RAMADAN_HOURS: '2028-01-28..2028-02-26 08:00-12:00, 12:30-15:00' };
+    const list = await sopbot(['hours', 'list'], { core: null, env: { ...env, SOPBOT_DATA_DIR: join(dir, 'data-env') } });
+    expect(list.out).toBe('—   2028-01-28 s.d. 2028-02-26  Senin–Kamis 08.00–12.00, 12.30–15.00; Jumat 08.00–12.00, 12.30–15.00  (dari SOPBOT_RAMADAN_HOURS)');
+  });
+
   it('hears of a role that does not exist instead of "no open tasks"', async () => {
     const r = await sopbot(['task', 'list', '--role', 'kepala_dinas']);
     expect(r.code).toBe(1);
