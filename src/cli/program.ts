@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import { Command, CommanderError, Help } from 'commander';
 import { openCore, type Core } from '../bootstrap.js';
 import { DateTime } from 'luxon';
-import { formatDayHours, formatLocal, makeCalendar, parseDayHours } from '../calendar/calendar.js';
+import { formatDayHours, formatLocal, isWorkingTime, makeCalendar, nextWorkingStart, parseDayHours } from '../calendar/calendar.js';
 import { parseWaktu } from '../calendar/waktu.js';
 import { parseDueInput } from '../calendar/due-input.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -139,7 +139,12 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         if (!step) throw new CliError(CLI.unknownStep(stepId, def.steps.map((s) => s.id)));
         const calendar = await service.calendarFor(def);
         const now = io.clock?.() ?? new Date();
-        const from = opts.from ? parseLocalDateTime(opts.from, def.unit.timezone, now) : now;
+        // A date alone is an opening time here, so the start of that day (as a deadline it would be the close).
+        const from = !opts.from
+          ? now
+          : /^\d{4}-\d{2}-\d{2}$/.test(opts.from.trim()) && DateTime.fromISO(opts.from.trim()).isValid
+            ? DateTime.fromISO(opts.from.trim(), { zone: def.unit.timezone }).startOf('day').toJSDate()
+            : parseLocalDateTime(opts.from, def.unit.timezone, now);
         const waktu = parseWaktu(step.waktu, def.konversiWaktu);
         if (waktu.kind === 'none') return void out(CLI.noWaktu(step.id));
         if (waktu.kind === 'actor-sets') return void out(CLI.actorSetsWaktu(step.id, waktu.text));
@@ -150,7 +155,9 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         out(
           waktu.kind === 'after-anchor'
             ? CLI.dueAfterAnchor(describeWaktu(def, step), step.anchor ?? '', formatLocal(from, calendar))
-            : CLI.dueFrom(describeWaktu(def, step), formatLocal(from, calendar)),
+            : isWorkingTime(from, calendar)
+              ? CLI.dueFrom(describeWaktu(def, step), formatLocal(from, calendar))
+              : CLI.dueFromNextWorking(describeWaktu(def, step), formatLocal(nextWorkingStart(from, calendar), calendar), formatLocal(from, calendar)),
         );
       }),
     );

@@ -166,6 +166,8 @@ export const CLI = {
   actorSetsWaktu: (step: string, text: string) =>
     `Kegiatan ${step} berwaktu "${text}": batas waktunya ditentukan pelaksana saat kegiatan dibuka.`,
   dueFrom: (waktu: string, from: string) => `Waktu ${waktu}, dihitung sejak ${from}.`,
+  dueFromNextWorking: (waktu: string, start: string, from: string) =>
+    `Waktu ${waktu}, dihitung sejak ${start}: jam kerja pertama setelah ${from}.`,
   dueAfterAnchor: (waktu: string, anchor: string, from: string) => `Waktu ${waktu}, dihitung sejak kegiatan ${anchor} selesai pada ${from}.`,
   hours: 'Jam kerja untuk rentang tanggal tertentu (misalnya Ramadan), di atas jam kerja yang dikonfigurasi',
   hoursAdd: 'Tetapkan jam kerja untuk rentang tanggal; berlaku tanpa memulai ulang layanan',

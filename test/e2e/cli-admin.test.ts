@@ -394,6 +394,15 @@ describe('an admin who mistypes', () => {
     expect(await ok('bind', 'telegram', '--role', 'kabid')).toMatch(/\nBerlaku sekali, sampai Rabu, 2 Desember 2026 10\.00 WIB\.$/);
   });
 
+  it('reads a date alone in sop due --from as the start of that day, and says when the counting starts', async () => {
+    expect(await ok('sop', 'due', 'pupr', '2', '--from', '2026-11-23')).toBe(
+      '2026-11-30 07:30 (Senin, 30 November 2026 07.30 WIB)\nWaktu 1500 (5 hari kerja), dihitung sejak Senin, 23 November 2026 07.30 WIB: jam kerja pertama setelah Senin, 23 November 2026 00.00 WIB.',
+    );
+    expect((await ok('sop', 'due', 'pupr', '2', '--from', '2026-11-21 23:33')).split('\n')[1]).toBe(
+      'Waktu 1500 (5 hari kerja), dihitung sejak Senin, 23 November 2026 07.30 WIB: jam kerja pertama setelah Sabtu, 21 November 2026 23.33 WIB.',
+    );
+  });
+
   it('cannot give one day two sets of special hours, and sees those set in the environment', async () => {
     await ok('hours', 'add', '2027-02-08', '2027-03-09', '--hours', '08:00-12:00, 12:30-15:00', '--name', 'Ramadan 1448 H');
     const clash = await sopbot(['hours', 'add', '2027-02-01', '2027-02-10', '--hours', '08:00-15:00', '--name', 'Lain']);
