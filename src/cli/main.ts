@@ -8,4 +8,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The service's own warnings (a stale lock taken over) are sentences for the admin: printed as
+// such, without Node's "(node:PID) [CODE] Warning:" around them.
+process.removeAllListeners('warning');
+process.on('warning', (w: Error & { code?: string }) => {
+  process.stderr.write(w.code?.startsWith('SOPBOT_') ? `${w.message}\n` : `${w.name}: ${w.message}\n`);
+});
+
 process.exitCode = await runCli(process.argv.slice(2));

@@ -181,12 +181,14 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   kasus
     .command('list')
     .description(CLI.caseList)
-    .option('--status <status>', 'open | closed')
+    .option('--status <status>', 'berjalan | selesai (atau open | closed)')
     .option('--sop <id>')
     .action((opts: { status?: string; sop?: string }) =>
       withCore(async ({ database }) => {
-        if (opts.status && opts.status !== 'open' && opts.status !== 'closed') throw new CliError(CLI.badStatus(opts.status));
-        const rows = await cases.listCases(database.db, { status: opts.status as 'open' | 'closed' | undefined, sopId: opts.sop });
+        // The words the list itself shows are accepted too.
+        const status = opts.status === undefined ? undefined : CASE_STATUS[opts.status.trim().toLowerCase()];
+        if (opts.status !== undefined && !status) throw new CliError(CLI.badStatus(opts.status));
+        const rows = await cases.listCases(database.db, { status, sopId: opts.sop });
         if (!rows.length) out(CLI.noCases);
         for (const c of rows) out(`${c.ref.padEnd(20)} ${(c.status === 'open' ? 'berjalan' : (c.outcome ?? '')).padEnd(10)} ${c.title}`);
       }),
@@ -635,7 +637,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       return 1;
     }
     if (e instanceof Error && e.name === 'CalendarConfigError') {
-      err(e.message);
+      // The calendar's sentences continue a variable's name in the configuration; alone, they start a sentence.
+      err(e.message.charAt(0).toUpperCase() + e.message.slice(1));
       return 1;
     }
     const system = systemErrorOf(e);
@@ -668,6 +671,8 @@ function indonesianError(text: string): string {
 function indonesianHelp(text: string): string {
   return CLI_LIBRARY.helpText.reduce((t, [en, id]) => t.split(en).join(id), text);
 }
+
+const CASE_STATUS: Record<string, 'open' | 'closed'> = { open: 'open', berjalan: 'open', closed: 'closed', selesai: 'closed', ditutup: 'closed' };
 
 /** What a user id looks like on each platform: Telegram's a number, Slack's U… or W… (Enterprise Grid). */
 const USER_ID = { telegram: /^\d{1,20}$/, slack: /^[UW][A-Z0-9]{2,20}$/ } as const;

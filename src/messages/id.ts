@@ -218,7 +218,7 @@ export const CLI = {
   nextTask: 'Berikutnya:',
   noCases: 'Belum ada kasus.',
   noTasks: 'Tidak ada tugas terbuka.',
-  badStatus: (s: string) => `Status "${s}" tidak dikenal; gunakan open atau closed.`,
+  badStatus: (s: string) => `Status "${s}" tidak dikenal; gunakan berjalan atau selesai.`,
   taskMissing: (ref: string) => `Tugas ${ref} tidak ditemukan.`,
   noOpenTask: (ref: string) => `Kasus ${ref} tidak memiliki tugas terbuka.`,
   ambiguousTask: (ids: number[]) => `Ada beberapa tugas terbuka untuk peran ini: ${ids.map((i) => `#${i}`).join(', ')}. Sebutkan nomornya.`,

@@ -137,6 +137,10 @@ describe('a Pemalang case from the terminal', () => {
     expect(show).toContain('Dokumen:');
     expect(show).toContain('Riwayat:');
     expect((await ok('case', 'list', '--status', 'closed'))).toContain('PML-2026-0001');
+    expect((await ok('case', 'list', '--status', 'selesai'))).toContain('PML-2026-0001');
+    expect(await ok('case', 'list', '--status', 'berjalan')).toBe('Belum ada kasus.');
+    expect((await sopbot('case', 'list', '--status', 'aktif')).err).toBe('Status "aktif" tidak dikenal; gunakan berjalan atau selesai.');
+    expect((await sopbot('holiday', 'add', '2026-02-30', 'Tidak ada')).err).toMatch(/^Tanggal libur "2026-02-30" tidak sah/);
     expect(await ok('task', 'list')).toBe('Tidak ada tugas terbuka.');
   });
 });
