@@ -100,7 +100,10 @@ export class LocalFileStore implements FileStore {
     const found: { storageKey: string; sizeBytes: number }[] = [];
     let months: string[];
     try {
-      months = (await readdir(this.root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+      const top = await readdir(this.root, { withFileTypes: true });
+      months = top.filter((d) => d.isDirectory()).map((d) => d.name);
+      // Nothing is ever stored at the top; a file there (a stray copy) is listed by its name too.
+      for (const entry of top.filter((d) => d.isFile())) found.push({ storageKey: entry.name, sizeBytes: (await stat(join(this.root, entry.name))).size });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return found;
       throw e;

@@ -347,11 +347,11 @@ describe('sopbot sop due: the calendar, checked by hand', () => {
     });
     expect(await sopbot(['hours', 'add', '2027-02-08', '2027-03-09', '--hours', '15:00-08:00', '--name', 'Ramadan'])).toMatchObject({
       code: 1,
-      err: 'jam kerja periode "15.00–08.00" tidak sah: jam selesai harus sesudah jam mulai',
+      err: 'Jam kerja periode "15.00–08.00" tidak sah: jam selesai harus sesudah jam mulai',
     });
     expect(await sopbot(['hours', 'add', '2027-03-09', '2027-02-08', '--hours', '08:00-15:00', '--name', 'Ramadan'])).toMatchObject({
       code: 1,
-      err: 'periode jam kerja 2027-03-09 s.d. 2027-02-08 tidak sah: tanggal akhir sebelum tanggal awal',
+      err: 'Periode jam kerja 2027-03-09 s.d. 2027-02-08 tidak sah: tanggal akhir sebelum tanggal awal',
     });
     expect(await sopbot(['hours', 'remove', '7'])).toMatchObject({ code: 1, err: 'Jam kerja 7 tidak ada. Lihat daftar dengan: sopbot hours list' });
     expect(await ok('hours', 'list')).toBe('Belum ada jam kerja khusus; berlaku jam kerja yang dikonfigurasi.');

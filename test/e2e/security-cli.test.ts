@@ -90,6 +90,11 @@ describe('sopbot task attach', () => {
     expect(doctor.code).toBe(1);
     expect(doctor.out).toContain(`MASALAH berkas: ${stray} (4 byte) ada di folder berkas, tetapi tidak tercatat pada dokumen mana pun`);
     expect(doctor.out).toContain('Folder berkas: 1 berkas tanpa catatan dokumen.');
+    // One copied to the top of the folder, where nothing is ever stored, is found as well.
+    await writeFile(join(dir, 'files', 'salinan.pdf'), '%PDF');
+    const again = await sopbot('doctor');
+    expect(again.out).toContain('MASALAH berkas: salinan.pdf (4 byte) ada di folder berkas, tetapi tidak tercatat pada dokumen mana pun');
+    expect(again.out).toContain('Folder berkas: 2 berkas tanpa catatan dokumen.');
   });
 });
 
