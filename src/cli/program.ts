@@ -16,7 +16,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { isConnectionFailure, openDatabase, systemErrorOf, type Database } from '../db/database.js';
 import { runServed } from '../db/embedded/admin-socket.js';
 import { DataFolderInUseError } from '../db/embedded/lock.js';
-import { CLI, CLI_LIBRARY, refusalText, TERMS } from '../messages/id.js';
+import { brief, CLI, CLI_LIBRARY, refusalText, TERMS } from '../messages/id.js';
 import { uploadRefusal } from '../messages/security.js';
 import { describeWaktu, renderCase, renderStepTable, renderTaskLine } from '../messages/render.js';
 import { catalogDir, loadCatalog, loadDefinitionFile } from '../sop/loader.js';
@@ -26,7 +26,7 @@ import type { SopDefinition } from '../sop/definition.js';
 import type { Actor, TaskCommand, TaskState } from '../workflow/model.js';
 import { mimeTypeOf } from '../storage/mime.js';
 import { LocalFileStore, type FileStore } from '../storage/files.js';
-import { checkFileName, isUploadRefused, storeChecked, withStoredFile } from '../storage/intake.js';
+import { checkFileName, isUploadRefused, storeChecked, stripHidden, withStoredFile } from '../storage/intake.js';
 import { registerSheetCommands, writeValidationSheet, type SheetCommandContext } from './sheet-commands.js';
 import { SHEET } from '../messages/sheet.js';
 import { checkCatalog, checkDatabase, checkDocuments, databaseDown, describeError, type DoctorResult } from './doctor.js';
@@ -190,7 +190,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         if (opts.status !== undefined && !status) throw new CliError(CLI.badStatus(opts.status));
         const rows = await cases.listCases(database.db, { status, sopId: opts.sop });
         if (!rows.length) out(CLI.noCases);
-        for (const c of rows) out(`${c.ref.padEnd(20)} ${(c.status === 'open' ? 'berjalan' : (c.outcome ?? '')).padEnd(10)} ${c.title}`);
+        // One line per case, whatever the title holds: line breaks and direction overrides would break the list.
+        for (const c of rows) out(`${c.ref.padEnd(20)} ${(c.status === 'open' ? 'berjalan' : (c.outcome ?? '')).padEnd(10)} ${brief(oneLine(c.title), 120)}`);
       }),
     );
   kasus
@@ -252,7 +253,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
         if (!open.length) out(CLI.noTasks);
         for (const t of open) {
           const def = await service.definitionOf(t.sopVersionId, t.sopId);
-          out(`${t.caseRef} · ${t.caseTitle}\n${renderTaskLine(def, t, await service.calendarFor(def))}`);
+          out(`${t.caseRef} · ${brief(oneLine(t.caseTitle), 120)}\n${renderTaskLine(def, t, await service.calendarFor(def))}`);
         }
       }),
     );
@@ -670,6 +671,10 @@ function indonesianError(text: string): string {
 
 function indonesianHelp(text: string): string {
   return CLI_LIBRARY.helpText.reduce((t, [en, id]) => t.split(en).join(id), text);
+}
+
+function oneLine(text: string): string {
+  return stripHidden(text.replace(/\s+/g, ' ')).trim();
 }
 
 const CASE_STATUS: Record<string, 'open' | 'closed'> = { open: 'open', berjalan: 'open', closed: 'closed', selesai: 'closed', ditutup: 'closed' };

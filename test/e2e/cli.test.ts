@@ -142,6 +142,13 @@ describe('a Pemalang case from the terminal', () => {
     expect((await sopbot('case', 'list', '--status', 'aktif')).err).toBe('Status "aktif" tidak dikenal; gunakan berjalan atau selesai.');
     expect((await sopbot('holiday', 'add', '2026-02-30', 'Tidak ada')).err).toMatch(/^Tanggal libur "2026-02-30" tidak sah/);
     expect(await ok('task', 'list')).toBe('Tidak ada tugas terbuka.');
+    // A title with a line break, a direction override and 5 000 characters keeps to one line of the list.
+    await ok('case', 'start', 'tangerang', '--title', `Baris satu\nbaris dua \u202Eterbalik ${'x'.repeat(5000)}`);
+    const listed = await ok('case', 'list', '--status', 'berjalan');
+    expect(listed.split('\n')).toHaveLength(1);
+    expect(listed).toMatch(/^TNG-2026-0001\s+berjalan\s+Baris satu baris dua terbalik x+…$/);
+    expect([...listed].length).toBeLessThan(160);
+    expect((await ok('task', 'list')).split('\n')[0]).toMatch(/^TNG-2026-0001 · Baris satu baris dua terbalik x+…$/);
   });
 });
 
