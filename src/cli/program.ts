@@ -691,7 +691,7 @@ function chatPlatform(input: string): 'telegram' | 'slack' {
 function knownRole(roles: Map<string, string[]>, input: string): string {
   const wanted = input.trim().toLowerCase();
   if (roles.has(wanted)) return wanted;
-  throw new CliError(CLI.unknownRole(input, [...roles.entries()].map(([id, sops]) => `${id} (${sops.join(', ')})`)));
+  throw new CliError(CLI.unknownCatalogRole(input, [...roles.entries()].map(([id, sops]) => `${id} (${sops.join(', ')})`)));
 }
 
 function cliActor(role: string | undefined, user: string | undefined): Actor {

@@ -223,6 +223,7 @@ export const CLI = {
   noOpenTask: (ref: string) => `Kasus ${ref} tidak memiliki tugas terbuka.`,
   ambiguousTask: (ids: number[]) => `Ada beberapa tugas terbuka untuk peran ini: ${ids.map((i) => `#${i}`).join(', ')}. Sebutkan nomornya.`,
   unknownRole: (input: string, known: string[]) => `Peran "${input}" tidak ada di SOP ini. Peran yang ada: ${known.join(', ')}.`,
+  unknownCatalogRole: (input: string, known: string[]) => `Peran "${input}" tidak ada di SOP mana pun di katalog. Peran yang ada: ${known.join(', ')}.`,
   badDateTime: (t: string) => `Waktu "${t}" tidak dikenali; tulis misalnya "30/11 14.00" atau "2026-11-30 14.00".`,
   chooseSlot: (names: string[]) =>
     names.length ? `Sebutkan dokumennya dengan --slot: ${names.map((n) => `"${n}"`).join(', ')}.` : 'Kegiatan ini tidak menerima dokumen.',

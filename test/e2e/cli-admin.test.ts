@@ -418,7 +418,7 @@ describe('an admin who mistypes', () => {
   it('hears of a role that does not exist instead of "no open tasks"', async () => {
     const r = await sopbot(['task', 'list', '--role', 'kepala_dinas']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^Peran "kepala_dinas" /);
+    expect(r.err).toMatch(/^Peran "kepala_dinas" tidak ada di SOP mana pun di katalog\. Peran yang ada: /);
     expect(r.out).toBe('');
   });
 
