@@ -3,8 +3,9 @@
  * topics, or Slack channels) to roles, and the optional per-role allow lists.
  */
 import { createHash, randomInt } from 'node:crypto';
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../database.js';
+import { rawQuery } from '../raw.js';
 import { bindings, pairingCodes, roleAllowlist } from '../schema.js';
 
 export type BindingRow = typeof bindings.$inferSelect;
@@ -113,15 +114,29 @@ export async function listAllowlist(q: Queryable) {
   return q.select().from(roleAllowlist).orderBy(asc(roleAllowlist.platform), asc(roleAllowlist.role), asc(roleAllowlist.userId));
 }
 
-export async function bindingsForRole(q: Queryable, role: string): Promise<BindingRow[]> {
-  return q.select().from(bindings).where(eq(bindings.role, role)).orderBy(asc(bindings.id));
+/** The places bound to any of `roles`, in binding order. */
+export async function bindingsForRoles(q: Queryable, roles: readonly string[]): Promise<BindingRow[]> {
+  if (!roles.length) return [];
+  return q.select().from(bindings).where(inArray(bindings.role, [...roles])).orderBy(asc(bindings.id));
 }
+
+const routeLockKey = (role: string) => `sopbot:route:${role}`;
 
 /**
  * Serialises "route a role's row" with "bind a chat to that role" until the transaction ends.
  * Without it a row routed while a chat is being bound can be marked unrouted after the binding's
  * reroute already looked, and wait for a binding that already exists.
  */
-export async function lockRoleRouting(q: Queryable, role: string): Promise<void> {
-  await q.execute(sql`select pg_advisory_xact_lock(hashtext(${`sopbot:route:${role}`}))`);
+async function lockRoleRouting(q: Queryable, role: string): Promise<void> {
+  await q.execute(sql`select pg_advisory_xact_lock(hashtext(${routeLockKey(role)}))`);
+}
+
+/** lockRoleRouting for many roles in one statement, always in the same order (no deadlock between two routers). */
+export async function lockRolesRouting(q: Queryable, roles: readonly string[]): Promise<void> {
+  const keys = [...new Set(roles)].sort().map(routeLockKey);
+  if (!keys.length) return;
+  await rawQuery(q)(
+    `select pg_advisory_xact_lock(hashtext(k)) from jsonb_array_elements_text($1::jsonb) with ordinality as l(k, n) order by n`,
+    [JSON.stringify(keys)],
+  );
 }
