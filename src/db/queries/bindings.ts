@@ -80,10 +80,68 @@ export async function rolesOfPlace(q: Queryable, place: Place): Promise<string[]
     .from(bindings)
     .where(and(eq(bindings.platform, place.platform), eq(bindings.chatId, place.chatId)))
     .orderBy(asc(bindings.id));
-  const own = rows.filter((r) => r.threadId === place.threadId).map((r) => r.role);
-  if (own.length || place.threadId === '') return own;
-  return rows.filter((r) => r.threadId === '').map((r) => r.role);
+  return placeRoles(rows, place.threadId);
 }
+
+/** The rule of rolesOfPlace over a chat's bindings (in binding order). */
+function placeRoles(chatBindings: readonly { role: string; threadId: string }[], threadId: string): string[] {
+  const own = chatBindings.filter((r) => r.threadId === threadId).map((r) => r.role);
+  if (own.length || threadId === '') return own;
+  return chatBindings.filter((r) => r.threadId === '').map((r) => r.role);
+}
+
+/** The rule of mayAct over a role's allow list. */
+const allowedBy = (allowList: readonly { userId: string }[], userId: string): boolean => allowList.length === 0 || allowList.some((a) => a.userId === userId);
+
+/** A task as a press sees it before acting, with what the pressing place and person may do about it. */
+export interface PressTarget {
+  taskId: number;
+  stepId: string;
+  taskRoles: string[];
+  caseRef: string;
+  sopId: string;
+  sopVersionId: number;
+  /** The roles the place speaks for (rolesOfPlace). */
+  placeRoles: string[];
+  /** Of those roles that the task names, the ones whose allow list lets the person act (mayAct). */
+  allowedRoles: string[];
+}
+
+/**
+ * Everything a button press is checked against before it acts, in one statement: the task and
+ * its case, the chat's bindings, and the allow lists of the task's roles. The same rules as
+ * rolesOfPlace and mayAct, which would cost a press five statements more. Null: no such task.
+ */
+export async function pressTarget(q: Queryable, place: Place, userId: string, taskId: number): Promise<PressTarget | null> {
+  const [row] = await rawQuery(q)(
+    `select t."step_id", t."roles", c."ref", c."sop_id", c."sop_version_id",
+       (select coalesce(json_agg(json_build_object('role', b."role", 'threadId', b."thread_id") order by b."id"), '[]')
+          from bindings b where b."platform" = $2 and b."chat_id" = $3) as bound,
+       (select coalesce(json_agg(json_build_object('role', a."role", 'userId', a."user_id")), '[]')
+          from role_allowlist a where a."platform" = $2 and t."roles" ? a."role") as allow
+     from tasks t join cases c on c."id" = t."case_id"
+     where t."id" = $1`,
+    [taskId, place.platform, place.chatId],
+  );
+  if (!row) return null;
+  const taskRoles = parseJson<string[]>(row.roles);
+  const bound = parseJson<{ role: string; threadId: string }[]>(row.bound);
+  const allow = parseJson<{ role: string; userId: string }[]>(row.allow);
+  const roles = placeRoles(bound, place.threadId);
+  return {
+    taskId,
+    stepId: String(row.step_id),
+    taskRoles,
+    caseRef: String(row.ref),
+    sopId: String(row.sop_id),
+    sopVersionId: Number(row.sop_version_id),
+    placeRoles: roles,
+    allowedRoles: taskRoles.filter((r) => allowedBy(allow.filter((a) => a.role === r), userId)),
+  };
+}
+
+/** jsonb and json arrive parsed from both drivers; text (a driver that leaves them) is parsed here. */
+const parseJson = <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));
 
 export async function listBindings(q: Queryable) {
   return q.select().from(bindings).orderBy(asc(bindings.role), asc(bindings.id));
@@ -95,7 +153,7 @@ export async function mayAct(q: Queryable, platform: ChatPlatform, role: string,
     .select({ userId: roleAllowlist.userId })
     .from(roleAllowlist)
     .where(and(eq(roleAllowlist.platform, platform), eq(roleAllowlist.role, role)));
-  return rows.length === 0 || rows.some((r) => r.userId === userId);
+  return allowedBy(rows, userId);
 }
 
 export async function allowUser(q: Queryable, platform: ChatPlatform, role: string, userId: string): Promise<void> {
