@@ -499,10 +499,14 @@ function offsetLabel(offsetMinutes: number): string {
 
 /** "Senin, 23 November 2026 14.30 WIB": the unit's local time, in Indonesian. */
 export function formatLocal(at: Date, cal: WorkCalendar): string {
-  // Hand-rolled names: Intl's Indonesian data depends on the ICU build Node ships with.
-  const d = DateTime.fromJSDate(at, { zone: cal.timezone });
-  const zone = ZONE_ABBREVIATION[cal.timezone] ?? offsetLabel(d.offset);
-  const hh = String(d.hour).padStart(2, '0');
-  const mm = String(d.minute).padStart(2, '0');
-  return `${HARI[d.weekday - 1]}, ${d.day} ${BULAN[d.month - 1]} ${d.year} ${hh}.${mm} ${zone}`;
+  // Hand-rolled names: Intl's Indonesian data depends on the ICU build Node ships with. The
+  // wall clock comes from the calendar's cached zone offsets, not a luxon DateTime: every card
+  // and every notice of a sweep writes a deadline, and luxon read the offset through Intl each time.
+  const offset = zoneOf(cal).offset(at.getTime());
+  const wall = new Date(at.getTime() + offset * MINUTE_MS);
+  const zone = ZONE_ABBREVIATION[cal.timezone] ?? offsetLabel(offset);
+  const hh = String(wall.getUTCHours()).padStart(2, '0');
+  const mm = String(wall.getUTCMinutes()).padStart(2, '0');
+  // getUTCDay counts from Sunday; HARI from Monday.
+  return `${HARI[(wall.getUTCDay() + 6) % 7]}, ${wall.getUTCDate()} ${BULAN[wall.getUTCMonth()]} ${wall.getUTCFullYear()} ${hh}.${mm} ${zone}`;
 }

@@ -25,7 +25,7 @@ import { monthPeriod, parseMonth, previousMonth } from '../report/build.js';
 import { buildCard, type Card } from '../messages/card.js';
 import { brief, type ChannelRefusalCode } from '../messages/id.js';
 import { renderTaskLine } from '../messages/render.js';
-import type { RegisteredSop, TaskView } from '../service/workflow-service.js';
+import type { RegisteredSop } from '../service/workflow-service.js';
 import { roleName, type SopDefinition } from '../sop/definition.js';
 import type { StoredFile } from '../storage/files.js';
 import { withStoredFile } from '../storage/intake.js';
@@ -34,6 +34,7 @@ import { findStep, missingOutputs, stepNumber, uploadSlots, type UploadSlot } fr
 import { isWorkflowError } from '../workflow/errors.js';
 import type { Actor, TaskCommand } from '../workflow/model.js';
 import type { TaskPress } from './button-press.js';
+import { Coalescer } from './coalesce.js';
 
 export type ChatPlatform = bindings.ChatPlatform;
 export type Place = bindings.Place;
@@ -101,6 +102,18 @@ export class ChannelUseCases {
     this.promptTtlMs = options.promptTtlMs ?? PROMPT_TTL_MS;
   }
 
+  /** Updates that arrive together are claimed, and finished, together (see Coalescer). */
+  private readonly claims = new Coalescer<string, boolean>(async (keys) => {
+    const claimed = await updates.claimUpdates(this.db, this.platform, keys);
+    // The same update twice in one batch (a replay racing the original): handled once.
+    return keys.map((key, i) => claimed.has(key) && keys.indexOf(key) === i);
+  });
+
+  private readonly finishes = new Coalescer<string, void>(async (keys) => {
+    await updates.finishUpdates(this.db, this.platform, keys);
+    return keys.map(() => undefined);
+  });
+
   private get db() {
     return this.core.database.db;
   }
@@ -138,9 +151,7 @@ export class ChannelUseCases {
   /** The role this place acts as for a task's roles, if the person may act for it. */
   private async roleFor(place: Place, person: Person, taskRoles: string[]): Promise<string> {
     const role = (await this.rolesOf(place)).find((r) => taskRoles.includes(r));
-    if (!role) throw new ChannelRefusal('wrong_chat');
-    if (!(await bindings.mayAct(this.db, this.platform, role, person.userId))) throw new ChannelRefusal('not_allowed');
-    return role;
+    return actingRole(role, role !== undefined && (await bindings.mayAct(this.db, this.platform, role, person.userId)));
   }
 
   /**
@@ -198,14 +209,14 @@ export class ChannelUseCases {
    * handled already or is being handled; false when skipped. A failure releases it for a retry.
    */
   async once(key: string, work: () => Promise<void>): Promise<boolean> {
-    if (!(await updates.claimUpdate(this.db, this.platform, key))) return false;
+    if (!(await this.claims.call(key))) return false;
     try {
       await work();
     } catch (e) {
       await updates.releaseUpdate(this.db, this.platform, key).catch(() => {});
       throw e;
     }
-    await updates.finishUpdate(this.db, this.platform, key);
+    await this.finishes.call(key);
     return true;
   }
 
@@ -276,24 +287,28 @@ export class ChannelUseCases {
   // ------------------------------------------------------------------------------------------
   // Presses and forms
 
-  /** The task a press names, and the role this place presses it as. */
-  private async pressed(place: Place, person: Person, press: TaskPress): Promise<{ view: TaskView; role: string }> {
-    let view: TaskView;
-    try {
-      view = await this.service.taskView(press.taskId);
-    } catch (e) {
-      if (isWorkflowError(e) && e.code === 'task_not_found') throw new ChannelRefusal('unknown_button');
-      throw e;
-    }
-    return { view, role: await this.roleFor(place, person, view.task.roles) };
+  /**
+   * The task a press names, its definition, and the role this place presses it as: one
+   * statement, for a press is answered only once it acted (the task's state and version are
+   * checked again by the action itself).
+   */
+  private async pressed(place: Place, person: Person, press: TaskPress): Promise<{ target: bindings.PressTarget; definition: SopDefinition; role: string }> {
+    const target = await bindings.pressTarget(this.db, place, person.userId, press.taskId);
+    if (!target) throw new ChannelRefusal('unknown_button');
+    const role = target.placeRoles.find((r) => target.taskRoles.includes(r));
+    return {
+      target,
+      definition: await this.service.definitionOf(target.sopVersionId, target.sopId),
+      role: actingRole(role, role !== undefined && target.allowedRoles.includes(role)),
+    };
   }
 
   /** Selesai, Setujui, Konfirmasi or a branch: acted on at once, against the version on the card. */
   async press(place: Place, person: Person, press: TaskPress) {
-    const { view, role } = await this.pressed(place, person, press);
+    const { target, definition, role } = await this.pressed(place, person, press);
     let command: TaskCommand;
     if (press.action === 'choose') {
-      const branch = findStep(view.definition, view.task.stepId).branches?.[press.branchIndex];
+      const branch = findStep(definition, target.stepId).branches?.[press.branchIndex];
       if (!branch) throw new ChannelRefusal('unknown_button');
       command = { type: 'choose', branch: branch.label };
     } else if (press.action === 'return' || press.action === 'set-due') {
@@ -311,7 +326,7 @@ export class ChannelUseCases {
    */
   async openForm(place: Place, person: Person, press: TaskPress): Promise<FormTarget> {
     if (press.action !== 'return' && press.action !== 'set-due') throw new ChannelRefusal('unknown_button');
-    const { view, role } = await this.pressed(place, person, press);
+    const { target, definition, role } = await this.pressed(place, person, press);
     try {
       await this.service.checkCommand(press.taskId, press.action, this.actor(person, role), press.version);
     } catch (e) {
@@ -320,11 +335,11 @@ export class ChannelUseCases {
     }
     return {
       kind: press.action,
-      taskId: view.task.id,
+      taskId: target.taskId,
       version: press.version,
-      caseRef: view.caseRow.ref,
-      stepId: view.task.stepId,
-      unit: view.definition.unit,
+      caseRef: target.caseRef,
+      stepId: target.stepId,
+      unit: definition.unit,
     };
   }
 
@@ -533,4 +548,11 @@ export class ChannelUseCases {
 /** "2026-11": the month `at` falls in, in the zone. */
 function formatMonth(at: Date, timezone: string): string {
   return DateTime.fromJSDate(at, { zone: timezone }).toFormat('yyyy-MM');
+}
+
+/** A place acts for a task as the first of its roles that the task names, if the person may act for that role. */
+function actingRole(role: string | undefined, personMayAct: boolean): string {
+  if (role === undefined) throw new ChannelRefusal('wrong_chat');
+  if (!personMayAct) throw new ChannelRefusal('not_allowed');
+  return role;
 }

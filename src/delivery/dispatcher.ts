@@ -12,7 +12,7 @@
 import type { Db, Queryable, Tx } from '../db/database.js';
 import { DeliveryError, type DeliveryMessage, type Platform, type Transport } from './transport.js';
 import { deliveryKey, editKey } from './outbox-keys.js';
-import { type OutboxRow, deferDelivery, extendLease, lockClaimable, lockDueParents, lockPlatform, lockUnrouted, markClaimed, markDead, markRetry, markSent, nextAttemptAfter, recentClaims, routeEdit, routeToBindings, wakeEdits } from '../db/queries/outbox.js';
+import { type OutboxRow, type RoutePlan, deferDeliveries, extendLease, lockClaimable, lockDueParents, lockPlatform, lockUnrouted, markClaimed, markDead, markRetry, markSent, nextAttemptAfter, recentClaims, routeParents, wakeEdits } from '../db/queries/outbox.js';
 
 export { DeliveryError, type DeliveryMessage, type Platform, type Transport, type TransportLimits } from './transport.js';
 
@@ -80,6 +80,13 @@ export class OutboxDispatcher {
   private readonly maxRounds: number;
   /** Platform-wide 429 (Telegram: the whole bot is throttled) -> no claims until then. */
   private readonly pausedUntil = new Map<Platform, number>();
+  /**
+   * When the earliest rate-limit token that a claim found spent frees again (ms). The rows it
+   * deferred wait until then, and the loop must wake at that moment even when it has already
+   * passed by the time the claim's transaction ended: the database's next due time only looks
+   * ahead, and would leave the platform idle for a whole polling interval.
+   */
+  private nextToken: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -153,6 +160,7 @@ export class OutboxDispatcher {
       // while the rest is still being routed, not after all of it.
       const routed = await this.route(now, counts);
       const inFlight: Promise<void>[] = [];
+      this.nextToken = undefined;
       try {
         for (const transport of this.transports.values()) {
           if ((this.pausedUntil.get(transport.platform) ?? 0) > now.getTime()) continue;
@@ -174,29 +182,27 @@ export class OutboxDispatcher {
   private async route(now: Date, counts: RunCounts): Promise<{ moved: number; more: boolean }> {
     const batch = await this.db.transaction(async (tx) => {
       const parents = await lockDueParents(tx, now, this.batchSize);
-      let moved = 0;
-      let waiting = 0;
-      for (const parent of parents) {
-        const editedKind = this.editKinds[parent.kind];
-        if (editedKind !== undefined) {
-          const result = await routeEdit(tx, parent, editedKind, now, new Date(now.getTime() + this.editWaitMs), (edited) => editKey(parent.dedupeKey, edited.id));
-          if (result === 'wait') waiting++;
-          else moved++;
-          continue;
-        }
-        const fanout = await routeToBindings(tx, parent, now, (place) => deliveryKey(parent.dedupeKey, place));
-        if (!fanout) {
-          this.logger.warn(
-            { outboxId: parent.id, kind: parent.kind, role: parent.role },
-            'belum ada chat yang terdaftar untuk peran ini; pesan menunggu sampai ada',
-          );
-        }
-        moved++;
+      if (!parents.length) return { size: 0, moved: 0, waiting: 0 };
+      const routed = await routeParents(tx, parents, now, this.routePlan(now));
+      for (const parent of routed.unrouted) {
+        this.logger.warn(
+          { outboxId: parent.id, kind: parent.kind, role: parent.role },
+          'belum ada chat yang terdaftar untuk peran ini; pesan menunggu sampai ada',
+        );
       }
-      return { size: parents.length, moved, waiting };
+      return { size: parents.length, moved: routed.moved, waiting: routed.waiting };
     });
     counts.deferred += batch.waiting;
     return { moved: batch.moved, more: batch.size >= this.batchSize };
+  }
+
+  private routePlan(now: Date): RoutePlan {
+    return {
+      editKinds: this.editKinds,
+      waitUntil: new Date(now.getTime() + this.editWaitMs),
+      deliveryKey: (parent, place) => deliveryKey(parent.dedupeKey, place),
+      editKey: (parent, edited) => editKey(parent.dedupeKey, edited.id),
+    };
   }
 
   private async claim(transport: Transport, now: Date, counts: RunCounts): Promise<OutboxRow[]> {
@@ -211,16 +217,22 @@ export class OutboxDispatcher {
       // Sliding-window logs rather than refilling buckets: a bucket of N refilled over a minute
       // lets up to 2N through in some 60 s window; here a token frees exactly when the send
       // that spent it leaves the window, so no window ever holds more than N.
+      // A chat's log matters only where this claim could bring it to its limit: at most one row
+      // per chat and thread is a candidate, so a chat can gain as many as it has threads here.
+      const perChatCandidates = new Map<string, number>();
+      for (const row of candidates) perChatCandidates.set(row.chatId ?? '', (perChatCandidates.get(row.chatId ?? '') ?? 0) + 1);
       const windowMs = perChat !== undefined ? MINUTE : global !== undefined ? SECOND : 0;
-      const recent = windowMs ? await recentClaims(tx, platform, new Date(now.getTime() - windowMs)) : [];
-      const globalLog = recent.filter((r) => r.claimedAt.getTime() > now.getTime() - SECOND).map((r) => r.claimedAt.getTime());
-      const chatLogs = new Map<string, number[]>();
-      for (const r of recent) {
-        // Per chat, not per thread: Telegram counts a forum group's topics together.
-        const log = chatLogs.get(r.chatId ?? '') ?? [];
-        log.push(r.claimedAt.getTime());
-        chatLogs.set(r.chatId ?? '', log);
-      }
+      const recent = windowMs
+        ? await recentClaims(tx, platform, {
+            since: new Date(now.getTime() - windowMs),
+            overallAfter: new Date(now.getTime() - SECOND),
+            chatsFrom: perChat === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, perChat - Math.max(...perChatCandidates.values())),
+            perChat: perChat ?? 0,
+          })
+        : { overall: [], chats: new Map<string, number[]>() };
+      const globalLog = recent.overall;
+      // Per chat, not per thread: Telegram counts a forum group's topics together.
+      const chatLogs = recent.chats;
 
       const claimIds: number[] = [];
       const deferrals: { id: number; until: Date }[] = [];
@@ -239,7 +251,11 @@ export class OutboxDispatcher {
         chatLogs.set(row.chatId ?? '', chatLog);
         globalLog.push(now.getTime());
       }
-      for (const d of deferrals) await deferDelivery(tx, d.id, d.until);
+      if (deferrals.length) {
+        await deferDeliveries(tx, deferrals);
+        const earliest = Math.min(...deferrals.map((d) => d.until.getTime()));
+        this.nextToken = Math.min(this.nextToken ?? earliest, earliest);
+      }
       counts.deferred += deferrals.length;
       return markClaimed(tx, claimIds, now, new Date(now.getTime() + this.leaseMs));
     });
@@ -280,14 +296,10 @@ export class OutboxDispatcher {
     counts: RunCounts,
   ): Promise<void> {
     const now = this.now();
-    // One transaction: a crash between the two would leave the card's edits asleep until their
-    // safety net (editWaitMs) although the card is out (found by the SIGKILL story).
-    const recorded = await this.db.transaction(async (tx) => {
-      if (!(await markSent(tx, row.id, attempt, messageRef, now))) return false;
-      await this.wakeEditsOf(tx, row, now);
-      return true;
-    });
-    if (!recorded) {
+    // With the card's waiting edits woken in the same statement: a crash between the two would
+    // leave them asleep until their safety net (editWaitMs) although the card is out (found by
+    // the SIGKILL story).
+    if (!(await markSent(this.db, row, attempt, messageRef, now, this.editsOf(row.kind)))) {
       this.logger.warn({ outboxId: row.id, attempt }, 'terkirim setelah klaim hilang; replika lain mungkin mengirimnya juga');
       return;
     }
@@ -339,10 +351,14 @@ export class OutboxDispatcher {
 
   private async wakeEditsOf(tx: Tx, row: OutboxRow, now: Date): Promise<void> {
     if (row.taskId === null) return;
-    const edits = Object.entries(this.editKinds)
-      .filter(([, edited]) => edited === row.kind)
+    await wakeEdits(tx, row.taskId, this.editsOf(row.kind), now);
+  }
+
+  /** The edit kinds that edit messages of `kind`. */
+  private editsOf(kind: string): string[] {
+    return Object.entries(this.editKinds)
+      .filter(([, edited]) => edited === kind)
       .map(([edit]) => edit);
-    await wakeEdits(tx, row.taskId, edits, now);
   }
 
   private async delayUntilDue(intervalMs: number): Promise<number> {
@@ -355,6 +371,7 @@ export class OutboxDispatcher {
       this.logger.warn({ err }, 'waktu jatuh tempo berikutnya tidak dapat dibaca');
     }
     for (const until of this.pausedUntil.values()) if (until > now.getTime()) next = Math.min(next, until);
+    if (this.nextToken !== undefined) next = Math.min(next, this.nextToken);
     return Math.max(1, Math.min(intervalMs, next - now.getTime()));
   }
 
@@ -377,11 +394,17 @@ export class OutboxDispatcher {
  */
 export async function rerouteUnrouted(q: Queryable, role: string, now: Date = new Date()): Promise<number> {
   return q.transaction(async (tx) => {
-    let routed = 0;
-    for (const row of await lockUnrouted(tx, role)) {
-      if ((await routeToBindings(tx, row, now, (place) => deliveryKey(row.dedupeKey, place))) > 0) routed++;
-    }
-    return routed;
+    const rows = await lockUnrouted(tx, role);
+    if (!rows.length) return 0;
+    const routed = await routeParents(tx, rows, now, {
+      editKinds: {},
+      waitUntil: now,
+      deliveryKey: (parent, place) => deliveryKey(parent.dedupeKey, place),
+      editKey: () => {
+        throw new Error('an unrouted row is never an edit');
+      },
+    });
+    return rows.length - routed.unrouted.length;
   });
 }
 

@@ -41,9 +41,22 @@ export function reminderAt(openedAt: Date, due: Date, cal: WorkCalendar, setting
   return addWorkingTime(openedAt, { days: 0, minutes: Math.round(total - threshold) }, cal);
 }
 
-/** The local working day a moment falls in, for "once per working day" keys. */
-function localDay(at: Date, cal: WorkCalendar): string {
-  return DateTime.fromJSDate(at, { zone: cal.timezone }).toISODate()!;
+/**
+ * What a decision needs of the moment alone: the local day (for "once per working day" keys)
+ * and the next working start from tomorrow. A sweep decides for a thousand tasks at one moment,
+ * and this zone arithmetic (luxon) was three quarters of each decision's time; so it is kept for
+ * the last moment asked, per calendar.
+ */
+const moments = new WeakMap<WorkCalendar, { at: number; day: string; nextCheckAfterToday: Date }>();
+
+function momentOf(now: Date, cal: WorkCalendar): { day: string; nextCheckAfterToday: Date } {
+  const cached = moments.get(cal);
+  if (cached?.at === now.getTime()) return cached;
+  const local = DateTime.fromJSDate(now, { zone: cal.timezone });
+  const tomorrow = local.plus({ days: 1 }).startOf('day').toJSDate();
+  const moment = { at: now.getTime(), day: local.toISODate()!, nextCheckAfterToday: nextWorkingStart(tomorrow, cal) };
+  moments.set(cal, moment);
+  return moment;
 }
 
 export function decide(
@@ -67,12 +80,12 @@ export function decide(
   }
 
   const late = Math.round(workingMinutesBetween(due, now, cal));
-  const tomorrow = DateTime.fromJSDate(now, { zone: cal.timezone }).plus({ days: 1 }).startOf('day').toJSDate();
+  const moment = momentOf(now, cal);
   return {
     notices: [
       { kind: 'overdue', key: overdueKey(task.id, due), workingMinutes: late },
-      { kind: 'escalation', key: escalationKey(task.id, due, localDay(now, cal)), workingMinutes: late },
+      { kind: 'escalation', key: escalationKey(task.id, due, moment.day), workingMinutes: late },
     ],
-    nextCheckAt: nextWorkingStart(tomorrow, cal),
+    nextCheckAt: moment.nextCheckAfterToday,
   };
 }

@@ -48,7 +48,7 @@ export interface WorkflowServiceOptions {
 
 /** A task with what it takes to show it: its case, its definition and the unit's calendar. */
 export interface TaskView {
-  task: NonNullable<Awaited<ReturnType<typeof tasks.getTask>>>;
+  task: transitions.TaskForView['task'];
   caseRow: cases.CaseRow;
   definition: SopDefinition;
   documents: documents.StoredDocument[];
@@ -225,12 +225,11 @@ export class WorkflowService {
 
   /** A task with its case, definition, documents and calendar: for its card, its slots, its form. */
   async taskView(taskId: number): Promise<TaskView> {
-    const task = await tasks.getTask(this.db, taskId);
-    if (!task) refuse('task_not_found', { taskId });
-    const caseRow = (await cases.getCase(this.db, task.caseId))!;
+    const loaded = await transitions.loadTaskForView(this.db, taskId);
+    if (!loaded) refuse('task_not_found', { taskId });
+    const { task, caseRow } = loaded;
     const definition = await this.definitionOf(caseRow.sopVersionId, caseRow.sopId);
-    const [documentRows, calendar] = await Promise.all([documents.loadDocuments(this.db, caseRow.id), this.calendarFor(definition)]);
-    return { task, caseRow, definition, documents: documentRows, calendar };
+    return { task, caseRow, definition, documents: loaded.documents, calendar: this.calendarWith(definition.unit, loaded) };
   }
 
   /** Open tasks, nearest deadline first, optionally of some roles only. */

@@ -39,7 +39,7 @@ async function main() {
     return;
   }
   // The service's default pool (10): it serves the 8 concurrent workers and the 50 presses.
-  const database = await openBenchDatabase(driver, { maxConnections: 10, pgliteTemplate: process.env.BENCH_PGLITE_TEMPLATE });
+  const database = await openBenchDatabase(driver, { maxConnections: Number(process.env.BENCH_POOL ?? 10), pgliteTemplate: process.env.BENCH_PGLITE_TEMPLATE });
   let sampler: RssSampler | undefined;
   let serverSampler: ServerMemorySampler | undefined;
   let idleMb = 0;

@@ -13,8 +13,11 @@
  * chat's order), so 500 cards into a single chat would make the set-up, not the presses, the
  * long part; Telegram allows a group only 20 a minute anyway.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Actor, TaskCommand } from '../../src/workflow/model.js';
-import { Telegram } from 'telegraf';
+import { Telegraf, Telegram } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import type { Db } from '../../src/db/database.js';
 import type { TgMessage } from '../support/fake-telegram.js';
 import { TG } from '../../src/messages/id.js';
 import type { WorkflowService } from '../../src/service/workflow-service.js';
@@ -43,10 +46,29 @@ export interface LatencyResult {
   outboxMs: { p50: number; p99: number; max: number };
   /** Median time for a whole round of 50 to be answered. */
   roundMs: number;
+  /**
+   * CPU time of this process from a round's presses to its last answer (median): on PGlite the
+   * database's work too. Unlike wall time it hardly moves with other work on the machine.
+   */
+  roundCpuMs: number;
+  /** Where a press's time went, phase by phase (each from the end of the one before). */
+  phases: Record<PhaseName, { p50: number; p99: number }>;
 }
 
+/**
+ * A press's way through the service, each phase ending at a moment the bench can see:
+ *   poll      the press exists in the fake → the bot starts handling its update (long polling);
+ *   checks    → the workflow service's act() is called (update claimed once, card's task, the
+ *             chat's roles and allow list);
+ *   connect   → the action's transaction has a connection and has begun;
+ *   transact  → it committed (lock the case, read it, write the transition);
+ *   answer    → the bot calls answerCallbackQuery.
+ */
+const PHASES = ['poll', 'checks', 'connect', 'transact', 'answer'] as const;
+type PhaseName = (typeof PHASES)[number];
+
 export async function benchLatency(database: BenchDatabase, _driver: Driver, ready: () => Promise<void>, sample: () => void): Promise<LatencyResult> {
-  const world = await startWorld(database);
+  const world = await startWorld(database, process.env.BENCH_DISPATCH_MS ? { dispatcher: { intervalMs: Number(process.env.BENCH_DISPATCH_MS) } } : {});
   try {
     const service = world.core.service;
     const sops = Array.from({ length: GROUPS }, (_, i) => groupSop(i));
@@ -54,8 +76,9 @@ export async function benchLatency(database: BenchDatabase, _driver: Driver, rea
     const groups = [];
     for (const sop of sops) groups.push({ sop, ...(await bindGroupOf(world, sop.role, PER_GROUP)) });
 
-    const committed = recordCommits(service);
+    const committed = recordCommits(service, world.core.database.db);
     const answered = recordAnswers();
+    const received = recordReceived();
     // Round r, person p of group g presses the card of case r*PER_GROUP + p of that group's SOP.
     const allRounds = WARMUP_ROUNDS + ROUNDS;
     const presses: { taskId: number; group: (typeof groups)[number]; person: number }[][] = Array.from({ length: allRounds }, () => []);
@@ -77,8 +100,11 @@ export async function benchLatency(database: BenchDatabase, _driver: Driver, rea
     const outboxMs: number[] = [];
     const arrivalMs: number[] = [];
     const roundMs: number[] = [];
+    const phaseMs = Object.fromEntries(PHASES.map((p) => [p, [] as number[]])) as Record<PhaseName, number[]>;
+    const cpuMs: number[] = [];
     let recorded = 0;
     for (let r = 0; r < allRounds; r++) {
+      const cpuBefore = process.cpuUsage();
       const batch = presses[r]!.map(({ taskId, group, person }) => {
         const card = cards.get(taskId)!;
         const button = card.reply_markup!.inline_keyboard.flat().find((b) => b.text.includes('Selesai'))!;
@@ -95,7 +121,9 @@ export async function benchLatency(database: BenchDatabase, _driver: Driver, rea
             `last calls: ${world.tg.calls.slice(-5).map((c) => `${c.method}→${c.response?.status ?? 'pending'}`).join(', ')}; ${String(e)}`,
         );
       });
+      const cpu = process.cpuUsage(cpuBefore);
       if (r >= WARMUP_ROUNDS) {
+        cpuMs.push((cpu.user + cpu.system) / 1000);
         let last = 0;
         for (const p of batch) {
           const answer = world.tg.callbackAnswers.get(p.queryId)!;
@@ -106,6 +134,9 @@ export async function benchLatency(database: BenchDatabase, _driver: Driver, rea
           answerMs.push(answeredAt - p.at);
           arrivalMs.push(answer.time - p.at);
           outboxMs.push(committed.get(p.taskId)!.at - p.at);
+          const commit = committed.get(p.taskId)!;
+          const marks = [p.at, received.get(p.queryId) ?? p.at, commit.calledAt, commit.beganAt ?? commit.calledAt, commit.at, answeredAt];
+          PHASES.forEach((name, i) => phaseMs[name].push(marks[i + 1]! - marks[i]!));
           last = Math.max(last, answeredAt);
           if (answer.text === TG.recorded && committed.get(p.taskId)!.ok) recorded++;
         }
@@ -131,27 +162,60 @@ export async function benchLatency(database: BenchDatabase, _driver: Driver, rea
       answerArrivalMs: stats(arrivalMs),
       outboxMs: stats(outboxMs),
       roundMs: Math.round(percentile(roundMs, 50)),
+      roundCpuMs: Math.round(percentile(cpuMs, 50)),
+      phases: Object.fromEntries(PHASES.map((p) => [p, { p50: percentile(phaseMs[p], 50), p99: percentile(phaseMs[p], 99) }])) as LatencyResult['phases'],
     };
   } finally {
     await world.close();
   }
 }
 
-/** When each task's action committed: the service's act() resolved (the card row is in the outbox). */
-function recordCommits(service: WorkflowService): Map<number, { at: number; ok: boolean }> {
-  const committed = new Map<number, { at: number; ok: boolean }>();
+interface Commit {
+  /** act() was called. */
+  calledAt: number;
+  /** Its transaction had a connection and had begun. */
+  beganAt: number | undefined;
+  /** act() resolved: committed. */
+  at: number;
+  ok: boolean;
+}
+
+/** When each task's action was asked for, began its transaction, and committed (act() resolved: the card row is in the outbox). */
+function recordCommits(service: WorkflowService, db: Db): Map<number, Commit> {
+  const committed = new Map<number, Commit>();
+  const inAct = new AsyncLocalStorage<{ beganAt?: number }>();
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((run: Parameters<Db['transaction']>[0], config?: Parameters<Db['transaction']>[1]) =>
+    transaction((tx) => {
+      const act = inAct.getStore();
+      if (act && act.beganAt === undefined) act.beganAt = Date.now();
+      return run(tx);
+    }, config)) as Db['transaction'];
   const act = service.act.bind(service);
   service.act = async (taskId: number, command: TaskCommand, actor: Actor, expectedVersion?: number) => {
+    const mark: { beganAt?: number } = {};
+    const calledAt = Date.now();
     try {
-      const result = await act(taskId, command, actor, expectedVersion);
-      committed.set(taskId, { at: Date.now(), ok: true });
+      const result = await inAct.run(mark, () => act(taskId, command, actor, expectedVersion));
+      committed.set(taskId, { calledAt, beganAt: mark.beganAt, at: Date.now(), ok: true });
       return result;
     } catch (e) {
-      committed.set(taskId, { at: Date.now(), ok: false });
+      committed.set(taskId, { calledAt, beganAt: mark.beganAt, at: Date.now(), ok: false });
       throw e;
     }
   };
   return committed;
+}
+
+/** When the bot began handling each press's update (long polling handed it over), by query id. */
+function recordReceived(): Map<string, number> {
+  const received = new Map<string, number>();
+  const handleUpdate = Telegraf.prototype.handleUpdate;
+  Telegraf.prototype.handleUpdate = function (this: Telegraf, update: Update, ...rest: unknown[]) {
+    if ('callback_query' in update) received.set(update.callback_query.id, Date.now());
+    return (handleUpdate as (this: Telegraf, ...args: unknown[]) => ReturnType<typeof handleUpdate>).call(this, update, ...rest);
+  } as typeof handleUpdate;
+  return received;
 }
 
 /** When the bot called answerCallbackQuery, by query id (every update gets its own Telegram client). */

@@ -9,6 +9,8 @@
  *   npm run bench -- --only engine,sweep --drivers postgres --out /tmp/bench
  *   npm run bench -- --only sheet --out /tmp/bench   # the SOP sheet: PNG, PDF, a press of Posisi
  *   BENCH_PROFILE_TOP=1 npm run bench -- --only engine   # also prints the 30 functions with the most self time
+ *   BENCH_POOL=25 npm run bench -- --only latency          # the service's pool size (default 10, as the service's)
+ *   BENCH_DISPATCH_MS=1000 npm run bench -- --only latency # the dispatcher's poll during the presses (default 20 ms)
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

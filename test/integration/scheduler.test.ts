@@ -229,6 +229,52 @@ describe('several replicas', () => {
   });
 });
 
+describe('two schedulers sweeping a large backlog at once', () => {
+  it.skipIf(!onRealPostgres)('share the due tasks: each is looked at once, each notice written once, none lost', async () => {
+    // 1 200 overdue tasks of one role, the other, or both (a joint step), besides the case's
+    // own first task; each scheduler takes them 50 at a time, so their batches interleave.
+    const { caseId } = await service.startCase('contoh', 'Tumpukan', as('kabid'));
+    await database.db.execute(sql`
+      insert into tasks (case_id, step_id, visit, kind, roles, status, opened_at, due_at, next_check_at)
+      select ${caseId}, '2', 10 + g, 'task',
+             (case g % 3 when 0 then '["asesor"]' when 1 then '["subkor"]' else '["asesor", "subkor"]' end)::jsonb,
+             'open', ${now.toISOString()}::timestamptz, ${wib('2026-11-23T09:10').toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+      from generate_series(1, 1200) g`);
+    const sweepAt = wib('2026-11-23T11:00');
+    const due = (await database.db.execute(sql`select id, roles from tasks where status = 'open' and next_check_at <= ${sweepAt.toISOString()}::timestamptz`)) as unknown as
+      | { id: number; roles: string[] }[]
+      | { rows: { id: number; roles: string[] }[] };
+    const dueTasks = (Array.isArray(due) ? due : due.rows).map((t) => ({ id: Number(t.id), roles: t.roles }));
+    expect(dueTasks).toHaveLength(1201);
+
+    const make = () =>
+      new Scheduler({
+        db: database.db,
+        service,
+        logger: silentLogger,
+        escalationChain: { asesor: 'subkor', subkor: 'kabid' },
+        digest: { role: 'kabid', time: '07:30', timezone: 'Asia/Jakarta' },
+        batchSize: 50,
+      });
+    const [a, b] = [make(), make()];
+    const results = await Promise.all([a.sweep(sweepAt), b.sweep(sweepAt), a.sweep(sweepAt), b.sweep(sweepAt)]);
+
+    // Every due task was looked at by exactly one sweep: none twice, none left.
+    expect(results.reduce((n, r) => n + r.checked, 0)).toBe(1201);
+    const written = (await outbox.listOutbox(database.db)).filter((r) => r.parentId === null && (r.kind === 'overdue' || r.kind === 'escalation'));
+    const expected = dueTasks.flatMap((t) => [
+      ...t.roles.map((role) => `${t.id} overdue→${role}`),
+      // Escalated to the first role's supervisor: asesor → subkor, subkor → kabid, kabid is the top.
+      ...({ asesor: ['subkor'], subkor: ['kabid'] }[t.roles[0]!] ?? []).map((to) => `${t.id} escalation→${to}`),
+    ]);
+    expect(written.map((r) => `${r.taskId} ${r.kind}→${r.role}`).sort()).toEqual(expected.sort());
+    // The sweeps' own count agrees: no sweep thought it wrote a notice that another had written.
+    expect(results.reduce((n, r) => n + r.enqueued, 0)).toBe(expected.length);
+    // And none of them is due again today.
+    expect((await a.sweep(wib('2026-11-23T15:00'))).checked).toBe(0);
+  }, 60_000);
+});
+
 describe('a sweep over many open tasks', () => {
   it('finds the 100 due among 100 000 open tasks by index (prints the time)', async () => {
     const { caseId } = await service.startCase('contoh', 'Beban', as('kabid'));

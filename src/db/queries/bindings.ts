@@ -3,8 +3,9 @@
  * topics, or Slack channels) to roles, and the optional per-role allow lists.
  */
 import { createHash, randomInt } from 'node:crypto';
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../database.js';
+import { rawQuery } from '../raw.js';
 import { bindings, pairingCodes, roleAllowlist } from '../schema.js';
 
 export type BindingRow = typeof bindings.$inferSelect;
@@ -79,10 +80,68 @@ export async function rolesOfPlace(q: Queryable, place: Place): Promise<string[]
     .from(bindings)
     .where(and(eq(bindings.platform, place.platform), eq(bindings.chatId, place.chatId)))
     .orderBy(asc(bindings.id));
-  const own = rows.filter((r) => r.threadId === place.threadId).map((r) => r.role);
-  if (own.length || place.threadId === '') return own;
-  return rows.filter((r) => r.threadId === '').map((r) => r.role);
+  return placeRoles(rows, place.threadId);
 }
+
+/** The rule of rolesOfPlace over a chat's bindings (in binding order). */
+function placeRoles(chatBindings: readonly { role: string; threadId: string }[], threadId: string): string[] {
+  const own = chatBindings.filter((r) => r.threadId === threadId).map((r) => r.role);
+  if (own.length || threadId === '') return own;
+  return chatBindings.filter((r) => r.threadId === '').map((r) => r.role);
+}
+
+/** The rule of mayAct over a role's allow list. */
+const allowedBy = (allowList: readonly { userId: string }[], userId: string): boolean => allowList.length === 0 || allowList.some((a) => a.userId === userId);
+
+/** A task as a press sees it before acting, with what the pressing place and person may do about it. */
+export interface PressTarget {
+  taskId: number;
+  stepId: string;
+  taskRoles: string[];
+  caseRef: string;
+  sopId: string;
+  sopVersionId: number;
+  /** The roles the place speaks for (rolesOfPlace). */
+  placeRoles: string[];
+  /** Of those roles that the task names, the ones whose allow list lets the person act (mayAct). */
+  allowedRoles: string[];
+}
+
+/**
+ * Everything a button press is checked against before it acts, in one statement: the task and
+ * its case, the chat's bindings, and the allow lists of the task's roles. The same rules as
+ * rolesOfPlace and mayAct, which would cost a press five statements more. Null: no such task.
+ */
+export async function pressTarget(q: Queryable, place: Place, userId: string, taskId: number): Promise<PressTarget | null> {
+  const [row] = await rawQuery(q)(
+    `select t."step_id", t."roles", c."ref", c."sop_id", c."sop_version_id",
+       (select coalesce(json_agg(json_build_object('role', b."role", 'threadId', b."thread_id") order by b."id"), '[]')
+          from bindings b where b."platform" = $2 and b."chat_id" = $3) as bound,
+       (select coalesce(json_agg(json_build_object('role', a."role", 'userId', a."user_id")), '[]')
+          from role_allowlist a where a."platform" = $2 and t."roles" ? a."role") as allow
+     from tasks t join cases c on c."id" = t."case_id"
+     where t."id" = $1`,
+    [taskId, place.platform, place.chatId],
+  );
+  if (!row) return null;
+  const taskRoles = parseJson<string[]>(row.roles);
+  const bound = parseJson<{ role: string; threadId: string }[]>(row.bound);
+  const allow = parseJson<{ role: string; userId: string }[]>(row.allow);
+  const roles = placeRoles(bound, place.threadId);
+  return {
+    taskId,
+    stepId: String(row.step_id),
+    taskRoles,
+    caseRef: String(row.ref),
+    sopId: String(row.sop_id),
+    sopVersionId: Number(row.sop_version_id),
+    placeRoles: roles,
+    allowedRoles: taskRoles.filter((r) => allowedBy(allow.filter((a) => a.role === r), userId)),
+  };
+}
+
+/** jsonb and json arrive parsed from both drivers; text (a driver that leaves them) is parsed here. */
+const parseJson = <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));
 
 export async function listBindings(q: Queryable) {
   return q.select().from(bindings).orderBy(asc(bindings.role), asc(bindings.id));
@@ -94,7 +153,7 @@ export async function mayAct(q: Queryable, platform: ChatPlatform, role: string,
     .select({ userId: roleAllowlist.userId })
     .from(roleAllowlist)
     .where(and(eq(roleAllowlist.platform, platform), eq(roleAllowlist.role, role)));
-  return rows.length === 0 || rows.some((r) => r.userId === userId);
+  return allowedBy(rows, userId);
 }
 
 export async function allowUser(q: Queryable, platform: ChatPlatform, role: string, userId: string): Promise<void> {
@@ -113,15 +172,29 @@ export async function listAllowlist(q: Queryable) {
   return q.select().from(roleAllowlist).orderBy(asc(roleAllowlist.platform), asc(roleAllowlist.role), asc(roleAllowlist.userId));
 }
 
-export async function bindingsForRole(q: Queryable, role: string): Promise<BindingRow[]> {
-  return q.select().from(bindings).where(eq(bindings.role, role)).orderBy(asc(bindings.id));
+/** The places bound to any of `roles`, in binding order. */
+export async function bindingsForRoles(q: Queryable, roles: readonly string[]): Promise<BindingRow[]> {
+  if (!roles.length) return [];
+  return q.select().from(bindings).where(inArray(bindings.role, [...roles])).orderBy(asc(bindings.id));
 }
+
+const routeLockKey = (role: string) => `sopbot:route:${role}`;
 
 /**
  * Serialises "route a role's row" with "bind a chat to that role" until the transaction ends.
  * Without it a row routed while a chat is being bound can be marked unrouted after the binding's
  * reroute already looked, and wait for a binding that already exists.
  */
-export async function lockRoleRouting(q: Queryable, role: string): Promise<void> {
-  await q.execute(sql`select pg_advisory_xact_lock(hashtext(${`sopbot:route:${role}`}))`);
+async function lockRoleRouting(q: Queryable, role: string): Promise<void> {
+  await q.execute(sql`select pg_advisory_xact_lock(hashtext(${routeLockKey(role)}))`);
+}
+
+/** lockRoleRouting for many roles in one statement, always in the same order (no deadlock between two routers). */
+export async function lockRolesRouting(q: Queryable, roles: readonly string[]): Promise<void> {
+  const keys = [...new Set(roles)].sort().map(routeLockKey);
+  if (!keys.length) return;
+  await rawQuery(q)(
+    `select pg_advisory_xact_lock(hashtext(k)) from jsonb_array_elements_text($1::jsonb) with ordinality as l(k, n) order by n`,
+    [JSON.stringify(keys)],
+  );
 }

@@ -4,6 +4,7 @@
  */
 import { and, asc, count, eq, gte, isNotNull, lt, lte, sql } from 'drizzle-orm';
 import type { Queryable, Tx } from '../database.js';
+import { rawQuery } from '../raw.js';
 import { cases, outbox, tasks } from '../schema.js';
 
 export interface DueTask {
@@ -42,8 +43,15 @@ export async function lockDueChecks(tx: Tx, now: Date, limit: number): Promise<D
     .for('update', { of: tasks, skipLocked: true });
 }
 
-export async function setNextCheck(q: Queryable, taskId: number, at: Date | null): Promise<void> {
-  await q.update(tasks).set({ nextCheckAt: at }).where(eq(tasks.id, taskId));
+/** Sets when each swept task is looked at again (null: never), in one statement for the whole batch. */
+export async function setNextChecks(q: Queryable, checks: readonly { id: number; at: Date | null }[]): Promise<void> {
+  if (!checks.length) return;
+  await rawQuery(q)(
+    `update tasks set "next_check_at" = v.at
+       from jsonb_to_recordset($1::jsonb) as v(id bigint, at timestamptz)
+      where tasks."id" = v.id`,
+    [JSON.stringify(checks.map((c) => ({ id: c.id, at: c.at?.toISOString() ?? null })))],
+  );
 }
 
 /** When the last digest for a role was written (the "since" of the next one). */
