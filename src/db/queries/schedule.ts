@@ -2,7 +2,7 @@
  * The SQL of the scheduler: the due-task sweep (indexed on next_check_at, SKIP LOCKED so
  * replicas share it) and the figures of the daily digest.
  */
-import { and, asc, count, eq, gte, isNotNull, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gte, isNotNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Queryable, Tx } from '../database.js';
 import { rawQuery } from '../raw.js';
 import { cases, outbox, tasks } from '../schema.js';
@@ -94,22 +94,17 @@ const taskWithCase = {
   sopVersionId: cases.sopVersionId,
 };
 
+/** Open tasks with their case, those matching `where`. */
+function openTasksWithCase(q: Queryable, where: SQL | undefined) {
+  return q.select(taskWithCase).from(tasks).innerJoin(cases, eq(cases.id, tasks.caseId)).where(and(eq(tasks.status, 'open'), where));
+}
+
 export async function openTasksDueBetween(q: Queryable, from: Date, to: Date): Promise<TaskWithCase[]> {
-  return q
-    .select(taskWithCase)
-    .from(tasks)
-    .innerJoin(cases, eq(cases.id, tasks.caseId))
-    .where(and(eq(tasks.status, 'open'), gte(tasks.dueAt, from), lt(tasks.dueAt, to)))
-    .orderBy(asc(tasks.dueAt));
+  return openTasksWithCase(q, and(gte(tasks.dueAt, from), lt(tasks.dueAt, to))).orderBy(asc(tasks.dueAt));
 }
 
 export async function overdueTasks(q: Queryable, now: Date): Promise<TaskWithCase[]> {
-  return q
-    .select(taskWithCase)
-    .from(tasks)
-    .innerJoin(cases, eq(cases.id, tasks.caseId))
-    .where(and(eq(tasks.status, 'open'), lt(tasks.dueAt, now)))
-    .orderBy(asc(tasks.dueAt));
+  return openTasksWithCase(q, lt(tasks.dueAt, now)).orderBy(asc(tasks.dueAt));
 }
 
 export async function casesClosedSince(q: Queryable, since: Date): Promise<{ ref: string; outcome: string | null }[]> {
@@ -122,12 +117,7 @@ export async function casesClosedSince(q: Queryable, since: Date): Promise<{ ref
 
 /** Open tasks a role acts on (alone or in a joint step), nearest deadline first. */
 export async function openTasksOfRole(q: Queryable, role: string): Promise<TaskWithCase[]> {
-  return q
-    .select(taskWithCase)
-    .from(tasks)
-    .innerJoin(cases, eq(cases.id, tasks.caseId))
-    .where(and(eq(tasks.status, 'open'), sql`${tasks.roles} @> ${JSON.stringify([role])}::jsonb`))
-    .orderBy(sql`${tasks.dueAt} asc nulls last`, asc(tasks.id));
+  return openTasksWithCase(q, sql`${tasks.roles} @> ${JSON.stringify([role])}::jsonb`).orderBy(sql`${tasks.dueAt} asc nulls last`, asc(tasks.id));
 }
 
 export async function returnsSince(
