@@ -101,6 +101,22 @@ describe('the data folder lock', () => {
     }
   });
 
+  it('does not take a live lock seen through a second mount of the same folder for a copy', async (ctx) => {
+    await foreignLock({ role: 'service', pid: process.ppid, dir: await realpath(dir) });
+    const second = await mkdtemp(join(tmpdir(), 'sopbot-lock-mount-'));
+    // A bind mount needs the right to mount; where there is none, there is no second path to test.
+    if (spawnSync('mount', ['--bind', dir, second]).status !== 0) {
+      await rm(second, { recursive: true, force: true });
+      return ctx.skip();
+    }
+    try {
+      await expect(DataFolderLock.acquire(second, { role: 'cli', immediateIfService: true, refusal })).rejects.toThrow(`dipakai service PID ${process.ppid}`);
+    } finally {
+      spawnSync('umount', [second]);
+      await rm(second, { recursive: true, force: true });
+    }
+  });
+
   it('still trusts the lock of a folder that was moved while its holder ran', async () => {
     await foreignLock({ role: 'service', pid: process.ppid, dir: join(tmpdir(), 'folder-yang-sudah-dipindah') });
     await expect(DataFolderLock.acquire(dir, { role: 'cli', immediateIfService: true, refusal })).rejects.toThrow(DataFolderInUseError);

@@ -211,12 +211,15 @@ export async function readLock(path: string): Promise<{ content: LockContent; ra
  * A lock that names another folder whose own lock is this very one (same token) was copied along
  * with the folder (a backup taken while the service ran): its holder serves the original, not
  * this copy, so the copy is free. A folder that was moved keeps its holder: the named folder then
- * has no such lock.
+ * has no such lock. One folder reached by two paths (a bind mount, a second mount) is the same
+ * folder, whatever its path says: judged by device and inode, never a copy.
  */
 async function isCopied(path: string, holder: LockContent): Promise<boolean> {
   if (!holder.dir || !holder.token) return false;
   const here = await realpath(dirname(path)).catch(() => dirname(path));
   if (here === holder.dir) return false;
+  const [hereStat, thereStat] = await Promise.all([stat(here).catch(() => undefined), stat(holder.dir).catch(() => undefined)]);
+  if (hereStat && thereStat && hereStat.dev === thereStat.dev && hereStat.ino === thereStat.ino) return false;
   const original = await readFile(join(holder.dir, LOCK_FILE), 'utf8').catch(() => '');
   try {
     return (JSON.parse(original) as LockContent).token === holder.token;
