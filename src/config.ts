@@ -2,6 +2,7 @@
  * The service's settings, all from environment variables, checked once at start with a clear
  * Indonesian message for each bad value. See README "Konfigurasi".
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CalendarConfigError, makeCalendar, parseDayHours, type DayHours, type MakeCalendarOptions, type SpecialHours } from './calendar/calendar.js';
@@ -222,6 +223,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Unset, the data folder is the installation's, wherever the command is typed.
   const dataDir = e.SOPBOT_DATA_DIR ? resolve(e.SOPBOT_DATA_DIR) : join(installFolder(), 'data');
+  // Releases before this one took ./data of the folder the service was started in. A service
+  // started elsewhere would otherwise open an empty database after the upgrade and look as if
+  // every case were gone: it stops and names both folders instead.
+  const previousDefault = resolve('data');
+  if (!e.DATABASE_URL && !e.SOPBOT_DATA_DIR && previousDefault !== dataDir && existsSync(join(previousDefault, 'pglite'))) {
+    throw new ConfigError([
+      `SOPBOT_DATA_DIR belum disetel: folder data bawaan adalah ${dataDir}, tetapi ada basis data di ${previousDefault} (folder tempat perintah dijalankan). Setel SOPBOT_DATA_DIR ke folder yang dipakai selama ini, misalnya SOPBOT_DATA_DIR=${previousDefault}`,
+    ]);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir,

@@ -3,7 +3,7 @@
  * stops the start with one Indonesian sentence that names the variable and what is wrong, and
  * never repeats a value that may be a secret (it would end up in a terminal log or a ticket).
  */
-import { realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,6 +164,15 @@ describe('a good environment', () => {
       process.chdir(tmpdir());
       expect(loadConfig({}).dataDir).toBe(join(install, 'data'));
       expect(loadConfig({ SOPBOT_DATA_DIR: 'lain' }).dataDir).toBe(join(realpathSync(tmpdir()), 'lain'));
+      // A service that an earlier release ran from another folder finds its database named, not an empty one.
+      const old = mkdtempSync(join(tmpdir(), 'sopbot-lama-'));
+      mkdirSync(join(old, 'data', 'pglite'), { recursive: true });
+      process.chdir(old);
+      const refused = refusal({});
+      expect(refused.message).toContain(`SOPBOT_DATA_DIR belum disetel: folder data bawaan adalah ${join(install, 'data')}, tetapi ada basis data di ${join(realpathSync(old), 'data')}`);
+      expect(loadConfig({ SOPBOT_DATA_DIR: join(old, 'data') }).dataDir).toBe(join(old, 'data'));
+      expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).databaseUrl).toBe('postgres://u@h/db');
+      rmSync(old, { recursive: true, force: true });
     } finally {
       process.chdir(here);
     }
