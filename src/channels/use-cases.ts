@@ -216,7 +216,13 @@ export class ChannelUseCases {
       await updates.releaseUpdate(this.db, this.platform, key).catch(() => {});
       throw e;
     }
-    await this.finishes.call(key);
+    // The work is committed: a batch's failed finish (a connection blip) must not leave every
+    // update of the batch claimed but unfinished, to be done again after the claim goes stale.
+    // Each is finished alone once more, after a moment.
+    await this.finishes.call(key).catch(async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      await updates.finishUpdate(this.db, this.platform, key);
+    });
     return true;
   }
 
