@@ -664,7 +664,7 @@ function indonesianError(text: string): string {
   const said = suggestion ? (suggestion[1] ? CLI_LIBRARY.suggestions(suggestion[2]!) : CLI_LIBRARY.suggestion(suggestion[2]!)) : '';
   for (const [pattern, say] of CLI_LIBRARY.errors) {
     const m = pattern.exec(text);
-    if (m) return `${(say as (a?: string) => string)(m[1])}${said ? `\n${said}` : ''}\n`;
+    if (m) return `${(say as (...a: (string | undefined)[]) => string)(...m.slice(1))}${said ? `\n${said}` : ''}\n`;
   }
   return text;
 }

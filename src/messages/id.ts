@@ -651,7 +651,11 @@ export const CLI_LIBRARY = {
     [/^error: required option '(.+)' not specified$/m, (o: string) => `Opsi ${o} wajib diisi.`],
     [/^error: unknown option '(.+?)'/m, (o: string) => `Opsi ${o} tidak dikenal.`],
     [/^error: unknown command '(.+?)'/m, (c: string) => `Perintah ${c} tidak dikenal.`],
-    [/^error: too many arguments(?: for '(.+?)')?\..*$/m, (c?: string) => `Terlalu banyak argumen${c ? ` untuk ${c}` : ''}.`],
+    [
+      /^error: too many arguments(?: for '(.+?)')?\. Expected (\d+) arguments? but got (\d+)\.$/m,
+      (c?: string, expected?: string, got?: string) =>
+        `Terlalu banyak argumen${c ? ` untuk ${c}` : ''}: diharapkan ${expected}, diberikan ${got}. Apit nilai yang berisi spasi dengan tanda kutip, misalnya "Cuti Bersama".`,
+    ],
   ] as const,
   suggestion: (names: string) => `(Maksud Anda ${names}?)`,
   suggestions: (names: string) => `(Maksud Anda salah satu dari ${names}?)`,

@@ -233,6 +233,9 @@ describe('the command line itself', () => {
     expect(missing.text).toMatch(/^Opsi --title <judul> wajib diisi\./);
     expect((await run('sop', 'due', 'pupr')).text).toMatch(/^Argumen <kegiatan> belum diisi\./);
     expect((await run('sop', 'list', '--semua')).text).toMatch(/^Opsi --semua tidak dikenal\./);
+    expect((await run('holiday', 'add', '2026-12-24', 'Cuti', 'Bersama')).text).toMatch(
+      /^Terlalu banyak argumen untuk add: diharapkan 2, diberikan 3\. Apit nilai yang berisi spasi dengan tanda kutip, misalnya "Cuti Bersama"\./,
+    );
     const help = await run('case', 'start', '--help');
     expect(help.text).toContain('Penggunaan: sopbot case start [opsi] <sop>');
     expect(help.text).toContain('Opsi:');
