@@ -38,6 +38,17 @@ export function dateText(iso: string): string {
   return `${d} ${BULAN[m! - 1]} ${y}`;
 }
 
+/**
+ * The form's Periode line: "November 2026 (1 November 2026 – 30 November 2026)", and for a period
+ * still running when the report was made, when its "di akhir periode" figures were counted.
+ * `asOf` is the local date and time of making ("2026-12-02", "10.00"), given only then.
+ */
+export function reportPeriodLine(period: { from: string; to: string; wholeMonth: boolean }, asOf?: { date: string; time: string }): string {
+  const text = periodText(period.from, period.to, period.wholeMonth);
+  const line = period.wholeMonth ? `${text} (${dateText(period.from)} – ${dateText(period.to)})` : text;
+  return asOf ? `${line}; masih berjalan: angka "di akhir periode" dihitung per ${dateText(asOf.date)} ${asOf.time}` : line;
+}
+
 /** "November 2026" for a whole month, else "3 November 2026 – 14 Desember 2026". */
 export function periodText(from: string, to: string, wholeMonth: boolean): string {
   if (wholeMonth) {

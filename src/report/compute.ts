@@ -62,6 +62,13 @@ export function periodInstants(period: Period): { from: Date; to: Date } {
   return { from: from.toJSDate(), to: to.toJSDate() };
 }
 
+/** When a report's period was still running at its making: the local date and time it was counted at. */
+export function runningAsOf(report: MonitoringReport): { date: string; time: string } | undefined {
+  const made = DateTime.fromISO(report.generatedAt, { zone: report.period.timezone });
+  if (made.toISODate()! > report.period.to) return undefined;
+  return { date: made.toISODate()!, time: made.toFormat('HH.mm') };
+}
+
 /** Whether a period is exactly one calendar month. */
 export function isWholeMonth(period: { from: string; to: string }): boolean {
   const from = DateTime.fromISO(period.from);

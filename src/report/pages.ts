@@ -7,7 +7,8 @@
  */
 import { DateTime } from 'luxon';
 import { FONT_FAMILY, lineMetrics, textWidth, wrapText, type FontWeight } from '../graphics/fonts.js';
-import { FORM, SUMMARY, dateText, percent, periodText, workingDuration } from '../messages/report.js';
+import { FORM, SUMMARY, dateText, percent, reportPeriodLine, workingDuration } from '../messages/report.js';
+import { runningAsOf } from './compute.js';
 import { renderRoleChart, renderStepChart, renderTrendChart, CHART_HEIGHT, CHART_WIDTH } from './charts.js';
 import type { MonitoringReport, SopReport } from './model.js';
 
@@ -165,9 +166,7 @@ function headerDrawer(columns: Column[], size: number, group?: { title: string; 
 }
 
 function periodLine(report: MonitoringReport): string {
-  const { from, to, wholeMonth } = report.period;
-  const text = periodText(from, to, wholeMonth);
-  return wholeMonth ? `${text} (${dateText(from)} – ${dateText(to)})` : text;
+  return reportPeriodLine(report.period, runningAsOf(report));
 }
 
 /** Label : value lines of a header block; returns the height used. */

@@ -6,7 +6,8 @@
  * as %, durations in working days) for anyone who wants to compute further.
  */
 import ExcelJS from 'exceljs';
-import { FORM, JUDGMENT, periodText, SUMMARY, dateText } from '../messages/report.js';
+import { FORM, JUDGMENT, reportPeriodLine, SUMMARY } from '../messages/report.js';
+import { runningAsOf } from './compute.js';
 import { renderRoleChart, renderStepChart, renderTrendChart } from './charts.js';
 import type { MonitoringReport, SopReport } from './model.js';
 
@@ -44,9 +45,7 @@ function uniqueName(raw: string, taken: Set<string>): string {
 }
 
 function periodLine(report: MonitoringReport): string {
-  const { from, to, wholeMonth } = report.period;
-  const text = periodText(from, to, wholeMonth);
-  return wholeMonth ? `${text} (${dateText(from)} – ${dateText(to)})` : text;
+  return reportPeriodLine(report.period, runningAsOf(report));
 }
 
 function sopSheet(book: ExcelJS.Workbook, report: MonitoringReport, sop: SopReport, name: string) {
