@@ -133,10 +133,12 @@ export class Scheduler {
         const nextChecks: { id: number; at: Date | null }[] = [];
         for (const task of due) {
           const def = await service.definitionOf(task.sopVersionId, task.sopId, tx);
-          let cal = calendars.get(def.unit.timezone);
+          // The SOP's own unit: its zone and, where it sets them, its office hours (as its cards count).
+          const unitKey = JSON.stringify(def.unit);
+          let cal = calendars.get(unitKey);
           if (!cal) {
-            cal = await service.calendarForZone(def.unit.timezone, tx);
-            calendars.set(def.unit.timezone, cal);
+            cal = await service.calendarFor(def, tx);
+            calendars.set(unitKey, cal);
           }
           const decision = decide(task, now, cal, this.settings);
           if (decision.notices.length) rows.push(...this.noticeRows(task, decision.notices, def, cal));

@@ -10,7 +10,8 @@ import { contentHash } from '../../src/sop/loader.js';
 import { WorkflowService } from '../../src/service/workflow-service.js';
 import type { Actor } from '../../src/workflow/model.js';
 import { createTestDatabase, onRealPostgres, type TestDatabase } from '../support/db.js';
-import { sampleSop } from '../support/sample-sop.js';
+import { sampleSop, sampleSopInput } from '../support/sample-sop.js';
+import { sopDefinitionSchema } from '../../src/sop/definition.js';
 import * as outbox from '../../src/db/queries/outbox.js';
 import { claimUpdate, finishUpdate } from '../../src/db/queries/updates.js';
 import { processedUpdates } from '../../src/db/schema.js';
@@ -106,6 +107,22 @@ describe('reminders, overdue notices and escalation', () => {
     await service.act(step2.id, { type: 'choose', branch: 'Ditolak' }, as('subkor'));
     await s.tick(wib('2026-12-01T08:00'));
     expect(await notices(['escalation'])).toHaveLength(6);
+  });
+
+  it("counts lateness by the SOP's own office hours where its unit sets them", async () => {
+    // The same SOP, for a unit that works mornings only.
+    const pagi = sopDefinitionSchema.parse({ ...sampleSopInput, id: 'contoh_pagi', code: 'PGI', unit: { timezone: 'Asia/Jakarta', officeHours: { mondayToThursday: '07:30-12:00' } } });
+    await service.registerDefinitions([{ definition: pagi, contentHash: contentHash(pagi) }]);
+    const s = scheduler();
+    const { caseRef } = await service.startCase('contoh_pagi', 'Uji pagi', as('kabid'));
+    now = wib('2026-11-23T09:05');
+    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
+    expect((await openTask(caseRef)).dueAt).toEqual(wib('2026-11-23T10:05'));
+    await s.tick(wib('2026-11-23T10:36'));
+    await s.tick(wib('2026-11-24T07:30'));
+    const day2 = (await outbox.listOutbox(database.db)).filter((r) => r.kind === 'escalation')[1]!;
+    // Monday 10.05–12.00 only: the afternoon is not this unit's working time.
+    expect(day2.payload.text).toContain('terlambat 1 jam 55 menit kerja');
   });
 
   it('holds notices through cuti bersama and a libur nasional until the next working morning', async () => {
