@@ -308,22 +308,11 @@ export class FakeSlack {
     const button = buttonsOf(message.blocks).find((b) => b.action_id === label || b.text.text.includes(label));
     if (!button) throw new Error(`no button "${label}" on ephemeral: ${JSON.stringify(buttonsOf(message.blocks).map((b) => b.text.text))}`);
     const channel = this.channels.get(message.channel)!;
-    return this.app.interaction(
-      {
-        type: 'block_actions',
-        user: { id: user.id, username: user.name, name: user.name, team_id: TEAM.id },
-        api_app_id: APP_ID,
-        token: 'legacy-verification-token',
-        container: { type: 'message', message_ts: this.ts(), channel_id: channel.id, is_ephemeral: true },
-        trigger_id: this.trigger(user.id),
-        team: { id: TEAM.id, domain: TEAM.domain },
-        enterprise: null,
-        is_enterprise_install: false,
-        channel: { id: channel.id, name: channel.name },
-        state: { values: {} },
-        response_url: this.responseUrl(channel.id, user.id),
-        actions: [{ type: 'button', action_id: button.action_id, block_id: button.block_id, text: button.text, value: button.value, action_ts: `${Date.now() / 1000}` }],
-      },
+    return this.blockActions(
+      user,
+      channel,
+      { container: { type: 'message', message_ts: this.ts(), channel_id: channel.id, is_ephemeral: true } },
+      { type: 'button', action_id: button.action_id, block_id: button.block_id, text: button.text, value: button.value },
       options,
     );
   }
@@ -336,63 +325,64 @@ export class FakeSlack {
     if (!menu) throw new Error(`no menu with "${label}" on message: ${JSON.stringify(menus.map((m) => m.options.map((o) => o.text.text)))}`);
     const option = menu.options.find((o) => o.text.text.includes(label))!;
     const channel = this.channels.get(current.channel)!;
-    return this.app.interaction(
+    return this.blockActions(
+      user,
+      channel,
       {
-        type: 'block_actions',
-        user: { id: user.id, username: user.name, name: user.name, team_id: TEAM.id },
-        api_app_id: APP_ID,
-        token: 'legacy-verification-token',
         container: { type: 'message', message_ts: current.ts, channel_id: channel.id, is_ephemeral: false },
-        trigger_id: this.trigger(user.id),
-        team: { id: TEAM.id, domain: TEAM.domain },
-        enterprise: null,
-        is_enterprise_install: false,
-        channel: { id: channel.id, name: channel.name },
         message: { type: 'message', user: current.user ?? BOT.userId, bot_id: current.botId, ts: current.ts, text: current.text, blocks: current.blocks },
-        state: { values: {} },
-        response_url: this.responseUrl(channel.id, user.id),
-        actions: [{ type: 'overflow', action_id: menu.action_id, block_id: menu.block_id, selected_option: option, action_ts: `${Date.now() / 1000}` }],
       },
+      { type: 'overflow', action_id: menu.action_id, block_id: menu.block_id, selected_option: option },
       options,
     );
   }
 
   clickButton(user: SlackUser, message: StoredMessage, button: ButtonElement, options: SendOptions = {}): Promise<Delivery> {
     const channel = this.channels.get(message.channel)!;
+    const thread = message.threadTs ? { thread_ts: message.threadTs } : {};
+    return this.blockActions(
+      user,
+      channel,
+      {
+        container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: false, ...thread },
+        message: { type: 'message', user: message.user ?? BOT.userId, bot_id: message.botId, ts: message.ts, text: message.text, blocks: message.blocks, ...thread },
+      },
+      {
+        type: 'button',
+        action_id: button.action_id,
+        block_id: button.block_id,
+        text: button.text,
+        value: button.value,
+        ...(button.style ? { style: button.style } : {}),
+      },
+      options,
+    );
+  }
+
+  /** A block_actions interaction as Slack posts it: who, where, on what, and the one action. */
+  private blockActions(
+    user: SlackUser,
+    channel: FakeChannel,
+    on: { container: Record<string, unknown>; message?: Record<string, unknown> },
+    action: Record<string, unknown>,
+    options: SendOptions,
+  ): Promise<Delivery> {
     return this.app.interaction(
       {
         type: 'block_actions',
         user: { id: user.id, username: user.name, name: user.name, team_id: TEAM.id },
         api_app_id: APP_ID,
         token: 'legacy-verification-token',
-        container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: false, ...(message.threadTs ? { thread_ts: message.threadTs } : {}) },
+        container: on.container,
         trigger_id: this.trigger(user.id),
         team: { id: TEAM.id, domain: TEAM.domain },
         enterprise: null,
         is_enterprise_install: false,
         channel: { id: channel.id, name: channel.name },
-        message: {
-          type: 'message',
-          user: message.user ?? BOT.userId,
-          bot_id: message.botId,
-          ts: message.ts,
-          text: message.text,
-          blocks: message.blocks,
-          ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
-        },
+        ...(on.message ? { message: on.message } : {}),
         state: { values: {} },
         response_url: this.responseUrl(channel.id, user.id),
-        actions: [
-          {
-            type: 'button',
-            action_id: button.action_id,
-            block_id: button.block_id,
-            text: button.text,
-            value: button.value,
-            ...(button.style ? { style: button.style } : {}),
-            action_ts: `${Date.now() / 1000}`,
-          },
-        ],
+        actions: [{ ...action, action_ts: `${Date.now() / 1000}` }],
       },
       options,
     );
