@@ -17,6 +17,7 @@ import postgres from 'postgres';
 import * as schema from './schema.js';
 import { EMBEDDED } from '../messages/embedded.js';
 import { DataFolderLock } from './embedded/lock.js';
+import { installPreparedStatements } from './embedded/prepared.js';
 import { initialiseInChild, isInitialised, pgliteOptions, removeUnfinished } from './embedded/pglite.js';
 
 export type Schema = typeof schema;
@@ -123,6 +124,7 @@ async function openPgliteFolder(dataDir: string, migrate: boolean, role: 'servic
 }
 
 async function openPgliteClient(client: PGlite, migrate: boolean): Promise<Database> {
+  installPreparedStatements(client);
   const db = drizzlePglite(client, { schema });
   // The folder's lock (or memory://) gives this process the database alone: no lock around migrations.
   if (migrate) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
