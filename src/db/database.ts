@@ -124,10 +124,11 @@ async function openPgliteFolder(dataDir: string, migrate: boolean, role: 'servic
 }
 
 async function openPgliteClient(client: PGlite, migrate: boolean): Promise<Database> {
-  installPreparedStatements(client);
   const db = drizzlePglite(client, { schema });
   // The folder's lock (or memory://) gives this process the database alone: no lock around migrations.
   if (migrate) await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
+  // After the migrations, whose statements run once; drizzle looks up query() at every call.
+  installPreparedStatements(client);
   return {
     db: db as unknown as Db,
     driver: 'pglite',

@@ -113,15 +113,40 @@ describe('a statement on the embedded database', () => {
     expect((await prepared.query('select 0 as n, $1::text as t', ['lagi'])).rows).toEqual([{ n: 0, t: 'lagi' }]);
   });
 
-  it('prepares again a statement the server no longer has', async () => {
-    await prepared.query('select title from notes where id = $1', [2]);
-    await prepared.exec('deallocate all');
-    // Outside a transaction: prepared again and answered.
-    expect((await prepared.query('select title from notes where id = $1', [2])).rows).toEqual([{ title: 'Tanpa isi' }]);
-    // Inside one the failure ends the transaction, as any failed statement does; the next one works.
-    await prepared.query('select id from notes where id = $1', [2]);
-    await prepared.exec('deallocate all');
-    await expect(prepared.transaction((tx) => tx.query('select id from notes where id = $1', [2]))).rejects.toMatchObject({ code: '26000' });
-    expect((await prepared.transaction((tx) => tx.query('select id from notes where id = $1', [2]))).rows).toEqual([{ id: 2 }]);
+  it('prepares again the statements a DEALLOCATE dropped, inside a transaction too', async () => {
+    for (const drop of [(db: PGlite) => db.exec('deallocate all'), (db: PGlite) => db.query('deallocate all')]) {
+      await prepared.query('select title from notes where id = $1', [2]);
+      await drop(prepared);
+      expect((await prepared.query('select title from notes where id = $1', [2])).rows).toEqual([{ title: 'Tanpa isi' }]);
+      await prepared.query('select id from notes where id = $1', [2]);
+      await drop(prepared);
+      expect((await prepared.transaction((tx) => tx.query('select id from notes where id = $1', [2]))).rows).toEqual([{ id: 2 }]);
+    }
+  });
+
+  it('forgets its statements when the schema changes, so none reads a value by an old type or an old shape', async () => {
+    const both = async (text: string, params: unknown[] = []) => {
+      const [expected, actual] = await Promise.all([plain.query(text, params), prepared.query(text, params)]);
+      expect(actual, text).toEqual(expected);
+      return actual;
+    };
+    await both('create table kode (a int)');
+    await both('insert into kode (a) values ($1)', ['7']);
+    // The column becomes text: a statement prepared for an integer would store '007' as 7.
+    await both('alter table kode alter column a type text');
+    await both('insert into kode (a) values ($1)', ['007']);
+    await both('insert into kode (a) values ($1)', ['abc']);
+    expect((await both('select a from kode order by a')).rows).toEqual([{ a: '007' }, { a: '7' }, { a: 'abc' }]);
+    // A new column, added through exec() as migrations do: a kept `select *` inside a transaction
+    // would fail with "cached plan must not change result type".
+    await prepared.query('select * from kode');
+    await Promise.all([plain.exec('alter table kode add column b int'), prepared.exec('alter table kode add column b int')]);
+    const inTransaction = (db: PGlite) => db.transaction((tx) => tx.query('select * from kode order by a'));
+    const [expected, actual] = await Promise.all([inTransaction(plain), inTransaction(prepared)]);
+    expect(actual).toEqual(expected);
+    // Every statement forgotten was also closed on the server.
+    await prepared.query('select $1::int as n', [1]);
+    const onServer = await prepared.query<{ n: number }>("select count(*)::int as n from pg_prepared_statements where name like 'sopbot_%'");
+    expect(onServer.rows[0]!.n).toBe(statements.size);
   });
 });

@@ -34,6 +34,9 @@ type Query = <T>(text: string, params?: unknown[], options?: QueryOptions) => Pr
 
 const HANDLED_OPTIONS = new Set(['rowMode', 'parsers', 'serializers']);
 
+/** Commands that read or write rows and leave the schema as it was; any other forgets every kept statement. */
+const ROW_COMMANDS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY', 'FETCH', 'MOVE', 'VALUES', 'SHOW', 'SET', 'RESET', 'LOCK', 'SAVEPOINT', 'RELEASE', 'ROLLBACK', 'NOTIFY', 'LISTEN', 'UNLISTEN']);
+
 /** SQLSTATEs after which a kept statement cannot be used again: it is gone, or its result type changed. */
 const STALE_STATEMENT = new Set(['26000', '0A000']);
 
@@ -46,6 +49,8 @@ export interface PreparedStatements {
 
 export function installPreparedStatements(pg: PGlite): PreparedStatements {
   const statements = new Map<string, Statement>();
+  /** Statements dropped from the map but not yet closed on the server: closed with the next preparation. */
+  const unclosed: string[] = [];
   let counter = 0;
   let reused = 0;
   const pglite = pg as PGlite & { query: Query };
@@ -67,6 +72,25 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
     return (await pg.execProtocolStream(buffer.subarray(0, at), { syncToFs: false })) as unknown as Message[];
   };
 
+  const forget = (text: string) => {
+    const statement = statements.get(text);
+    if (!statement) return;
+    statements.delete(text);
+    unclosed.push(statement.name);
+  };
+
+  /**
+   * After a change of the schema every kept statement is forgotten. The server would plan them
+   * again, but keep the parameter types it inferred at their preparation (a value for a column
+   * changed from integer to text would still be read as an integer), and refuse, inside a
+   * transaction, one whose rows changed shape. PGlite has one session, so every change of the
+   * schema passes through here: a statement whose command is not plain reading or writing of
+   * rows, or anything sent through exec() (migrations are).
+   */
+  const forgetAll = () => {
+    for (const text of [...statements.keys()]) forget(text);
+  };
+
   const prepare = async (text: string): Promise<Statement> => {
     const known = statements.get(text);
     if (known) {
@@ -76,12 +100,9 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
       reused++;
       return known;
     }
-    const closing: Uint8Array[] = [];
-    while (statements.size >= PREPARED_LIMIT) {
-      const [oldest, statement] = statements.entries().next().value as [string, Statement];
-      statements.delete(oldest);
-      closing.push(protocol.serialize.close({ type: 'S', name: statement.name }));
-    }
+    while (statements.size >= PREPARED_LIMIT) forget(statements.keys().next().value as string);
+    // Closing a statement the server no longer has is no error, so these go out unconditionally.
+    const closing = unclosed.splice(0).map((name) => protocol.serialize.close({ type: 'S', name }));
     const name = `sopbot_${++counter}`;
     const replies = await exchange([...closing, protocol.serialize.parse({ name, text }), protocol.serialize.describe({ type: 'S', name })]);
     const statement: Statement = {
@@ -104,7 +125,7 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
     try {
       return { replies: await exchange([protocol.serialize.bind({ statement: statement.name, values }), protocol.serialize.execute({})]), statement };
     } catch (e) {
-      if (STALE_STATEMENT.has(String((e as { code?: unknown }).code))) statements.delete(text);
+      if (STALE_STATEMENT.has(String((e as { code?: unknown }).code))) forget(text);
       throw e;
     }
   };
@@ -128,7 +149,9 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
       if (!inTransaction) await pg.syncToFs();
       // PGlite's own reading of the replies, with the rows described once at preparation.
       const replies = done.statement.rows ? [done.statement.rows, ...done.replies] : done.replies;
-      return parse.parseResults(replies, pg.parsers, options)[0] as Results<T>;
+      const result = parse.parseResults(replies, pg.parsers, options)[0] as Results<T> & { command?: string };
+      if (result.command !== undefined && !ROW_COMMANDS.has(result.command)) forgetAll();
+      return result;
     });
 
   pglite.query = (<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> => {
@@ -136,10 +159,20 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
     return pg._checkReady().then(() => pg._runExclusiveTransaction(() => run<T>(text, params ?? [], options, false)));
   }) as PGlite['query'];
 
+  const ownExec = pg.exec.bind(pg);
+  pg.exec = ((...args: Parameters<PGlite['exec']>) => ownExec(...args).finally(forgetAll)) as PGlite['exec'];
+
   pg.transaction = (<T>(callback: (tx: Transaction) => Promise<T>) =>
     ownTransaction((tx) => {
       const ownTxQuery: Query = tx.query.bind(tx);
+      const ownTxExec = tx.exec.bind(tx);
       const prepared = Object.create(tx, {
+        exec: {
+          value: (...args: Parameters<Transaction['exec']>) => ownTxExec(...args).finally(forgetAll),
+          writable: true,
+          configurable: true,
+          enumerable: true,
+        },
         query: {
           value: <R>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<R>> => {
             if (!handled(options) || tx.closed) return ownTxQuery<R>(text, params, options);
