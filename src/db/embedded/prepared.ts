@@ -62,14 +62,14 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
 
   /** One exchange with the server: all of `messages` and a Sync, so a failure leaves it ready for the next. */
   const exchange = async (messages: Uint8Array[]): Promise<Message[]> => {
-    const size = messages.reduce((n, m) => n + m.length, 1 + 4);
-    const buffer = new Uint8Array(size);
+    const parts = [...messages, protocol.serialize.sync()];
+    const buffer = new Uint8Array(parts.reduce((n, m) => n + m.length, 0));
     let at = 0;
-    for (const m of [...messages, protocol.serialize.sync()]) {
+    for (const m of parts) {
       buffer.set(m, at);
       at += m.length;
     }
-    return (await pg.execProtocolStream(buffer.subarray(0, at), { syncToFs: false })) as unknown as Message[];
+    return (await pg.execProtocolStream(buffer, { syncToFs: false })) as unknown as Message[];
   };
 
   const forget = (text: string) => {
@@ -89,6 +89,13 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
    */
   const forgetAll = () => {
     for (const text of [...statements.keys()]) forget(text);
+  };
+
+  /** A statement's result, after which every kept statement is forgotten if it changed the schema. */
+  const checked = <T>(result: Results<T>): Results<T> => {
+    const { command } = result as Results<T> & { command?: string };
+    if (command !== undefined && !ROW_COMMANDS.has(command)) forgetAll();
+    return result;
   };
 
   const prepare = async (text: string): Promise<Statement> => {
@@ -149,13 +156,11 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
       if (!inTransaction) await pg.syncToFs();
       // PGlite's own reading of the replies, with the rows described once at preparation.
       const replies = done.statement.rows ? [done.statement.rows, ...done.replies] : done.replies;
-      const result = parse.parseResults(replies, pg.parsers, options)[0] as Results<T> & { command?: string };
-      if (result.command !== undefined && !ROW_COMMANDS.has(result.command)) forgetAll();
-      return result;
+      return checked(parse.parseResults(replies, pg.parsers, options)[0] as Results<T>);
     });
 
   pglite.query = (<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> => {
-    if (!handled(options)) return ownQuery<T>(text, params, options);
+    if (!handled(options)) return ownQuery<T>(text, params, options).then(checked);
     return pg._checkReady().then(() => pg._runExclusiveTransaction(() => run<T>(text, params ?? [], options, false)));
   }) as PGlite['query'];
 
@@ -175,7 +180,7 @@ export function installPreparedStatements(pg: PGlite): PreparedStatements {
         },
         query: {
           value: <R>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<R>> => {
-            if (!handled(options) || tx.closed) return ownTxQuery<R>(text, params, options);
+            if (!handled(options) || tx.closed) return ownTxQuery<R>(text, params, options).then(checked);
             return run<R>(text, params ?? [], options, true);
           },
           writable: true,
