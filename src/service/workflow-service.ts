@@ -1,7 +1,8 @@
 /**
- * Runs one workflow action in one database transaction: lock the case row, load its state,
- * let the pure core decide, write state + audit events + outbox rows, commit. Nothing is
- * sent from here; the outbox dispatcher sends after commit.
+ * Runs one workflow action: read the case's state, let the pure core decide, write state +
+ * audit events + outbox rows in one statement that holds only if nothing changed since the
+ * read (else the action runs again under the case's lock). Nothing is sent from here; the
+ * outbox dispatcher sends after commit.
  *
  * Its callers (the channels' use cases, the CLI, the scheduler) pass ids and commands, never a
  * database handle: the service owns its queries. The one exception is for a caller that runs
@@ -178,7 +179,7 @@ export class WorkflowService {
   ): Promise<ActionResult & { documentId: number; slot: engine.UploadSlot }> {
     let attached: { documentId: number; slot: engine.UploadSlot } | undefined;
     const result = await this.timed('attach', () =>
-      this.onCase({ taskId }, actor, async (ctx, now, tx) => {
+      this.onLockedCase({ taskId }, actor, async (ctx, now, tx) => {
         const decided = engine.attachDocument(ctx, taskId, slot, file, actor);
         const documentId = await documents.insertDocument(tx, {
           caseId: ctx.caseState.id,
@@ -293,16 +294,39 @@ export class WorkflowService {
   /** A case's state as the core reads it, without locking (for checks that change nothing). */
   private async readCase(target: { taskId: number } | { caseId: number }): Promise<engine.CaseContext> {
     const loaded = await transitions.loadCaseForAction(this.db, target, { lock: false });
-    if (!loaded) {
-      if ('taskId' in target) refuse('task_not_found', { taskId: target.taskId });
-      throw new Error(`case ${target.caseId} vanished`);
-    }
-    const def = await this.definitionOf(loaded.caseRow.sopVersionId, loaded.caseRow.sopId);
-    return { def, caseState: loaded.caseRow, tasks: loaded.tasks, documents: loaded.documents, calendar: this.calendarWith(def.unit, loaded) };
+    if (!loaded) notFound(target);
+    return this.contextOf(await this.definitionOf(loaded.caseRow.sopVersionId, loaded.caseRow.sopId), loaded);
   }
 
-  /** Locks the case (named by itself or by one of its tasks), decides, and writes it all in one transaction. */
+  /**
+   * Decides an action on a case (named by itself or by one of its tasks) and writes it.
+   *
+   * First without a lock: read the case in one statement, let the core decide, write it all in
+   * one statement that checks the versions the core saw. That is two round trips and holds a
+   * connection only while a statement runs. If another action changed the case in between, the
+   * write undoes itself and the action runs again under the case's lock, where it cannot meet a
+   * change: it sees the other action's result and the core decides on that.
+   */
   private async onCase(
+    target: { taskId: number } | { caseId: number },
+    actor: Actor,
+    decide: (ctx: engine.CaseContext, now: Date) => Transition,
+  ): Promise<ActionResult> {
+    try {
+      const loaded = await transitions.loadCaseForAction(this.db, target, { lock: false });
+      if (!loaded) notFound(target);
+      const now = this.clock();
+      const def = await this.definitionOf(loaded.caseRow.sopVersionId, loaded.caseRow.sopId);
+      const transition = decide(this.contextOf(def, loaded), now);
+      return await this.write(this.db, loaded.caseRow, transition, actor, now);
+    } catch (e) {
+      if (!(e instanceof transitions.ConcurrentChangeError)) throw e;
+      return this.onLockedCase(target, actor, decide);
+    }
+  }
+
+  /** Locks the case, decides, and writes it all in one transaction (for a decision that writes more itself). */
+  private async onLockedCase(
     target: { taskId: number } | { caseId: number },
     actor: Actor,
     decide: (ctx: engine.CaseContext, now: Date, tx: Tx) => Transition | Promise<Transition>,
@@ -310,28 +334,37 @@ export class WorkflowService {
     try {
       return await this.db.transaction(async (tx) => {
         const loaded = await transitions.loadCaseForAction(tx, target, { lock: true });
-        if (!loaded) {
-          if ('taskId' in target) refuse('task_not_found', { taskId: target.taskId });
-          throw new Error(`case ${target.caseId} vanished`);
-        }
-        const { caseRow } = loaded;
+        if (!loaded) notFound(target);
         // Read the clock after the lock: an action that waited for another sees time move on.
         const now = this.clock();
-        const def = await this.definitionOf(caseRow.sopVersionId, caseRow.sopId, tx);
-        const ctx: engine.CaseContext = { def, caseState: caseRow, tasks: loaded.tasks, documents: loaded.documents, calendar: this.calendarWith(def.unit, loaded) };
-        const transition = await decide(ctx, now, tx);
-        const { openedIds } = await transitions.writeTransition(tx, caseRow, transition, outboxWrites(transition.messages, caseRow), actor, now);
-        return {
-          caseId: caseRow.id,
-          caseRef: caseRow.ref,
-          caseStatus: transition.caseChange.status ?? caseRow.status,
-          outcome: transition.caseChange.outcome ?? caseRow.outcome,
-          openedTaskIds: openedIds,
-        };
+        const def = await this.definitionOf(loaded.caseRow.sopVersionId, loaded.caseRow.sopId, tx);
+        const transition = await decide(this.contextOf(def, loaded), now, tx);
+        return this.write(tx, loaded.caseRow, transition, actor, now);
       });
     } catch (e) {
-      if (e instanceof transitions.ConcurrentChangeError) throw new WorkflowError('stale_version', { taskId: e.taskId });
+      // Under the lock no other action changes the case; a task changed by anything else is refused.
+      if (e instanceof transitions.ConcurrentChangeError && e.taskId !== null) throw new WorkflowError('stale_version', { taskId: e.taskId });
       throw e;
     }
   }
+
+  private contextOf(def: SopDefinition, loaded: transitions.CaseForAction): engine.CaseContext {
+    return { def, caseState: loaded.caseRow, tasks: loaded.tasks, documents: loaded.documents, calendar: this.calendarWith(def.unit, loaded) };
+  }
+
+  private async write(q: Db | Tx, caseRow: cases.CaseRow, transition: Transition, actor: Actor, now: Date): Promise<ActionResult> {
+    const { openedIds } = await transitions.writeTransition(q, caseRow, transition, outboxWrites(transition.messages, caseRow), actor, now);
+    return {
+      caseId: caseRow.id,
+      caseRef: caseRow.ref,
+      caseStatus: transition.caseChange.status ?? caseRow.status,
+      outcome: transition.caseChange.outcome ?? caseRow.outcome,
+      openedTaskIds: openedIds,
+    };
+  }
+}
+
+function notFound(target: { taskId: number } | { caseId: number }): never {
+  if ('taskId' in target) refuse('task_not_found', { taskId: target.taskId });
+  throw new Error(`case ${target.caseId} vanished`);
 }

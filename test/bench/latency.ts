@@ -17,7 +17,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Actor, TaskCommand } from '../../src/workflow/model.js';
 import { Telegraf, Telegram } from 'telegraf';
 import type { Update } from 'telegraf/types';
-import type { Db } from '../../src/db/database.js';
 import type { TgMessage } from '../support/fake-telegram.js';
 import { TG } from '../../src/messages/id.js';
 import type { WorkflowService } from '../../src/service/workflow-service.js';
@@ -60,11 +59,12 @@ export interface LatencyResult {
  *   poll      the press exists in the fake → the bot starts handling its update (long polling);
  *   checks    → the workflow service's act() is called (update claimed once, card's task, the
  *             chat's roles and allow list);
- *   connect   → the action's transaction has a connection and has begun;
- *   transact  → it committed (lock the case, read it, write the transition);
+ *   read      → the case's state is read (a connection, one statement);
+ *   write     → the core decided and the write committed (one statement; after a conflict,
+ *             again under the case's lock);
  *   answer    → the bot calls answerCallbackQuery.
  */
-const PHASES = ['poll', 'checks', 'connect', 'transact', 'answer'] as const;
+const PHASES = ['poll', 'checks', 'read', 'write', 'answer'] as const;
 type PhaseName = (typeof PHASES)[number];
 
 export async function benchLatency(database: BenchDatabase, _driver: Driver, ready: () => Promise<void>, sample: () => void): Promise<LatencyResult> {
@@ -76,7 +76,7 @@ export async function benchLatency(database: BenchDatabase, _driver: Driver, rea
     const groups = [];
     for (const sop of sops) groups.push({ sop, ...(await bindGroupOf(world, sop.role, PER_GROUP)) });
 
-    const committed = recordCommits(service, world.core.database.db);
+    const committed = recordCommits(service);
     const answered = recordAnswers();
     const received = recordReceived();
     // Round r, person p of group g presses the card of case r*PER_GROUP + p of that group's SOP.
@@ -135,7 +135,7 @@ export async function benchLatency(database: BenchDatabase, _driver: Driver, rea
           arrivalMs.push(answer.time - p.at);
           outboxMs.push(committed.get(p.taskId)!.at - p.at);
           const commit = committed.get(p.taskId)!;
-          const marks = [p.at, received.get(p.queryId) ?? p.at, commit.calledAt, commit.beganAt ?? commit.calledAt, commit.at, answeredAt];
+          const marks = [p.at, received.get(p.queryId) ?? p.at, commit.calledAt, commit.readAt ?? commit.calledAt, commit.at, answeredAt];
           PHASES.forEach((name, i) => phaseMs[name].push(marks[i + 1]! - marks[i]!));
           last = Math.max(last, answeredAt);
           if (answer.text === TG.recorded && committed.get(p.taskId)!.ok) recorded++;
@@ -173,34 +173,34 @@ export async function benchLatency(database: BenchDatabase, _driver: Driver, rea
 interface Commit {
   /** act() was called. */
   calledAt: number;
-  /** Its transaction had a connection and had begun. */
-  beganAt: number | undefined;
+  /** The case's state was read. */
+  readAt: number | undefined;
   /** act() resolved: committed. */
   at: number;
   ok: boolean;
 }
 
-/** When each task's action was asked for, began its transaction, and committed (act() resolved: the card row is in the outbox). */
-function recordCommits(service: WorkflowService, db: Db): Map<number, Commit> {
+/** When each task's action was asked for, had read its case, and committed (act() resolved: the card row is in the outbox). */
+function recordCommits(service: WorkflowService): Map<number, Commit> {
   const committed = new Map<number, Commit>();
-  const inAct = new AsyncLocalStorage<{ beganAt?: number }>();
-  const transaction = db.transaction.bind(db);
-  db.transaction = ((run: Parameters<Db['transaction']>[0], config?: Parameters<Db['transaction']>[1]) =>
-    transaction((tx) => {
-      const act = inAct.getStore();
-      if (act && act.beganAt === undefined) act.beganAt = Date.now();
-      return run(tx);
-    }, config)) as Db['transaction'];
+  const inAct = new AsyncLocalStorage<{ readAt?: number }>();
+  // The service asks for the case's definition as soon as it has read the case.
+  const definitionOf = service.definitionOf.bind(service);
+  service.definitionOf = (...args: Parameters<WorkflowService['definitionOf']>) => {
+    const act = inAct.getStore();
+    if (act && act.readAt === undefined) act.readAt = Date.now();
+    return definitionOf(...args);
+  };
   const act = service.act.bind(service);
   service.act = async (taskId: number, command: TaskCommand, actor: Actor, expectedVersion?: number) => {
-    const mark: { beganAt?: number } = {};
+    const mark: { readAt?: number } = {};
     const calledAt = Date.now();
     try {
       const result = await inAct.run(mark, () => act(taskId, command, actor, expectedVersion));
-      committed.set(taskId, { calledAt, beganAt: mark.beganAt, at: Date.now(), ok: true });
+      committed.set(taskId, { calledAt, readAt: mark.readAt, at: Date.now(), ok: true });
       return result;
     } catch (e) {
-      committed.set(taskId, { calledAt, beganAt: mark.beganAt, at: Date.now(), ok: false });
+      committed.set(taskId, { calledAt, readAt: mark.readAt, at: Date.now(), ok: false });
       throw e;
     }
   };

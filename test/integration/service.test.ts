@@ -1,6 +1,7 @@
 /**
  * The workflow service on a real database (PGlite by default, Postgres with TEST_DATABASE_URL):
- * one transaction per action, row lock + version check, audit events and outbox rows.
+ * each action read, decided and written in one statement guarded by versions (under the case's
+ * lock when that write met a change), audit events and outbox rows.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/sop/loader.js';
@@ -185,7 +186,10 @@ describe('a case in the database', () => {
 });
 
 describe('the write guard under the core', () => {
-  it('refuses a transition computed from a task version that is no longer current, and writes none of it', async () => {
+  it.each([
+    ['inside a transaction', true],
+    ['as a statement of its own', false],
+  ])('refuses a transition computed from a task version that is no longer current, and writes none of it (%s)', async (_, inTransaction) => {
     const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
     const task = await openTask(caseRef);
     const before = await service.caseDetails(caseRef);
@@ -199,9 +203,10 @@ describe('the write guard under the core', () => {
           events: [{ type: 'task.completed', taskRef: { existing: task.id }, data: {} }],
           messages: [{ kind: 'card', role: 'subkor', task: { opened: 0 } }],
     };
-    const write = database.db.transaction(async (tx) =>
-      transitions.writeTransition(tx, before.caseRow, transition, outboxWrites(transition.messages, before.caseRow), as('kabid'), now),
-    );
+    const writes = outboxWrites(transition.messages, before.caseRow);
+    const write = inTransaction
+      ? database.db.transaction(async (tx) => transitions.writeTransition(tx, before.caseRow, transition, writes, as('kabid'), now))
+      : transitions.writeTransition(database.db, before.caseRow, transition, writes, as('kabid'), now);
     await expect(write).rejects.toBeInstanceOf(transitions.ConcurrentChangeError);
     await expect(write).rejects.toMatchObject({ taskId: task.id });
 
@@ -210,6 +215,115 @@ describe('the write guard under the core', () => {
     expect(after.tasks).toEqual(before.tasks);
     expect(after.events).toHaveLength(before.events.length);
     expect(await outboxQ.listOutbox(database.db, caseId)).toHaveLength(outboxBefore.length);
+  });
+});
+
+describe('another action lands between a press\'s read and its write', () => {
+  /**
+   * A service that, once it has read the case for its first action, waits while `meanwhile`
+   * runs through a second service on the same database: its write then meets a case that
+   * changed under it, the moment any real pair of presses can meet.
+   */
+  function serviceWhere(meanwhile: (other: WorkflowService) => Promise<unknown>) {
+    const other = new WorkflowService(database.db, { clock: () => now });
+    let reads = 0;
+    class RacingService extends WorkflowService {
+      // Asked for right after the case is read, before the core decides.
+      override async definitionOf(...args: Parameters<WorkflowService['definitionOf']>) {
+        if (++reads === 1) await meanwhile(other);
+        return super.definitionOf(...args);
+      }
+    }
+    const racing = new RacingService(database.db, { clock: () => now });
+    return {
+      racing,
+      /** How many times the press read the case and decided. */
+      decisions: () => reads,
+      async register() {
+        const def = [{ definition: sampleSop, contentHash: contentHash(sampleSop), file: 'contoh.yaml' }];
+        await racing.registerDefinitions(def);
+        await other.registerDefinitions(def);
+      },
+    };
+  }
+
+  async function untilJointStep(caseRef: string) {
+    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
+    const report = await openTask(caseRef);
+    await service.attachDocument(
+      report.id,
+      { kind: 'output', name: 'Laporan' },
+      { fileName: 'laporan.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: '2026-11/x' },
+      as('asesor'),
+    );
+    await service.act(report.id, { type: 'complete' }, as('asesor'));
+    await service.act((await openTask(caseRef)).id, { type: 'approve' }, as('kabid'));
+    return openTask(caseRef);
+  }
+
+  it('two people confirm the joint meeting at the same moment: both confirmations count and the case closes', async () => {
+    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
+    const meeting = await untilJointStep(caseRef);
+    const race = serviceWhere((other) => other.act(meeting.id, { type: 'confirm' }, as('asesor'), meeting.version));
+    await race.register();
+
+    // The asesor's confirmation is written first. (The kabid's carries no card version: with the
+    // card's, the core would refuse it as made on a card that has changed since.)
+    const end = await race.racing.act(meeting.id, { type: 'confirm' }, as('kabid'));
+
+    expect(end).toMatchObject({ caseStatus: 'closed', outcome: 'selesai' });
+    // Its first write was undone and it was decided again on the case as the asesor left it.
+    expect(race.decisions()).toBe(2);
+    const details = await service.caseDetails(caseRef);
+    expect(details.caseRow.status).toBe('closed');
+    expect(details.events.filter((e) => e.type === 'task.confirmed').map((e) => e.actor?.role)).toEqual(['asesor', 'kabid']);
+    expect(details.events.filter((e) => e.type === 'case.closed')).toHaveLength(1);
+    const outbox = await outboxQ.listOutbox(database.db, caseId);
+    expect(outbox.filter((o) => o.kind === 'case-closed')).toHaveLength(1);
+  });
+
+  it('the asesor uploads a second file while Selesai is pressed on the same step: both count, and each edits the card', async () => {
+    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
+    const report = await openTask(caseRef);
+    const pdf = (name: string, sha: string) => ({ fileName: name, mimeType: 'application/pdf', sizeBytes: 10, sha256: sha.repeat(64), storageKey: `2026-11/${name}` });
+    await service.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, pdf('laporan.pdf', 'a'), as('asesor'));
+    const before = await service.caseDetails(caseRef);
+    const editsBefore = (await outboxQ.listOutbox(database.db, caseId)).filter((o) => o.kind === 'card-update').length;
+    // The upload changes no task, only the case: the press's write is caught by the case's version.
+    const race = serviceWhere((other) => other.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, pdf('lampiran.pdf', 'b'), as('asesor')));
+    await race.register();
+
+    await race.racing.act(report.id, { type: 'complete' }, as('asesor'), report.version);
+
+    expect(race.decisions()).toBe(2);
+    const after = await service.caseDetails(caseRef);
+    expect(after.caseRow.version).toBe(before.caseRow.version + 2);
+    expect(after.documents.map((d) => d.fileName)).toEqual(['laporan.pdf', 'lampiran.pdf']);
+    expect(after.events.slice(before.events.length).map((e) => e.type)).toEqual(['document.attached', 'task.completed', 'task.opened']);
+    const edits = (await outboxQ.listOutbox(database.db, caseId)).filter((o) => o.kind === 'card-update');
+    expect(edits).toHaveLength(editsBefore + 2);
+  });
+
+  it('two people press Selesai on the same card: one is recorded, the other is told the task is done, and nothing is written twice', async () => {
+    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
+    const first = await openTask(caseRef);
+    const versionBefore = (await service.caseDetails(caseRef)).caseRow.version;
+    const race = serviceWhere((other) => other.act(first.id, { type: 'complete' }, as('kabid', 'Bu Kabid')));
+    await race.register();
+
+    const refused = await refusalOf(race.racing.act(first.id, { type: 'complete' }, as('kabid', 'Pak Kabid')));
+
+    expect(refused.code).toBe('task_not_open');
+    expect(race.decisions()).toBe(2);
+    const details = await service.caseDetails(caseRef);
+    expect(details.caseRow.version).toBe(versionBefore + 1);
+    expect(details.tasks.map((t) => `${t.stepId}:${t.status}`)).toEqual(['1:completed', '2:open']);
+    expect(details.events.filter((e) => e.type === 'task.completed').map((e) => e.actor?.name)).toEqual(['Bu Kabid']);
+    const cards = (await outboxQ.listOutbox(database.db, caseId)).filter((o) => o.kind === 'card');
+    expect(cards.map((o) => o.role)).toEqual(['kabid', 'subkor']);
   });
 });
 

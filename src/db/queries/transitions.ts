@@ -11,15 +11,25 @@ import { type cases, events, outbox, type tasks } from '../schema.js';
 import { toHoliday, toOfficeHours, type CalendarSettings } from './calendar-settings.js';
 import { rawCases, toCase, type CaseRow } from './cases.js';
 import { rawDocuments, toStoredDocument, type StoredDocument } from './documents.js';
-import { loadTasks, rawTasks, toTask } from './tasks.js';
+import { rawTasks, toTask } from './tasks.js';
 
-/** A concurrent change got there first: the whole transaction is rolled back. */
+/**
+ * A concurrent change got there first: the case (or a task) is no longer at the version the
+ * transition was decided from. Nothing of the write is kept. `taskId` names the first task
+ * that changed, or null when only the case did.
+ */
 export class ConcurrentChangeError extends Error {
-  constructor(readonly taskId: number) {
-    super(`task ${taskId} changed concurrently`);
+  constructor(
+    readonly caseId: number,
+    readonly taskId: number | null,
+  ) {
+    super(taskId === null ? `case ${caseId} changed concurrently` : `task ${taskId} changed concurrently`);
     this.name = 'ConcurrentChangeError';
   }
 }
+
+/** How `sopbot_concurrent_change()` (migration 0003) undoes a stale write: its code and message. */
+const STALE_WRITE = { code: '40001', message: 'sopbot: concurrent change' } as const;
 
 /** A part of a dedupe key: text, or the id of a task the same statement opens (its index in `opened`). */
 export type KeyPart = string | { openedTask: number };
@@ -43,13 +53,24 @@ export interface CaseForAction extends CalendarSettings {
 const rawEvents = new RawTable(events);
 const rawOutbox = new RawTable(outbox);
 
+/** The rows of a case's tasks and documents and the admin's calendar settings, as JSON arrays. */
+const STATE_COLUMNS = `
+  (select coalesce(json_agg(t order by t."id"), '[]') from tasks t where t."case_id" = (table target)) as tasks,
+  (select coalesce(json_agg(d order by d."id"), '[]') from documents d where d."case_id" = (table target)) as documents,
+  (select coalesce(json_agg(h order by h."date"), '[]') from extra_holidays h) as holidays,
+  (select coalesce(json_agg(o order by o."id"), '[]') from office_hours o) as office_hours`;
+
 /**
- * Locks a case (named by itself or by one of its tasks) and reads all an action decides on, in
+ * Reads all an action decides on, for a case named by itself or by one of its tasks.
+ *
+ * Without `lock`: one statement, so one snapshot; the write that follows checks the versions
+ * (`writeTransition`), so a change in between is caught there, not prevented here.
+ *
+ * With `lock` (inside a transaction): the case row is locked first and the rest read after, in
  * two statements sent together (one round trip). The server runs them in order, and under READ
  * COMMITTED the read takes its snapshot only once the lock is held, so it sees whatever the
  * transaction that held the lock before committed. (A subquery of the locking statement itself
- * would not: it keeps the snapshot from before the wait.) With `lock`, call it inside a
- * transaction; without, it is a plain read for a check that changes nothing.
+ * would not: it keeps the snapshot from before the wait.)
  */
 export async function loadCaseForAction(
   q: Queryable,
@@ -59,23 +80,23 @@ export async function loadCaseForAction(
   const run = rawQuery(q);
   const caseId = 'taskId' in target ? 'select "case_id" from tasks where "id" = $1' : 'select $1::bigint';
   const id = 'taskId' in target ? target.taskId : target.caseId;
-  const [caseRows, [state]] = await Promise.all([
-    run(`select ${rawCases.selectList} from cases where "id" = (${caseId})${options.lock ? ' for update' : ''}`, [id]),
-    // One row of JSON arrays: the rows of three tables in one statement.
-    run(
-      `with target as (${caseId})
-      select
-        (select coalesce(json_agg(t order by t."id"), '[]') from tasks t where t."case_id" = (table target)) as tasks,
-        (select coalesce(json_agg(d order by d."id"), '[]') from documents d where d."case_id" = (table target)) as documents,
-        (select coalesce(json_agg(h order by h."date"), '[]') from extra_holidays h) as holidays,
-        (select coalesce(json_agg(o order by o."id"), '[]') from office_hours o) as office_hours`,
-      [id],
-    ),
-  ]);
-  if (!caseRows[0] || !state) return null;
+  let caseRow: Record<string, unknown> | undefined;
+  let state: Record<string, unknown> | undefined;
+  if (options.lock) {
+    const [caseRows, [stateRow]] = await Promise.all([
+      run(`select ${rawCases.selectList} from cases where "id" = (${caseId}) for update`, [id]),
+      run(`with target as (${caseId}) select ${STATE_COLUMNS}`, [id]),
+    ]);
+    caseRow = caseRows[0];
+    state = stateRow;
+  } else {
+    [state] = await run(`with target as (${caseId}) select row_to_json(c) as case_row, ${STATE_COLUMNS} from cases c where c."id" = (table target)`, [id]);
+    caseRow = state?.case_row as Record<string, unknown> | undefined;
+  }
+  if (!caseRow || !state) return null;
   const rows = (key: string) => state[key] as Record<string, unknown>[];
   return {
-    caseRow: toCase(rawCases.read(caseRows[0])),
+    caseRow: toCase(rawCases.read(caseRow)),
     tasks: rows('tasks').map((r) => toTask(rawTasks.read(r))),
     documents: rows('documents').map((r) => toStoredDocument(rawDocuments.read(r))),
     extraHolidays: rows('holidays').map(toHoliday),
@@ -134,7 +155,10 @@ export async function writeTransition(
 ): Promise<{ openedIds: number[] }> {
   const params: RawParam[] = [];
   const opened = openedIds(transition.opened.length);
-  const parts: string[] = [`case_update as (${updateSql(rawCases, 'cases', caseRow.id, { ...transition.caseChange, version: caseRow.version + 1 }, params)} returning 1)`];
+  const caseVersionCheck = `"version" = ${rawCases.param('version', caseRow.version, params)}`;
+  const parts: string[] = [
+    `case_update as (${updateSql(rawCases, 'cases', caseRow.id, { ...transition.caseChange, version: caseRow.version + 1 }, params, caseVersionCheck)} returning 1)`,
+  ];
   const taskUpdates = transition.taskChanges.map((change, i) => {
     // A new deadline is looked at by the reminder sweep at once.
     const set = { ...change.set, ...(change.set.dueAt !== undefined ? { nextCheckAt: now } : {}), version: change.expectedVersion + 1 };
@@ -163,16 +187,29 @@ export async function writeTransition(
     }));
     parts.push(`new_outbox as (${insertSql(rawOutbox, 'outbox', OUTBOX_COLUMNS, rows, params)} on conflict ("dedupe_key") do nothing)`);
   }
-  const updated = taskUpdates.length ? `(select count(*) from (${taskUpdates.join(' union all ')}) u)::int` : '0';
+  if (taskUpdates.length) parts.push(`updated_tasks as (${taskUpdates.join(' union all ')})`);
+  const updatedIds = taskUpdates.length ? `(select coalesce(json_agg("id"), '[]') from updated_tasks)` : `'[]'::json`;
+  const updatedCount = taskUpdates.length ? '(select count(*) from updated_tasks)' : '0';
   const openedList = transition.opened.length ? `(select coalesce(json_agg("id" order by "id"), '[]') from opened)` : `'[]'::json`;
-  const [result] = await rawQuery(q)(`with ${parts.join(',\n')}\nselect ${updated} as updated, ${openedList} as opened`, params);
-  if (Number(result!.updated) !== taskUpdates.length) {
-    // Throwing rolls the whole statement back with the transaction.
-    const current = await loadTasks(q, caseRow.id);
-    const stale = transition.taskChanges.find((c) => current.find((t) => t.id === c.id)?.version !== c.expectedVersion + 1);
-    throw new ConcurrentChangeError(stale?.id ?? transition.taskChanges[0]!.id);
+  // The guard: unless the case and every task were still at the versions the core saw, the
+  // function raises, and the error undoes every part of the statement, in or out of a transaction.
+  const guard = `case when (select count(*) from case_update) = 1 and ${updatedCount} = ${taskUpdates.length} then 0
+    else sopbot_concurrent_change(json_build_object('tasksUpdated', ${updatedIds})::text) end`;
+  let result: Record<string, unknown> | undefined;
+  try {
+    [result] = await rawQuery(q)(`with ${parts.join(',\n')}\nselect ${openedList} as opened, ${guard} as guard`, params);
+  } catch (e) {
+    if (!isStaleWrite(e)) throw e;
+    const updated = new Set((JSON.parse(e.detail) as { tasksUpdated: unknown[] }).tasksUpdated.map(Number));
+    throw new ConcurrentChangeError(caseRow.id, transition.taskChanges.find((c) => !updated.has(c.id))?.id ?? null);
   }
   return { openedIds: (result!.opened as unknown[]).map(Number) };
+}
+
+/** The error `sopbot_concurrent_change()` raises, as either driver reports it. */
+function isStaleWrite(e: unknown): e is { detail: string } {
+  const err = e as { code?: unknown; message?: unknown; detail?: unknown } | null;
+  return typeof err === 'object' && err !== null && err.code === STALE_WRITE.code && err.message === STALE_WRITE.message && typeof err.detail === 'string';
 }
 
 const OPENED_TASK_COLUMNS = ['caseId', 'stepId', 'visit', 'kind', 'roles', 'status', 'openedAt', 'dueAt', 'returnReason', 'confirmations', 'nextCheckAt'] as const;
