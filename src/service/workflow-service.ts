@@ -301,28 +301,31 @@ export class WorkflowService {
   /**
    * Decides an action on a case (named by itself or by one of its tasks) and writes it.
    *
-   * First without a lock: read the case in one statement, let the core decide, write it all in
-   * one statement that checks the versions the core saw. That is two round trips and holds a
-   * connection only while a statement runs. If another action changed the case in between, the
-   * write undoes itself and the action runs again under the case's lock, where it cannot meet a
-   * change: it sees the other action's result and the core decides on that.
+   * Without a lock first: read the case in one statement, let the core decide, write it all in
+   * one statement that holds only for the versions the core saw. That is two round trips, and a
+   * connection is held only while a statement runs. If another action changed the case in
+   * between, nothing was written, and the action reads again: most often the core now refuses
+   * (the other press closed the task) or decides on the new state. A case that changed under it
+   * twice is left to the case's lock, where no change can come in between.
    */
   private async onCase(
     target: { taskId: number } | { caseId: number },
     actor: Actor,
     decide: (ctx: engine.CaseContext, now: Date) => Transition,
   ): Promise<ActionResult> {
-    try {
-      const loaded = await transitions.loadCaseForAction(this.db, target, { lock: false });
-      if (!loaded) notFound(target);
-      const now = this.clock();
-      const def = await this.definitionOf(loaded.caseRow.sopVersionId, loaded.caseRow.sopId);
-      const transition = decide(this.contextOf(def, loaded), now);
-      return await this.write(this.db, loaded.caseRow, transition, actor, now);
-    } catch (e) {
-      if (!(e instanceof transitions.ConcurrentChangeError)) throw e;
-      return this.onLockedCase(target, actor, decide);
+    for (let attempt = 1; attempt <= UNLOCKED_ATTEMPTS; attempt++) {
+      try {
+        const loaded = await transitions.loadCaseForAction(this.db, target, { lock: false });
+        if (!loaded) notFound(target);
+        const now = this.clock();
+        const def = await this.definitionOf(loaded.caseRow.sopVersionId, loaded.caseRow.sopId);
+        const transition = decide(this.contextOf(def, loaded), now);
+        return await this.write(this.db, loaded.caseRow, transition, actor, now);
+      } catch (e) {
+        if (!(e instanceof transitions.ConcurrentChangeError)) throw e;
+      }
     }
+    return this.onLockedCase(target, actor, decide);
   }
 
   /** Locks the case, decides, and writes it all in one transaction (for a decision that writes more itself). */
@@ -363,6 +366,9 @@ export class WorkflowService {
     };
   }
 }
+
+/** Reads and writes without a lock before an action takes the case's lock. */
+const UNLOCKED_ATTEMPTS = 2;
 
 function notFound(target: { taskId: number } | { caseId: number }): never {
   if ('taskId' in target) refuse('task_not_found', { taskId: target.taskId });

@@ -3,6 +3,7 @@
  * each action read, decided and written in one statement guarded by versions (under the case's
  * lock when that write met a change), audit events and outbox rows.
  */
+import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/sop/loader.js';
 import { sopDefinitionSchema } from '../../src/sop/definition.js';
@@ -220,17 +221,18 @@ describe('the write guard under the core', () => {
 
 describe('another action lands between a press\'s read and its write', () => {
   /**
-   * A service that, once it has read the case for its first action, waits while `meanwhile`
+   * A service that, once it has read the case for its first action (its first `times` reads),
+   * waits while `meanwhile`
    * runs through a second service on the same database: its write then meets a case that
    * changed under it, the moment any real pair of presses can meet.
    */
-  function serviceWhere(meanwhile: (other: WorkflowService) => Promise<unknown>) {
+  function serviceWhere(meanwhile: (other: WorkflowService) => Promise<unknown>, times = 1) {
     const other = new WorkflowService(database.db, { clock: () => now });
     let reads = 0;
     class RacingService extends WorkflowService {
       // Asked for right after the case is read, before the core decides.
       override async definitionOf(...args: Parameters<WorkflowService['definitionOf']>) {
-        if (++reads === 1) await meanwhile(other);
+        if (++reads <= times) await meanwhile(other);
         return super.definitionOf(...args);
       }
     }
@@ -307,6 +309,27 @@ describe('another action lands between a press\'s read and its write', () => {
     expect(edits).toHaveLength(editsBefore + 2);
   });
 
+  it('a case that changes under a press twice: the press waits for the case\'s lock and is recorded', async () => {
+    const { caseRef } = await service.startCase('contoh', 'Uji', as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
+    const report = await openTask(caseRef);
+    let n = 0;
+    const upload = () => ({ fileName: `bagian-${++n}.pdf`, mimeType: 'application/pdf', sizeBytes: 10, sha256: String(n).repeat(64), storageKey: `2026-11/${n}` });
+    await service.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, upload(), as('asesor'));
+    const race = serviceWhere((other) => other.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, upload(), as('asesor')), 2);
+    await race.register();
+
+    const done = await race.racing.act(report.id, { type: 'complete' }, as('asesor'), report.version);
+
+    // Two reads met a change; the third ran under the lock.
+    expect(race.decisions()).toBe(3);
+    expect(done.openedTaskIds).toHaveLength(1);
+    const after = await service.caseDetails(caseRef);
+    expect(after.documents.map((d) => d.fileName)).toEqual(['bagian-1.pdf', 'bagian-2.pdf', 'bagian-3.pdf']);
+    expect(after.tasks.map((t) => `${t.stepId}:${t.status}`)).toEqual(['1:completed', '2:completed', '3:completed', '4:open']);
+  });
+
   it('two people press Selesai on the same card: one is recorded, the other is told the task is done, and nothing is written twice', async () => {
     const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
     const first = await openTask(caseRef);
@@ -342,6 +365,39 @@ describe('two people press at the same moment', () => {
     expect(details.tasks).toHaveLength(2);
     expect(details.events.filter((e) => e.type === 'task.completed')).toHaveLength(1);
     expect((await outboxQ.listOutbox(database.db, caseId)).filter((o) => o.kind === 'card')).toHaveLength(2);
+  });
+
+  it.skipIf(!onRealPostgres)('an upload while the reminder sweep holds the same task waits for the sweep, and both finish', async () => {
+    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
+    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
+    const report = await openTask(caseRef);
+    // The sweep's own statements, on a connection of their own: lock the due task, then (after
+    // the upload has begun) write a notice, whose case is checked with KEY SHARE.
+    const sweep = postgres(database.url!, { max: 1, onnotice: () => {} });
+    try {
+      const swept = sweep.begin(async (tx) => {
+        await tx`select id from tasks where id = ${report.id} for update of tasks skip locked`;
+        const upload = service.attachDocument(
+          report.id,
+          { kind: 'output', name: 'Laporan' },
+          { fileName: 'laporan.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: '2026-11/x' },
+          as('asesor'),
+        );
+        await new Promise((r) => setTimeout(r, 300));
+        await tx`insert into outbox (kind, role, case_id, task_id, payload, dedupe_key)
+                 values ('reminder', 'asesor', ${caseId}, ${report.id}, '{}'::jsonb, ${`uji-sweep:${report.id}`})`;
+        // Wrapped: a promise returned as such would be awaited before the commit.
+        return { upload };
+      });
+      const uploaded = await (await swept).upload;
+      expect(uploaded.slot.name).toBe('Laporan');
+    } finally {
+      await sweep.end();
+    }
+    const kinds = (await outboxQ.listOutbox(database.db, caseId)).map((o) => o.kind);
+    expect(kinds).toContain('reminder');
+    expect((await service.caseDetails(caseRef)).documents.map((d) => d.fileName)).toEqual(['laporan.pdf']);
   });
 
   it.skipIf(!onRealPostgres)('numbers 40 cases started at once without gaps or duplicates', async () => {

@@ -84,7 +84,10 @@ export async function loadCaseForAction(
   let state: Record<string, unknown> | undefined;
   if (options.lock) {
     const [caseRows, [stateRow]] = await Promise.all([
-      run(`select ${rawCases.selectList} from cases where "id" = (${caseId}) for update`, [id]),
+      // NO KEY UPDATE, as the write's own update takes: the sweep's outbox rows check their case
+      // with KEY SHARE while it holds task rows this action may wait for, and FOR UPDATE would
+      // then wait for the sweep while the sweep waits for it.
+      run(`select ${rawCases.selectList} from cases where "id" = (${caseId}) for no key update`, [id]),
       run(`with target as (${caseId}) select ${STATE_COLUMNS}`, [id]),
     ]);
     caseRow = caseRows[0];
@@ -138,12 +141,18 @@ export async function loadTaskForView(q: Queryable, taskId: number): Promise<Tas
 }
 
 /**
- * Writes everything a transition decided: the case, the tasks (each guarded by the version the
- * core saw), the new tasks, the audit events and the outbox rows. Returns the new task ids.
+ * Writes everything a transition decided: the case, the tasks, the new tasks, the audit events
+ * and the outbox rows. Returns the new task ids.
  *
  * All of it is one statement of data-modifying CTEs: a press costs the database one parse and
  * one round trip for its writes, where a statement per table cost five. Rows that name a task
  * opened by the same statement take its id from `opened_ids`.
+ *
+ * It holds only for the versions the core saw. Every part is written only if the case's update
+ * found the case at its version (every change to a case's tasks bumps it): otherwise nothing is
+ * written and `ConcurrentChangeError` says so. Each task's update also checks the task's own
+ * version; should one miss while the case matched, `sopbot_concurrent_change()` (migration 0003)
+ * raises and the error undoes the whole statement.
  */
 export async function writeTransition(
   q: Queryable,
@@ -159,22 +168,23 @@ export async function writeTransition(
   const parts: string[] = [
     `case_update as (${updateSql(rawCases, 'cases', caseRow.id, { ...transition.caseChange, version: caseRow.version + 1 }, params, caseVersionCheck)} returning 1)`,
   ];
+  const caseMatched = 'exists (select 1 from case_update)';
   const taskUpdates = transition.taskChanges.map((change, i) => {
     // A new deadline is looked at by the reminder sweep at once.
     const set = { ...change.set, ...(change.set.dueAt !== undefined ? { nextCheckAt: now } : {}), version: change.expectedVersion + 1 };
     const versionCheck = `"version" = ${rawTasks.param('version', change.expectedVersion, params)}`;
-    parts.push(`task_update_${i} as (${updateSql(rawTasks, 'tasks', change.id, set, params, versionCheck)} returning "id")`);
+    parts.push(`task_update_${i} as (${updateSql(rawTasks, 'tasks', change.id, set, params, `${versionCheck} and ${caseMatched}`)} returning "id")`);
     return `select "id" from task_update_${i}`;
   });
   if (transition.opened.length) {
     const rows = transition.opened.map((open) => ({ caseId: caseRow.id, ...open, status: 'open', openedAt: now, confirmations: [], nextCheckAt: open.dueAt ? now : null }));
-    parts.push(`opened as (${insertSql(rawTasks, 'tasks', OPENED_TASK_COLUMNS, rows, params)} returning "id")`);
+    parts.push(`opened as (${insertSql(rawTasks, 'tasks', OPENED_TASK_COLUMNS, rows, params, caseMatched)} returning "id")`);
     // Identity values are drawn row by row as the insert runs: ascending ids are the rows' order.
     if (rows.length > 1) parts.push('opened_ids as (select "id", row_number() over (order by "id") - 1 as n from opened)');
   }
   if (transition.events.length) {
     const rows = transition.events.map((e) => ({ caseId: caseRow.id, taskId: taskOf(e.taskRef, opened), type: e.type, actor, channel: actor.channel, data: e.data, at: now }));
-    parts.push(`new_events as (${insertSql(rawEvents, 'events', EVENT_COLUMNS, rows, params)})`);
+    parts.push(`new_events as (${insertSql(rawEvents, 'events', EVENT_COLUMNS, rows, params, caseMatched)})`);
   }
   if (outboxRows.length) {
     const rows = outboxRows.map((m) => ({
@@ -185,24 +195,26 @@ export async function writeTransition(
       dedupeKey: opened.key(m.dedupeKey),
       payload: m.payload,
     }));
-    parts.push(`new_outbox as (${insertSql(rawOutbox, 'outbox', OUTBOX_COLUMNS, rows, params)} on conflict ("dedupe_key") do nothing)`);
+    parts.push(`new_outbox as (${insertSql(rawOutbox, 'outbox', OUTBOX_COLUMNS, rows, params, caseMatched)} on conflict ("dedupe_key") do nothing)`);
   }
   if (taskUpdates.length) parts.push(`updated_tasks as (${taskUpdates.join(' union all ')})`);
   const updatedIds = taskUpdates.length ? `(select coalesce(json_agg("id"), '[]') from updated_tasks)` : `'[]'::json`;
   const updatedCount = taskUpdates.length ? '(select count(*) from updated_tasks)' : '0';
   const openedList = transition.opened.length ? `(select coalesce(json_agg("id" order by "id"), '[]') from opened)` : `'[]'::json`;
-  // The guard: unless the case and every task were still at the versions the core saw, the
-  // function raises, and the error undoes every part of the statement, in or out of a transaction.
-  const guard = `case when (select count(*) from case_update) = 1 and ${updatedCount} = ${taskUpdates.length} then 0
+  // A task that missed its version while the case matched: the function raises, and the error
+  // undoes every part of the statement, in or out of a transaction.
+  const taskGuard = `case when not ${caseMatched} or ${updatedCount} = ${taskUpdates.length} then 0
     else sopbot_concurrent_change(json_build_object('tasksUpdated', ${updatedIds})::text) end`;
   let result: Record<string, unknown> | undefined;
   try {
-    [result] = await rawQuery(q)(`with ${parts.join(',\n')}\nselect ${openedList} as opened, ${guard} as guard`, params);
+    [result] = await rawQuery(q)(`with ${parts.join(',\n')}\nselect ${caseMatched} as case_matched, ${openedList} as opened, ${taskGuard} as task_guard`, params);
   } catch (e) {
     if (!isStaleWrite(e)) throw e;
     const updated = new Set((JSON.parse(e.detail) as { tasksUpdated: unknown[] }).tasksUpdated.map(Number));
     throw new ConcurrentChangeError(caseRow.id, transition.taskChanges.find((c) => !updated.has(c.id))?.id ?? null);
   }
+  // The case moved on since it was read: nothing was written.
+  if (result!.case_matched !== true) throw new ConcurrentChangeError(caseRow.id, null);
   return { openedIds: (result!.opened as unknown[]).map(Number) };
 }
 
@@ -261,15 +273,17 @@ function updateSql<T extends typeof cases | typeof tasks>(
   return `update ${tableName} set ${assignments.join(', ')} where "id" = ${table.param('id', id, params)}${alsoWhere ? ` and ${alsoWhere}` : ''}`;
 }
 
-/** `insert into <table> (...) values (...), (...)`; a value may be an SQL fragment. */
+/** `insert into <table> (...)` of the rows, only if `condition` holds; a value may be an SQL fragment. */
 function insertSql<T extends Table>(
   table: RawTable<T>,
   tableName: string,
   keys: readonly (keyof T['$inferSelect'])[],
   rows: { [K in keyof T['$inferSelect']]?: unknown }[],
   params: RawParam[],
+  condition: string,
 ): string {
   const values = rows.map((row) => `(${keys.map((key) => table.param(key, row[key], params)).join(', ')})`);
-  return `insert into ${tableName} (${keys.map((key) => table.name(key)).join(', ')}) values ${values.join(', ')}`;
+  // Every value carries its column's cast, so the rows keep their types through the select.
+  return `insert into ${tableName} (${keys.map((key) => table.name(key)).join(', ')}) select * from (values ${values.join(', ')}) as v where ${condition}`;
 }
 
