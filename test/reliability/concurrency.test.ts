@@ -136,7 +136,7 @@ describe('50 people press the same button at once', () => {
     expect(subkor.chat.id).toBeDefined();
     expect(await consistencyProblems(w.database.db)).toEqual([]);
 
-    const where = onRealPostgres ? `PostgreSQL, ${PRESSERS} concurrent transactions` : 'PGlite (the embedded database runs one transaction at a time)';
+    const where = onRealPostgres ? `PostgreSQL, ${PRESSERS} presses handled at once` : 'PGlite (the embedded database runs one transaction at a time)';
     note(ctx, {
       story: 'Concurrency',
       tried: `${PRESSERS} people press Selesai on one card in the same second, then ${PRESSERS} press Setujui (${where})`,
