@@ -3,6 +3,7 @@
  * each action read, decided and written in one statement guarded by versions (under the case's
  * lock when that write met a change), audit events and outbox rows.
  */
+import { createHash } from 'node:crypto';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/sop/loader.js';
@@ -39,6 +40,17 @@ async function openTask(ref: string) {
   expect(open).toHaveLength(1);
   return open[0]!;
 }
+
+/** A case started and taken to step 3, the asesor's report (its output: Laporan); its open task. */
+async function untilReport() {
+  const started = await service.startCase('contoh', 'Uji', as('kabid'));
+  await service.act((await openTask(started.caseRef)).id, { type: 'complete' }, as('kabid'));
+  await service.act((await openTask(started.caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
+  return { ...started, report: await openTask(started.caseRef) };
+}
+
+/** A PDF as the upload handler records it, told apart by its name. */
+const pdf = (fileName: string) => ({ fileName, mimeType: 'application/pdf', sizeBytes: 10, sha256: createHash('sha256').update(fileName).digest('hex'), storageKey: `2026-11/${fileName}` });
 
 /** The service's refusal, with the words a Telegram user reads for it. */
 async function refusalOf(p: Promise<unknown>): Promise<{ code: WorkflowError['code']; message: string }> {
@@ -249,24 +261,16 @@ describe('another action lands between a press\'s read and its write', () => {
     };
   }
 
-  async function untilJointStep(caseRef: string) {
-    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
-    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
-    const report = await openTask(caseRef);
-    await service.attachDocument(
-      report.id,
-      { kind: 'output', name: 'Laporan' },
-      { fileName: 'laporan.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: '2026-11/x' },
-      as('asesor'),
-    );
+  async function untilJointStep() {
+    const { caseRef, caseId, report } = await untilReport();
+    await service.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, pdf('laporan.pdf'), as('asesor'));
     await service.act(report.id, { type: 'complete' }, as('asesor'));
     await service.act((await openTask(caseRef)).id, { type: 'approve' }, as('kabid'));
-    return openTask(caseRef);
+    return { caseRef, caseId, meeting: await openTask(caseRef) };
   }
 
   it('two people confirm the joint meeting at the same moment: both confirmations count and the case closes', async () => {
-    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
-    const meeting = await untilJointStep(caseRef);
+    const { caseRef, caseId, meeting } = await untilJointStep();
     const race = serviceWhere((other) => other.act(meeting.id, { type: 'confirm' }, as('asesor'), meeting.version));
     await race.register();
 
@@ -286,16 +290,12 @@ describe('another action lands between a press\'s read and its write', () => {
   });
 
   it('the asesor uploads a second file while Selesai is pressed on the same step: both count, and each edits the card', async () => {
-    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
-    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
-    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
-    const report = await openTask(caseRef);
-    const pdf = (name: string, sha: string) => ({ fileName: name, mimeType: 'application/pdf', sizeBytes: 10, sha256: sha.repeat(64), storageKey: `2026-11/${name}` });
-    await service.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, pdf('laporan.pdf', 'a'), as('asesor'));
+    const { caseRef, caseId, report } = await untilReport();
+    await service.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, pdf('laporan.pdf'), as('asesor'));
     const before = await service.caseDetails(caseRef);
     const editsBefore = (await outboxQ.listOutbox(database.db, caseId)).filter((o) => o.kind === 'card-update').length;
     // The upload changes no task, only the case: the press's write is caught by the case's version.
-    const race = serviceWhere((other) => other.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, pdf('lampiran.pdf', 'b'), as('asesor')));
+    const race = serviceWhere((other) => other.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, pdf('lampiran.pdf'), as('asesor')));
     await race.register();
 
     await race.racing.act(report.id, { type: 'complete' }, as('asesor'), report.version);
@@ -310,12 +310,9 @@ describe('another action lands between a press\'s read and its write', () => {
   });
 
   it('a case that changes under a press twice: the press waits for the case\'s lock and is recorded', async () => {
-    const { caseRef } = await service.startCase('contoh', 'Uji', as('kabid'));
-    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
-    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
-    const report = await openTask(caseRef);
+    const { caseRef, report } = await untilReport();
     let n = 0;
-    const upload = () => ({ fileName: `bagian-${++n}.pdf`, mimeType: 'application/pdf', sizeBytes: 10, sha256: String(n).repeat(64), storageKey: `2026-11/${n}` });
+    const upload = () => pdf(`bagian-${++n}.pdf`);
     await service.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, upload(), as('asesor'));
     const race = serviceWhere((other) => other.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, upload(), as('asesor')), 2);
     await race.register();
@@ -368,22 +365,14 @@ describe('two people press at the same moment', () => {
   });
 
   it.skipIf(!onRealPostgres)('an upload while the reminder sweep holds the same task waits for the sweep, and both finish', async () => {
-    const { caseRef, caseId } = await service.startCase('contoh', 'Uji', as('kabid'));
-    await service.act((await openTask(caseRef)).id, { type: 'complete' }, as('kabid'));
-    await service.act((await openTask(caseRef)).id, { type: 'choose', branch: 'Diterima' }, as('subkor'));
-    const report = await openTask(caseRef);
+    const { caseRef, caseId, report } = await untilReport();
     // The sweep's own statements, on a connection of their own: lock the due task, then (after
     // the upload has begun) write a notice, whose case is checked with KEY SHARE.
     const sweep = postgres(database.url!, { max: 1, onnotice: () => {} });
     try {
       const swept = sweep.begin(async (tx) => {
         await tx`select id from tasks where id = ${report.id} for update of tasks skip locked`;
-        const upload = service.attachDocument(
-          report.id,
-          { kind: 'output', name: 'Laporan' },
-          { fileName: 'laporan.pdf', mimeType: 'application/pdf', sizeBytes: 10, sha256: 'a'.repeat(64), storageKey: '2026-11/x' },
-          as('asesor'),
-        );
+        const upload = service.attachDocument(report.id, { kind: 'output', name: 'Laporan' }, pdf('laporan.pdf'), as('asesor'));
         await new Promise((r) => setTimeout(r, 300));
         await tx`insert into outbox (kind, role, case_id, task_id, payload, dedupe_key)
                  values ('reminder', 'asesor', ${caseId}, ${report.id}, '{}'::jsonb, ${`uji-sweep:${report.id}`})`;
